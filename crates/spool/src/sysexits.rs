@@ -1,0 +1,36 @@
+//! Exit codes from `<sysexits.h>`, as sendmail and every tool here use them.
+//!
+//! Binaries map their error chain to one of these in `main` (see STYLE.md, habit 1).
+
+/// Successful termination.
+pub const EX_OK: i32 = 0;
+/// Command line usage error.
+pub const EX_USAGE: i32 = 64;
+/// Data format error (bad input file contents).
+pub const EX_DATAERR: i32 = 65;
+/// Cannot open input.
+pub const EX_NOINPUT: i32 = 66;
+/// Addressee unknown.
+pub const EX_NOUSER: i32 = 67;
+/// Host name unknown.
+pub const EX_NOHOST: i32 = 68;
+/// Service unavailable.
+pub const EX_UNAVAILABLE: i32 = 69;
+/// Internal software error.
+pub const EX_SOFTWARE: i32 = 70;
+/// System error (cannot fork, etc.).
+pub const EX_OSERR: i32 = 71;
+/// Critical OS file missing.
+pub const EX_OSFILE: i32 = 72;
+/// Cannot create (user) output file.
+pub const EX_CANTCREAT: i32 = 73;
+/// Input/output error.
+pub const EX_IOERR: i32 = 74;
+/// Temporary failure; the user is invited to retry.
+pub const EX_TEMPFAIL: i32 = 75;
+/// Remote error in protocol.
+pub const EX_PROTOCOL: i32 = 76;
+/// Permission denied.
+pub const EX_NOPERM: i32 = 77;
+/// Configuration error.
+pub const EX_CONFIG: i32 = 78;
