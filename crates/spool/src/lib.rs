@@ -7,4 +7,5 @@
 
 pub mod getopt;
 pub mod maps;
+pub mod qf;
 pub mod sysexits;
