@@ -126,8 +126,9 @@ fn arbitrary_bytes_never_panic() {
                 break;
             }
         }
-        for result in [parse(Path::new("f"), &bytes), parse_listing(Path::new("f"), &bytes)] {
-            if let Ok(qf) = result {
+        let results = [parse(Path::new("f"), &bytes), parse_listing(Path::new("f"), &bytes)];
+        for qf in results.into_iter().flatten() {
+            {
                 let _ = Envelope::from_queue_file(&qf);
                 let mut terminated = bytes.clone();
                 if !terminated.is_empty() && terminated.last() != Some(&b'\n') {
