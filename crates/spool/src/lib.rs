@@ -8,4 +8,5 @@
 pub mod getopt;
 pub mod maps;
 pub mod qf;
+pub mod queue;
 pub mod sysexits;

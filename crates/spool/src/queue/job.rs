@@ -1,0 +1,103 @@
+//! A message locked for processing: read it, rewrite it, remove it or set it aside.
+
+use super::commit::write_control;
+use super::{FileKind, Queue, QueueError, QueueId};
+use crate::qf::{self, QueueFile};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{self, Read, Seek};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+/// A message whose control file this process holds locked (`flock LOCK_EX`).
+/// The lock is released when the `Job` is dropped.
+#[derive(Debug)]
+pub struct Job {
+    queue: Queue,
+    id: QueueId,
+    file: File,
+}
+
+impl Job {
+    pub(super) fn from_parts(queue: Queue, id: QueueId, file: File) -> Job {
+        Job { queue, id, file }
+    }
+
+    /// Locks `id`'s qf without waiting; `None` if it is locked elsewhere or gone.
+    pub(super) fn lock(queue: Queue, id: QueueId) -> Result<Option<Job>, QueueError> {
+        let path = queue.path(FileKind::Control, &id);
+        let file = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(QueueError::io(&path, e)),
+        };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(None),
+            Err(TryLockError::Error(e)) => return Err(QueueError::io(&path, e)),
+        }
+        // The name may have been renamed away or replaced between open and lock.
+        let open = file.metadata().map_err(|e| QueueError::io(&path, e))?;
+        match std::fs::symlink_metadata(&path) {
+            Ok(now) if now.dev() == open.dev() && now.ino() == open.ino() && open.nlink() > 0 => {
+                Ok(Some(Job { queue, id, file }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The message's queue ID.
+    pub fn id(&self) -> &QueueId {
+        &self.id
+    }
+
+    /// The path of one of the message's files.
+    pub fn path(&self, kind: FileKind) -> PathBuf {
+        self.queue.path(kind, &self.id)
+    }
+
+    /// Reads and parses the locked control file with the delivery reader.
+    pub fn read(&mut self) -> Result<QueueFile, QueueError> {
+        let path = self.path(FileKind::Control);
+        let mut bytes = Vec::new();
+        self.file
+            .rewind()
+            .and_then(|_| (&self.file).take(qf::MAX_FILE as u64 + 1).read_to_end(&mut bytes))
+            .map_err(|e| QueueError::io(&path, e))?;
+        Ok(qf::parse(&path, &bytes)?)
+    }
+
+    /// Replaces the control file with `qf` (tf, fsync, rename, fsync dir); the lock
+    /// moves to the new file.
+    pub fn rewrite(&mut self, qf: &QueueFile) -> Result<(), QueueError> {
+        self.file = write_control(&self.queue, &self.id, qf)?;
+        self.queue.sync_dir(FileKind::Control)
+    }
+
+    /// Removes the message: df, qf, xf (a missing xf is fine), then fsyncs the directory.
+    pub fn remove(self) -> Result<(), QueueError> {
+        for kind in [FileKind::Data, FileKind::Control, FileKind::Transcript] {
+            let path = self.path(kind);
+            match self.queue.fs().remove(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(QueueError::io(&path, e)),
+            }
+        }
+        self.queue.sync_dir(FileKind::Control)?;
+        if self.queue.dir(FileKind::Data) != self.queue.dir(FileKind::Control) {
+            self.queue.sync_dir(FileKind::Data)?;
+        }
+        Ok(())
+    }
+
+    /// Sets an unreadable control file aside as `Qf<ID>` (sendmail's "Losing qf").
+    pub fn set_aside(self) -> Result<PathBuf, QueueError> {
+        let lost = self.path(FileKind::Lost);
+        self.queue
+            .fs()
+            .rename(&self.path(FileKind::Control), &lost)
+            .map_err(|e| QueueError::io(&lost, e))?;
+        self.queue.sync_dir(FileKind::Control)?;
+        Ok(lost)
+    }
+}

@@ -1,0 +1,206 @@
+//! A queue directory in sendmail 8.17's layout: naming, durable commit, locks, listing.
+//!
+//! Files are `<kind><ID>` ([`FileKind`]): `qf` control file, `df` body, `tf` a control
+//! file being written, `xf` transcript, `hf` quarantined control file, `Qf` a control
+//! file set aside as unreadable. When the queue directory has `qf/`, `df/` or `xf/`
+//! subdirectories (sendmail's split layout) the files of those kinds live there; `tf`,
+//! `hf` and `Qf` live with the `qf`.
+//!
+//! Invariants (the durability contract of DESIGN.md):
+//! * A new message is written df first (`O_EXCL`, locked, fsync), then its control file
+//!   as `tf` (`O_EXCL`, locked, fsync), renamed to `qf`, then the directory is fsync'd.
+//!   Only then may anyone be told the message was accepted ([`NewMessage::commit`]).
+//! * A qf is never edited in place: [`Job::rewrite`] writes a `tf` and renames it over.
+//! * Locks are `flock(2)`, as Debian's sendmail (built with HASFLOCK) uses: the owner of a
+//!   job holds `LOCK_EX` on the open qf; listers probe with `LOCK_SH|LOCK_NB`. After
+//!   locking, the open file is compared with the name (stat vs fstat) so a qf renamed
+//!   or replaced meanwhile is not mistaken for the job.
+//!
+//! # Errors
+//! [`QueueError`] names the file (and so the queue ID) that failed.
+
+mod commit;
+pub mod fs;
+mod id;
+mod job;
+
+pub use commit::NewMessage;
+pub use id::{encode_time, next_id, QueueId};
+pub use job::Job;
+
+use fs::{FileSystem, RealFs};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The longest file name sendmail's queue scan accepts (`MAXQFNAME` is 21, exclusive).
+const MAX_NAME: usize = 20;
+
+/// The kinds of file a message is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `qf`: the control file.
+    Control,
+    /// `df`: the body.
+    Data,
+    /// `tf`: a control file being written.
+    Temp,
+    /// `xf`: the transcript of a delivery attempt.
+    Transcript,
+    /// `hf`: a quarantined control file.
+    Quarantined,
+    /// `Qf`: a control file set aside because it could not be read.
+    Lost,
+}
+
+impl FileKind {
+    /// The two-letter prefix of the file name.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            FileKind::Control => "qf",
+            FileKind::Data => "df",
+            FileKind::Temp => "tf",
+            FileKind::Transcript => "xf",
+            FileKind::Quarantined => "hf",
+            FileKind::Lost => "Qf",
+        }
+    }
+}
+
+/// An error on a queue file, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// A filesystem call failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
+    /// A control file could not be parsed.
+    #[error(transparent)]
+    Qf(#[from] crate::qf::QfError),
+}
+
+impl QueueError {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: &Path, source: io::Error) -> QueueError {
+        QueueError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// A queue directory.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    root: PathBuf,
+    qf_dir: PathBuf,
+    df_dir: PathBuf,
+    xf_dir: PathBuf,
+    file_mode: u32,
+    fs: Arc<dyn FileSystem>,
+}
+
+impl Queue {
+    /// The queue in `root`, using `qf/`, `df/`, `xf/` subdirectories where they exist.
+    pub fn open(root: &Path) -> Queue {
+        let sub = |name: &str, fallback: &Path| {
+            let dir = root.join(name);
+            if dir.is_dir() {
+                dir
+            } else {
+                fallback.to_path_buf()
+            }
+        };
+        let qf_dir = sub("qf", root);
+        let df_dir = sub("df", &qf_dir);
+        let xf_dir = sub("xf", &qf_dir);
+        Queue {
+            root: root.to_path_buf(),
+            qf_dir,
+            df_dir,
+            xf_dir,
+            file_mode: 0o600,
+            fs: Arc::new(RealFs),
+        }
+    }
+
+    /// Uses `mode` for new files (sendmail's `QueueFileMode`; 0600 by default).
+    pub fn with_file_mode(mut self, mode: u32) -> Queue {
+        self.file_mode = mode;
+        self
+    }
+
+    /// Routes every write through `fs` (tests inject failures this way).
+    pub fn with_fs(mut self, fs: Arc<dyn FileSystem>) -> Queue {
+        self.fs = fs;
+        self
+    }
+
+    /// The queue directory as given.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory holding files of `kind`.
+    pub fn dir(&self, kind: FileKind) -> &Path {
+        match kind {
+            FileKind::Data => &self.df_dir,
+            FileKind::Transcript => &self.xf_dir,
+            _ => &self.qf_dir,
+        }
+    }
+
+    /// The path of the `kind` file of message `id`.
+    pub fn path(&self, kind: FileKind, id: &QueueId) -> PathBuf {
+        self.dir(kind).join(format!("{}{}", kind.prefix(), id))
+    }
+
+    /// The IDs of every file of `kind` (`Control`, `Quarantined` or `Lost`), unsorted.
+    pub fn list(&self, kind: FileKind) -> Result<Vec<QueueId>, QueueError> {
+        let dir = self.dir(kind);
+        let entries = std::fs::read_dir(dir).map_err(|e| QueueError::io(dir, e))?;
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| QueueError::io(dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.len() > MAX_NAME || !name.starts_with(kind.prefix()) {
+                continue;
+            }
+            if let Some(id) = QueueId::parse(&name[2..]) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Starts a new message: a fresh ID and its `df`, created exclusively and locked.
+    pub fn new_message(&self) -> Result<NewMessage, QueueError> {
+        NewMessage::create(self.clone())
+    }
+
+    /// Locks message `id` for processing; `None` if another process holds it.
+    pub fn lock(&self, id: &QueueId) -> Result<Option<Job>, QueueError> {
+        Job::lock(self.clone(), id.clone())
+    }
+
+    /// Whether another process holds the lock of `id`'s control file (a `LOCK_SH`
+    /// probe, as mailq makes). A file that is gone counts as not locked.
+    pub fn is_locked(&self, kind: FileKind, id: &QueueId) -> bool {
+        let Ok(file) = std::fs::File::open(self.path(kind, id)) else { return false };
+        matches!(file.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
+    }
+
+    fn fs(&self) -> &dyn FileSystem {
+        self.fs.as_ref()
+    }
+
+    fn sync_dir(&self, kind: FileKind) -> Result<(), QueueError> {
+        let dir = self.dir(kind);
+        self.fs().sync_dir(dir).map_err(|e| QueueError::io(dir, e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+use super::fs::{FileSystem, RealFs};
+use super::*;
+use crate::qf::{self, Code, QueueFile};
+use std::fs::File;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn sample_qf(id: &QueueId) -> QueueFile {
+    let mut qf = QueueFile::new();
+    qf.push(Code::Version, "8");
+    qf.push(Code::CreationTime, "1795563096");
+    qf.push(Code::Sender, "root");
+    qf.push(Code::Recipient, "PFD:root");
+    qf.push(Code::Header, format!("??Subject: {id}"));
+    qf.push(Code::End, "");
+    qf
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn commit_writes_df_and_qf_and_leaves_no_tf() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(b"Hello\n").unwrap();
+    let id = msg.id().clone();
+    let qf = sample_qf(&id);
+    let job = msg.commit(&qf).unwrap();
+    assert_eq!(names(dir.path()), vec![format!("df{id}"), format!("qf{id}")]);
+    assert_eq!(std::fs::read(queue.path(FileKind::Data, &id)).unwrap(), b"Hello\n");
+    assert_eq!(std::fs::read(queue.path(FileKind::Control, &id)).unwrap(), qf.to_bytes());
+    assert!(queue.is_locked(FileKind::Control, &id), "the committed job stays locked");
+    drop(job);
+    assert!(!queue.is_locked(FileKind::Control, &id));
+    assert_eq!(queue.list(FileKind::Control).unwrap(), vec![id]);
+}
+
+#[test]
+fn files_get_the_queue_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path()).with_file_mode(0o600);
+    let msg = queue.new_message().unwrap();
+    let id = msg.id().clone();
+    drop(msg.commit(&sample_qf(&id)).unwrap());
+    for kind in [FileKind::Data, FileKind::Control] {
+        let mode = std::fs::metadata(queue.path(kind, &id)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn dropping_an_uncommitted_message_removes_its_df() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(&vec![b'x'; 200_000]).unwrap();
+    drop(msg);
+    assert!(names(dir.path()).is_empty());
+}
+
+#[test]
+fn a_locked_job_cannot_be_locked_twice_and_rewrite_keeps_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let msg = queue.new_message().unwrap();
+    let id = msg.id().clone();
+    drop(msg.commit(&sample_qf(&id)).unwrap());
+    let mut job = queue.lock(&id).unwrap().expect("unlocked job locks");
+    assert!(queue.lock(&id).unwrap().is_none());
+    let mut qf = job.read().unwrap();
+    qf.lines.insert(1, qf::Line::new(Code::Attempts, "1"));
+    job.rewrite(&qf).unwrap();
+    assert!(queue.is_locked(FileKind::Control, &id));
+    assert_eq!(job.read().unwrap(), qf);
+    assert!(!names(dir.path()).iter().any(|n| n.starts_with("tf")));
+    job.remove().unwrap();
+    assert!(names(dir.path()).is_empty());
+    assert!(queue.lock(&id).unwrap().is_none(), "a removed job is gone");
+}
+
+#[test]
+fn an_unreadable_qf_is_set_aside_as_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let id = QueueId::parse("6AONYxf0032726").unwrap();
+    std::fs::write(queue.path(FileKind::Control, &id), b"V8\nXbogus line\n.\n").unwrap();
+    let mut job = queue.lock(&id).unwrap().unwrap();
+    let err = job.read().unwrap_err();
+    assert!(err.to_string().contains("line 2: bad line \"Xbogus line\""), "{err}");
+    job.set_aside().unwrap();
+    assert_eq!(names(dir.path()), vec!["Qf6AONYxf0032726"]);
+    assert_eq!(queue.list(FileKind::Lost).unwrap(), vec![id]);
+}
+
+#[test]
+fn split_layout_subdirectories_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["qf", "df", "xf"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    let queue = Queue::open(dir.path());
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(b"body\n").unwrap();
+    let id = msg.id().clone();
+    drop(msg.commit(&sample_qf(&id)).unwrap());
+    assert_eq!(names(&dir.path().join("qf")), vec![format!("qf{id}")]);
+    assert_eq!(names(&dir.path().join("df")), vec![format!("df{id}")]);
+    assert_eq!(queue.list(FileKind::Control).unwrap(), vec![id]);
+}
+
+#[test]
+fn concurrent_writers_get_distinct_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let queue = queue.clone();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    let mut msg = queue.new_message().unwrap();
+                    msg.write_body(b"x\n").unwrap();
+                    let id = msg.id().clone();
+                    msg.commit(&sample_qf(&id)).unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(queue.list(FileKind::Control).unwrap().len(), 200);
+}
+
+/// The steps of a commit, in the order the seam sees them.
+const STEPS: usize = 8;
+
+/// Fails the `fail_at`-th filesystem call; with `crash`, every call after it fails too,
+/// as if the machine stopped there (no cleanup happens).
+#[derive(Debug)]
+struct Faulty {
+    calls: AtomicUsize,
+    fail_at: usize,
+    crash: bool,
+}
+
+impl Faulty {
+    fn check(&self) -> std::io::Result<()> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        if n == self.fail_at || (self.crash && n > self.fail_at) {
+            return Err(std::io::Error::other(format!("injected failure at call {n}")));
+        }
+        Ok(())
+    }
+}
+
+impl FileSystem for Faulty {
+    fn create_new(&self, path: &Path, mode: u32) -> std::io::Result<File> {
+        self.check()?;
+        RealFs.create_new(path, mode)
+    }
+    fn write_all(&self, file: &mut File, data: &[u8]) -> std::io::Result<()> {
+        self.check()?;
+        RealFs.write_all(file, data)
+    }
+    fn sync(&self, file: &File) -> std::io::Result<()> {
+        self.check()?;
+        RealFs.sync(file)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.check()?;
+        RealFs.rename(from, to)
+    }
+    fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+        self.check()?;
+        RealFs.sync_dir(dir)
+    }
+    fn remove(&self, path: &Path) -> std::io::Result<()> {
+        self.check()?;
+        RealFs.remove(path)
+    }
+}
+
+fn commit_with_failure(
+    fail_at: usize,
+    crash: bool,
+) -> (tempfile::TempDir, Result<QueueId, QueueError>) {
+    let dir = tempfile::tempdir().unwrap();
+    let fs = Arc::new(Faulty { calls: AtomicUsize::new(0), fail_at, crash });
+    let queue = Queue::open(dir.path()).with_fs(fs);
+    let result = (|| {
+        let mut msg = queue.new_message()?;
+        msg.write_body(b"body\n")?;
+        let id = msg.id().clone();
+        msg.commit(&sample_qf(&id))?;
+        Ok(id)
+    })();
+    (dir, result)
+}
+
+#[test]
+fn a_failure_at_any_commit_step_leaves_nothing_behind() {
+    // create df, write df, fsync df, create tf, write tf, fsync tf, rename, fsync dir
+    for step in 0..STEPS {
+        let (dir, result) = commit_with_failure(step, false);
+        let left = names(dir.path());
+        match result {
+            Err(e) => {
+                assert!(e.to_string().contains("injected failure"), "step {step}: {e}");
+                assert!(
+                    !left.iter().any(|n| n.starts_with("tf") || n.starts_with("df"))
+                        || step == STEPS - 1,
+                    "step {step} left {left:?}"
+                );
+            }
+            Ok(_) => panic!("step {step}: the injected failure was not reported"),
+        }
+    }
+    let (_, result) = commit_with_failure(STEPS, false);
+    assert!(result.is_ok(), "all steps succeed past the last");
+}
+
+#[test]
+fn a_writer_stopped_at_any_step_leaves_no_qf_or_a_complete_one() {
+    for step in 0..=STEPS {
+        let (dir, _) = commit_with_failure(step, true);
+        let queue = Queue::open(dir.path());
+        for id in queue.list(FileKind::Control).unwrap() {
+            let path = queue.path(FileKind::Control, &id);
+            let bytes = std::fs::read(&path).unwrap();
+            let parsed = qf::parse(&path, &bytes).unwrap_or_else(|e| panic!("step {step}: {e}"));
+            assert!(parsed.is_complete());
+            assert!(queue.path(FileKind::Data, &id).exists(), "step {step}: qf without df");
+        }
+    }
+}
