@@ -34,3 +34,44 @@ pub const EX_PROTOCOL: i32 = 76;
 pub const EX_NOPERM: i32 = 77;
 /// Configuration error.
 pub const EX_CONFIG: i32 = 78;
+
+/// An error that ends a program with a chosen exit code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Exit {
+    /// The sysexits code.
+    pub code: i32,
+    /// What to print after the program name.
+    pub message: String,
+}
+
+impl Exit {
+    /// A command line usage error (`EX_USAGE`).
+    pub fn usage(message: impl Into<String>) -> Exit {
+        Exit { code: EX_USAGE, message: message.into() }
+    }
+}
+
+/// The exit code for an error chain: the first [`Exit`] in it decides; otherwise a
+/// configuration error is `EX_CONFIG`, a queue or I/O error `EX_IOERR`, a qf that
+/// cannot be read `EX_DATAERR`, anything else `EX_SOFTWARE`.
+pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
+    let mut fallback = EX_SOFTWARE;
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(exit) = e.downcast_ref::<Exit>() {
+            return exit.code;
+        }
+        if fallback == EX_SOFTWARE {
+            if e.is::<crate::config::ConfigError>() {
+                fallback = EX_CONFIG;
+            } else if e.is::<crate::qf::QfError>() {
+                fallback = EX_DATAERR;
+            } else if e.is::<crate::queue::QueueError>() || e.is::<std::io::Error>() {
+                fallback = EX_IOERR;
+            }
+        }
+        current = e.source();
+    }
+    fallback
+}

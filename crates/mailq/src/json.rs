@@ -1,0 +1,78 @@
+//! `mailq -j`: one JSON object per message, one per line, like `postqueue -j`.
+//!
+//! Fields: `queue_name` (the directory), `queue_id`, `status` (`queued`, `active` when
+//! locked by a queue runner, `quarantined`, `lost`), `arrival_time` (epoch seconds),
+//! `message_size` (df size, -1 if missing), `priority`, `attempts`, `last_attempt`,
+//! `sender`, `body_type`, `quarantine_reason`, `delay_reason` (the envelope's status
+//! message) and `recipients`: `address`, `delay_reason` (that recipient's `M`),
+//! `controller`, `notify` (`R` flags). Bytes that are not UTF-8 are replaced.
+
+use crate::flags::Mode;
+use crate::scan::Entry;
+use serde_json::{json, Value};
+use spool::qf::{envelope::Envelope, Code};
+use std::io::{self, Write};
+
+/// Writes `entry` of queue `dir` as one JSON line.
+pub fn print_entry(out: &mut dyn Write, dir: &str, entry: &Entry, mode: Mode) -> io::Result<()> {
+    let object = to_json(dir, entry, mode);
+    serde_json::to_writer(&mut *out, &object)?;
+    out.write_all(b"\n")
+}
+
+fn to_json(dir: &str, entry: &Entry, mode: Mode) -> Value {
+    let status = match (mode, entry.locked) {
+        (Mode::Quarantined, _) => "quarantined",
+        (Mode::Lost, _) => "lost",
+        (Mode::Normal, true) => "active",
+        (Mode::Normal, false) => "queued",
+    };
+    let size = entry.df_size.as_ref().map(|s| *s as i64).unwrap_or(-1);
+    let mut object = json!({
+        "queue_name": dir,
+        "queue_id": entry.id.as_str(),
+        "status": status,
+        "message_size": size,
+        "priority": entry.priority,
+    });
+    match &entry.qf {
+        Ok(qf) => {
+            let env = Envelope::from_queue_file(qf);
+            let recipients: Vec<Value> = env
+                .recipients
+                .iter()
+                .map(|r| {
+                    json!({
+                        "address": text(&r.address),
+                        "delay_reason": r.status.as_deref().map(text),
+                        "controller": r.controller.as_deref().map(text),
+                        "notify": r.flags,
+                    })
+                })
+                .collect();
+            let fields = json!({
+                "arrival_time": env.created,
+                "attempts": env.attempts,
+                "last_attempt": env.last_attempt,
+                "sender": text(&env.sender),
+                "body_type": env.body_type,
+                "quarantine_reason": qf.first(Code::Quarantine).map(text),
+                "delay_reason": env.message.as_deref().map(text),
+                "recipients": recipients,
+            });
+            merge(&mut object, fields);
+        }
+        Err(reason) => merge(&mut object, json!({ "error": reason })),
+    }
+    object
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Value::Object(into), Value::Object(from)) = (into, from) {
+        into.extend(from);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,54 @@
+//! mailq's work: list each queue directory in the chosen format.
+
+use crate::flags::{self, Output};
+use crate::settings::{self, Settings};
+use crate::top::{Key, Tally};
+use crate::{json, listing, scan};
+use anyhow::Result;
+use spool::queue::Queue;
+use std::io::{self, Write};
+
+/// Runs mailq with `args` (without the program name), writing to stdout.
+pub fn run(args: Vec<String>) -> Result<()> {
+    let settings = settings::resolve(flags::parse(args)?)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    list(&mut out, &settings)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Lists every queue of `settings` on `out`.
+pub fn list(out: &mut dyn Write, settings: &Settings) -> Result<()> {
+    let mut total = 0;
+    let mut tally = Tally::default();
+    for (title, dir) in &settings.queues {
+        let entries = scan::scan(&Queue::open(dir), settings.mode, &settings.filters)?;
+        let shown = match settings.max_shown {
+            0 => entries.len(),
+            n => n.min(entries.len()),
+        };
+        total += entries.len();
+        match settings.output {
+            Output::Listing => {
+                listing::print_title(out, title, entries.len(), shown, &settings.style)?;
+                for entry in &entries[..shown] {
+                    listing::print_entry(out, entry, &settings.style)?;
+                }
+            }
+            Output::Json => {
+                for entry in &entries[..shown] {
+                    json::print_entry(out, title, entry, settings.mode)?;
+                }
+            }
+            Output::TopRecipients(_) => entries.iter().for_each(|e| tally.add(e, Key::Recipient)),
+            Output::TopDomains(_) => entries.iter().for_each(|e| tally.add(e, Key::Domain)),
+        }
+    }
+    match settings.output {
+        Output::Listing => writeln!(out, "\t\tTotal requests: {total}")?,
+        Output::TopRecipients(n) | Output::TopDomains(n) => tally.print(out, n)?,
+        Output::Json => {}
+    }
+    Ok(())
+}

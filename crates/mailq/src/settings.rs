@@ -1,0 +1,89 @@
+//! Resolving mailq's flags and the configuration into what to list (STYLE.md habit 2).
+
+use crate::flags::{Filter, Flags, Mode, Output};
+use crate::listing::Style;
+use anyhow::{Context, Result};
+use spool::config::Config;
+use spool::sysexits::{Exit, EX_CONFIG};
+use std::path::{Path, PathBuf};
+
+/// Everything `run` needs, validated.
+#[derive(Debug)]
+pub struct Settings {
+    /// Queue directories to list, in order, each with its title as configured.
+    pub queues: Vec<(String, PathBuf)>,
+    /// Which control files.
+    pub mode: Mode,
+    /// `-q` selections.
+    pub filters: Vec<Filter>,
+    /// Listing style.
+    pub style: Style,
+    /// Output format.
+    pub output: Output,
+    /// `MaxQueueRunSize`: at most this many jobs per queue are shown (0: all).
+    pub max_shown: usize,
+}
+
+/// Resolves `flags` against the configuration (`-C`, or the default file, then `-O`).
+pub fn resolve(flags: Flags) -> Result<Settings> {
+    let mut config = match &flags.config {
+        Some(file) => Config::load(Path::new(file))?,
+        None => Config::load_default()?,
+    };
+    for assignment in &flags.options {
+        config.set_option(assignment)?;
+    }
+    let dir =
+        if flags.client_queue { config.client_queue_directory() } else { config.queue_directory() };
+    let max_shown =
+        config.option("MaxQueueRunSize").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    Ok(Settings {
+        queues: expand(&dir)?,
+        mode: flags.mode,
+        filters: flags.filters,
+        style: Style {
+            verbose: flags.verbose,
+            lost: flags.mode == Mode::Lost,
+            tz: jiff::tz::TimeZone::system(),
+        },
+        output: flags.output,
+        max_shown,
+    })
+}
+
+/// A queue directory, or with a trailing `*` every directory it matches (sendmail's
+/// queue groups, `QueueDirectory=/var/spool/mqueue/q*`), sorted.
+fn expand(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let text = dir.to_string_lossy();
+    let Some(prefix) = text.strip_suffix('*') else {
+        check_dir(dir)?;
+        return Ok(vec![(text.into_owned(), dir.to_path_buf())]);
+    };
+    let prefix = Path::new(prefix);
+    let (parent, start) = match prefix.file_name() {
+        Some(name) if !text.ends_with("/*") => {
+            (prefix.parent().unwrap_or(Path::new("/")), name.to_string_lossy())
+        }
+        _ => (prefix, "".into()),
+    };
+    check_dir(parent)?;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(parent).with_context(|| format!("{}", parent.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with(start.as_ref()) && path.is_dir() {
+            found.push((path.display().to_string(), path));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// sendmail's check that the queue directory can be entered (exit 78 otherwise).
+fn check_dir(dir: &Path) -> Result<()> {
+    std::fs::read_dir(dir).map(drop).map_err(|e| {
+        let reason = crate::scan::strerror(&e);
+        Exit { code: EX_CONFIG, message: format!("can not chdir({}/): {reason}", dir.display()) }
+            .into()
+    })
+}
