@@ -1,0 +1,201 @@
+//! Live interoperability with the real sendmail (the oracle in `../shared/oracle`):
+//! a queue written by `spool::queue` is listed by sendmail's mailq exactly as by ours,
+//! sendmail's queue is listed by ours exactly as by sendmail's, and each side sees the
+//! other's locks. Skipped, with a message, where the oracle is not set up.
+
+use spool::qf::envelope::{Envelope, Header, Recipient};
+use spool::queue::{FileKind, Queue, QueueId};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Oracle {
+    smns: PathBuf,
+    sendmail: PathBuf,
+    mailq: PathBuf,
+    cf: PathBuf,
+}
+
+fn oracle() -> Option<Oracle> {
+    let root = PathBuf::from(std::env::var("SMROOT").unwrap_or("/tmp/sm-root".into()));
+    let lab = PathBuf::from(std::env::var("SMLAB").unwrap_or("/tmp/smlab".into()));
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let smns = [
+        workspace.join("../shared/oracle/bin/smns"),
+        PathBuf::from("/work/shared/oracle/bin/smns"),
+    ]
+    .into_iter()
+    .find(|p| p.exists())?;
+    let o = Oracle {
+        smns,
+        sendmail: root.join("usr/libexec/sendmail/sendmail"),
+        mailq: lab.join("sbin/mailq"),
+        cf: lab.join("etc/sendmail.cf"),
+    };
+    if !(o.sendmail.exists() && o.mailq.exists() && o.cf.exists()) {
+        eprintln!("SKIP: the sendmail oracle is not set up (run ../shared/oracle/setup.sh)");
+        return None;
+    }
+    Some(o)
+}
+
+impl Oracle {
+    fn mailq(&self, queue: &Path) -> String {
+        let out = Command::new(&self.smns)
+            .arg(&self.mailq)
+            .arg("-C")
+            .arg(&self.cf)
+            .arg(format!("-OQueueDirectory={}", queue.display()))
+            .env("TZ", "UTC")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "oracle mailq: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn sendmail(&self, queue: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.smns);
+        cmd.arg(&self.sendmail)
+            .arg("-C")
+            .arg(&self.cf)
+            .arg(format!("-OQueueDirectory={}", queue.display()));
+        cmd.args(args);
+        cmd
+    }
+}
+
+fn our_mailq(queue: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailq"))
+        .arg(format!("-OQueueDirectory={}", queue.display()))
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn queue_dir() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mqueue");
+    std::fs::create_dir(&dir).unwrap();
+    (tmp, dir)
+}
+
+/// Writes a message the way smtpd will: with distinct priorities so the order is fixed.
+fn write_message(queue: &Queue, n: i64) -> QueueId {
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(format!("body of message {n}\n").as_bytes()).unwrap();
+    let id = msg.id().clone();
+    let env = Envelope {
+        created: 1795563000 + n * 60,
+        priority: 30000 + n,
+        flags: "s".into(),
+        macros: vec![("r".into(), b"ESMTP".to_vec()), ("s".into(), b"client.example".to_vec())],
+        sender: format!("<sender{n}@example.org>").into_bytes(),
+        message: (n == 2).then(|| b"Deferred: 451 4.2.0 try later".to_vec()),
+        recipients: (0..=n)
+            .map(|r| Recipient {
+                flags: "PFD".into(),
+                address: format!("<rcpt{r}@sink.example>").into_bytes(),
+                final_recipient: Some(format!("rfc822; rcpt{r}@sink.example").into_bytes()),
+                ..Recipient::default()
+            })
+            .collect(),
+        headers: vec![Header {
+            condition: vec![],
+            text: format!("Subject: message {n}").into_bytes(),
+        }],
+        ..Envelope::default()
+    };
+    drop(msg.commit(&env.to_queue_file()).unwrap());
+    id
+}
+
+#[test]
+fn sendmail_lists_our_queue_as_we_do_and_sees_our_locks() {
+    let Some(oracle) = oracle() else { return };
+    let (_tmp, dir) = queue_dir();
+    let queue = Queue::open(&dir);
+    let ids: Vec<QueueId> = (0..3).map(|n| write_message(&queue, n)).collect();
+    let theirs = oracle.mailq(&dir);
+    assert_eq!(theirs, our_mailq(&dir));
+    assert!(theirs.contains("(3 requests)") && theirs.contains("<rcpt2@sink.example>"), "{theirs}");
+    let job = queue.lock(&ids[1]).unwrap().unwrap();
+    let theirs = oracle.mailq(&dir);
+    assert!(theirs.contains(&format!("{}*", ids[1])), "sendmail does not see our lock:\n{theirs}");
+    assert_eq!(theirs, our_mailq(&dir));
+    drop(job);
+}
+
+#[test]
+fn we_list_sendmails_queue_as_it_does() {
+    let Some(oracle) = oracle() else { return };
+    let (_tmp, dir) = queue_dir();
+    for (rcpt, body) in [("root", "one\n"), ("someone@sink.example", "two two\n")] {
+        let mut child =
+            oracle.sendmail(&dir, &["-odq", rcpt]).stdin(Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("Subject: from sendmail\n\n{body}").as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+    let theirs = oracle.mailq(&dir);
+    assert!(theirs.contains("(2 requests)"), "{theirs}");
+    assert_eq!(our_mailq(&dir), theirs);
+    // Every file sendmail wrote reads back byte for byte through our parser.
+    for id in Queue::open(&dir).list(FileKind::Control).unwrap() {
+        let path = dir.join(format!("qf{id}"));
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(spool::qf::parse(&path, &bytes).unwrap().to_bytes(), bytes);
+    }
+}
+
+/// Kills the child when dropped.
+struct Reap(Child);
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn we_see_the_lock_of_a_sendmail_queue_run() {
+    let Some(oracle) = oracle() else { return };
+    // The lab's relay mailer delivers to 127.0.0.1:2527; a listener that never answers
+    // keeps sendmail's queue runner inside the job, holding its lock.
+    let Ok(stall) = TcpListener::bind("127.0.0.1:2527") else {
+        eprintln!("SKIP: 127.0.0.1:2527 is in use (lab sink running?)");
+        return;
+    };
+    let (_tmp, dir) = queue_dir();
+    let mut child = oracle
+        .sendmail(&dir, &["-odq", "someone@sink.example"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"Subject: lock test\n\nbody\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let id = Queue::open(&dir).list(FileKind::Control).unwrap().pop().unwrap();
+    let runner =
+        oracle.sendmail(&dir, &[&format!("-qI{id}"), "-v"]).stdout(Stdio::piped()).spawn().unwrap();
+    let _runner = Reap(runner);
+    stall.set_nonblocking(false).unwrap();
+    let (conn, _) = stall.accept().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut listing = our_mailq(&dir);
+    while !listing.contains(&format!("{id}*")) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        listing = our_mailq(&dir);
+    }
+    assert!(listing.contains(&format!("{id}*")), "we do not see sendmail's lock:\n{listing}");
+    assert_eq!(listing, oracle.mailq(&dir));
+    drop(BufReader::new(conn).lines());
+}
