@@ -7,6 +7,7 @@
 
 pub mod getopt;
 pub mod maps;
+pub mod message;
 pub mod qf;
 pub mod queue;
 pub mod sysexits;

@@ -1,0 +1,57 @@
+use super::*;
+
+fn read(text: &[u8], dot: bool) -> (Header, bool, Vec<u8>) {
+    let mut input = io::Cursor::new(text.to_vec());
+    let (h, ended) = read_header(&mut input, 32000, dot).unwrap();
+    let mut rest = Vec::new();
+    io::Read::read_to_end(&mut input, &mut rest).unwrap();
+    (h, ended, rest)
+}
+
+#[test]
+fn fields_continuations_and_body() {
+    let (h, ended, rest) = read(b"Subject:  hi\r\nTo: a,\r\n\tb\nX-Y:z\n\nbody\n", false);
+    assert!(!ended);
+    assert_eq!(h.fields.len(), 3);
+    assert_eq!(h.fields[0].text(), b"Subject: hi");
+    assert_eq!(h.get("to").unwrap().value, b"a,\n\tb");
+    assert_eq!(h.get("TO").unwrap().unfolded(), "a,\tb");
+    assert_eq!(h.fields[2].text(), b"X-Y: z");
+    assert_eq!(rest, b"body\n");
+}
+
+#[test]
+fn a_non_field_line_starts_the_body() {
+    let (h, _, rest) = read(b"Subject: x\nthis is body\nmore\n", false);
+    assert_eq!(h.fields.len(), 1);
+    assert_eq!(h.body_start, b"this is body\n");
+    assert_eq!(rest, b"more\n");
+}
+
+#[test]
+fn a_lone_dot_ends_the_message_unless_ignored() {
+    let (_, ended, _) = read(b"Subject: x\n.\nbody\n", true);
+    assert!(ended);
+    let (h, ended, _) = read(b"Subject: x\n.\nbody\n", false);
+    assert!(!ended);
+    assert_eq!(h.body_start, b".\n");
+}
+
+#[test]
+fn headers_over_the_limit_are_refused() {
+    let mut text = b"Subject: ".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 40000));
+    text.extend_from_slice(b"\n\nbody\n");
+    let err = read_header(&mut io::Cursor::new(text), 32000, false).unwrap_err();
+    assert_eq!(err.to_string(), "Headers too large (32000 max)");
+    let many: Vec<u8> = (0..3000).flat_map(|i| format!("X-H{i}: value\n").into_bytes()).collect();
+    assert!(read_header(&mut io::Cursor::new(many), 32000, false).is_err());
+}
+
+#[test]
+fn eight_bit_headers_are_noticed_and_empty_input_ends() {
+    let (h, _, _) = read("Subject: Grüße\n\n".as_bytes(), false);
+    assert!(h.eight_bit);
+    let (h, ended, _) = read(b"", false);
+    assert!(ended && h.fields.is_empty());
+}
