@@ -5,6 +5,10 @@
 //! `sendmail.mc` ([`config`]) and the maps sendmail reads ([`maps`]).
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod getopt;
 pub mod maps;
 pub mod sysexits;
+
+#[cfg(test)]
+mod testutil;
