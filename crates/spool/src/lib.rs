@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod aliases;
 pub mod getopt;
 pub mod maps;
 pub mod sysexits;
