@@ -5,11 +5,17 @@
 //! `sendmail.mc` ([`config`]) and the maps sendmail reads ([`maps`]).
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod address;
 pub mod aliases;
+pub mod authinfo;
+pub mod classfile;
+pub mod genericstable;
 pub mod getopt;
+pub mod mailertable;
 pub mod maps;
 pub mod sysexits;
+pub mod virtusertable;
 
 #[cfg(test)]
 mod testutil;
