@@ -10,11 +10,13 @@ pub mod address;
 pub mod aliases;
 pub mod authinfo;
 pub mod classfile;
+pub mod forward;
 pub mod genericstable;
 pub mod getopt;
 pub mod mailertable;
 pub mod maps;
 pub mod sysexits;
+pub mod verify;
 pub mod virtusertable;
 
 #[cfg(test)]
