@@ -110,7 +110,9 @@ pub fn parse_value(value: &str) -> Action {
 pub(crate) fn split_dsn(s: &str) -> (Option<String>, &str) {
     if let Some((d, rest)) = s.split_once(':') {
         let parts: Vec<&str> = d.split('.').collect();
-        if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        if parts.len() == 3
+            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return (Some(d.to_string()), rest);
         }
     }
@@ -237,9 +239,18 @@ mod tests {
         assert_eq!(a, Some(Action::Reject));
         let e = lookup_address(&m, Tag::From, "<a@tempfail.example>").unwrap().unwrap();
         assert_eq!(e.reply().unwrap(), "451 4.7.1 Sender domain tempfail.example:try again later");
-        assert_eq!(lookup_address(&m, Tag::To, "u@x.relayok.example").unwrap(), Some(Action::Relay));
-        assert_eq!(lookup_address(&m, Tag::To, "blocked@lab.example").unwrap(), Some(Action::Reject));
-        assert_eq!(lookup_address(&m, Tag::From, "discardme.example").unwrap(), Some(Action::Discard));
+        assert_eq!(
+            lookup_address(&m, Tag::To, "u@x.relayok.example").unwrap(),
+            Some(Action::Relay)
+        );
+        assert_eq!(
+            lookup_address(&m, Tag::To, "blocked@lab.example").unwrap(),
+            Some(Action::Reject)
+        );
+        assert_eq!(
+            lookup_address(&m, Tag::From, "discardme.example").unwrap(),
+            Some(Action::Discard)
+        );
     }
 
     #[test]

@@ -98,9 +98,14 @@ pub fn forward_paths(forward_path: &str, user: &User, host: &str) -> Vec<PathBuf
     forward_path
         .split(':')
         .filter(|t| !t.is_empty())
-        .map(|t| PathBuf::from(t.replace("$z", &home).replace("$u", &user.name).replace("$w", host)))
+        .map(|t| {
+            PathBuf::from(t.replace("$z", &home).replace("$u", &user.name).replace("$w", host))
+        })
         .collect()
 }
+
+/// A `.forward` file found: its path and its numbered lines.
+pub type ForwardFile = (PathBuf, Vec<(usize, String)>);
 
 /// The first existing `.forward` file of `user` and its non-empty, non-comment lines
 /// with their numbers; `None` when there is none.
@@ -111,7 +116,7 @@ pub fn read_forward(
     forward_path: &str,
     user: &User,
     host: &str,
-) -> Result<Option<(PathBuf, Vec<(usize, String)>)>, ForwardError> {
+) -> Result<Option<ForwardFile>, ForwardError> {
     for path in forward_paths(forward_path, user, host) {
         match std::fs::read(&path) {
             Ok(bytes) => {
@@ -138,7 +143,8 @@ mod tests {
 
     #[test]
     fn passwd_lines() {
-        let p = Passwd::parse("root:x:0:0:root:/root:/bin/bash\nbad line\nmail:x:8:8::/var/mail:/x\n");
+        let p =
+            Passwd::parse("root:x:0:0:root:/root:/bin/bash\nbad line\nmail:x:8:8::/var/mail:/x\n");
         assert_eq!(p.user("root").unwrap().home, Path::new("/root"));
         assert!(p.user("Root").is_none());
         assert_eq!(p.user("mail").unwrap().name, "mail");

@@ -148,7 +148,10 @@ mod tests {
         };
         assert_eq!(text("badhost"), "mail to badhost is prohibited");
         assert_eq!(text("x.y.baddomain"), "mail to x.y.baddomain is prohibited");
-        assert_eq!(lookup(&m, "lab.example").unwrap(), Some(Route::Local(Some("postmaster".into()))));
+        assert_eq!(
+            lookup(&m, "lab.example").unwrap(),
+            Some(Route::Local(Some("postmaster".into())))
+        );
         assert_eq!(lookup(&m, "o.example").unwrap(), Some(Route::Local(None)));
         assert_eq!(
             lookup(&m, "anything.org").unwrap(),

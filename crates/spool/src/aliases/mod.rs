@@ -124,7 +124,10 @@ impl AliasFile {
 
     /// sendmail's summary: `N aliases, longest N bytes, N bytes total`.
     pub fn summary(&self) -> String {
-        format!("{} aliases, longest {} bytes, {} bytes total", self.count, self.longest, self.bytes)
+        format!(
+            "{} aliases, longest {} bytes, {} bytes total",
+            self.count, self.longest, self.bytes
+        )
     }
 
     /// The database content: NUL-terminated keys and values, then `@` -> `@`.

@@ -46,8 +46,8 @@ fn unescape_dump(s: &str) -> Vec<u8> {
 }
 
 fn check_reference(case: &str, source: &str) {
-    let transcript = std::fs::read_to_string(reference_dir().join(format!("aliases/{case}.txt")))
-        .unwrap();
+    let transcript =
+        std::fs::read_to_string(reference_dir().join(format!("aliases/{case}.txt"))).unwrap();
     let path = format!("/tmp/smlab/ref/aliases/{case}/aliases");
     let file = parse_text(&lab_file(source), &lab_local);
     let mut got: Vec<String> = file.diagnostics.iter().map(|d| d.render(&path)).collect();

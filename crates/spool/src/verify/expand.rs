@@ -296,7 +296,8 @@ impl<'s, 'a> Run<'s, 'a> {
             Decision::Deliver { mailer, host } => {
                 let key = format!("{mailer}:{host}:{}", user.to_ascii_lowercase());
                 if self.admit(key, text, ctx).is_some() {
-                    let line = format!("{text}... deliverable: mailer {mailer}, host {host}, user {user}");
+                    let line =
+                        format!("{text}... deliverable: mailer {mailer}, host {host}, user {user}");
                     self.deliverable(true, line);
                 }
             }

@@ -183,9 +183,15 @@ fn oracle_settled_cases() {
         ["a%b@lab.example... deliverable: mailer relay, host [127.0.0.1], user a@b"]
     );
     let o = one(&["<root"], false);
-    assert_eq!(o.lines, ["<root... Unbalanced '<'", "<root... deliverable: mailer local, user root"]);
+    assert_eq!(
+        o.lines,
+        ["<root... Unbalanced '<'", "<root... deliverable: mailer local, user root"]
+    );
     assert_eq!(one(&["a b"], false).lines, ["b... User unknown", "a... User unknown"]);
-    assert_eq!(one(&["root, mail"], false).lines[0], "mail... deliverable: mailer local, user mail");
+    assert_eq!(
+        one(&["root, mail"], false).lines[0],
+        "mail... deliverable: mailer local, user mail"
+    );
     assert_eq!(one(&[""], false), Outcome { lines: vec![], exit_code: 0 });
     let o = one(&[], true);
     assert_eq!(o.lines, ["Recipient names must be specified"]);
@@ -214,7 +220,10 @@ fn verbose_loop_and_postmaster() {
         ]
     );
     let o = lab.run(&["loop1", "root"], false);
-    assert_eq!(o.lines, ["aliasing/forwarding loop broken", "root... deliverable: mailer local, user root"]);
+    assert_eq!(
+        o.lines,
+        ["aliasing/forwarding loop broken", "root... deliverable: mailer local, user root"]
+    );
     assert_eq!(o.exit_code, 64);
 }
 
@@ -222,7 +231,10 @@ fn verbose_loop_and_postmaster() {
 fn verbose_include_and_forward() {
     let lab = Lab::new();
     let o = lab.run(&["listinc"], true);
-    assert_eq!(o.lines[1], ":include:/tmp/smlab/etc/list.inc... including file /tmp/smlab/etc/list.inc");
+    assert_eq!(
+        o.lines[1],
+        ":include:/tmp/smlab/etc/list.inc... including file /tmp/smlab/etc/list.inc"
+    );
     assert_eq!(o.lines[2], "/tmp/smlab/etc/list.inc: line 2: sending to root");
     let fwd = Path::new(&lab.root()).join("forward/daemon");
     std::fs::write(&fwd, "\\daemon, root\n").unwrap();
@@ -266,5 +278,27 @@ fn self_referencing_alias_matches_sendmail() {
     );
     assert_eq!(o.exit_code, 67);
     let o = verify(&Settings { verbose: false, ..settings }, &["x@far.example".to_string()]);
-    assert_eq!(o.lines, ["x@far.example... deliverable: mailer esmtp, host far.example, user x@far.example"]);
+    assert_eq!(
+        o.lines,
+        ["x@far.example... deliverable: mailer esmtp, host far.example, user x@far.example"]
+    );
+}
+
+/// `-bv -v staff mixed` on the live oracle: root from the second alias is a duplicate.
+#[test]
+fn verbose_duplicate_across_arguments() {
+    let lab = Lab::new();
+    assert_eq!(
+        lab.run(&["staff", "mixed"], true).lines,
+        [
+            "staff... aliased to root, daemon, mail",
+            "mixed... aliased to root, someone@sink.example, /tmp/smlab/mail/mixed.mbox",
+            "root... duplicate suppressed",
+            "mail... deliverable: mailer local, user mail",
+            "daemon... deliverable: mailer local, user daemon",
+            "root... deliverable: mailer local, user root",
+            "/tmp/smlab/mail/mixed.mbox... deliverable: mailer *file*, user /tmp/smlab/mail/mixed.mbox",
+            "someone@sink.example... deliverable: mailer relay, host [127.0.0.1], user someone@sink.example"
+        ]
+    );
 }
