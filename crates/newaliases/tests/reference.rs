@@ -122,3 +122,32 @@ fn missing_file_is_reported_and_skipped() {
     let bad = Command::new(env!("CARGO_BIN_EXE_newaliases")).arg("-Z").output().unwrap();
     assert_eq!(bad.status.code(), Some(64));
 }
+
+/// The real praliases (the oracle, when it is unpacked on this machine) reads our
+/// database exactly as it reads sendmail's: same entries, same order.
+#[test]
+fn real_praliases_reads_our_database() {
+    let praliases = Path::new("/tmp/sm-root/usr/libexec/sendmail/praliases");
+    let smns = shared().join("oracle/bin/smns");
+    let cf = Path::new("/tmp/smlab/etc/sendmail.cf");
+    if !praliases.exists() || !cf.exists() {
+        eprintln!("oracle not unpacked; skipping");
+        return;
+    }
+    let (dir, _, _) = run("aliases-torture");
+    let out = Command::new(&smns)
+        .arg(praliases)
+        .arg("-C")
+        .arg(cf)
+        .arg("-f")
+        .arg(dir.path().join("aliases"))
+        .output()
+        .unwrap();
+    if out.status.code() == Some(69) {
+        eprintln!("smns cannot create its namespace here; skipping");
+        return;
+    }
+    let (want, _) = recorded("newaliases-torture.txt", "praliases -C /tmp/smlab/etc/sendmail.cf -f");
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(got, want);
+}
