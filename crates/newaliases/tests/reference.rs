@@ -147,7 +147,8 @@ fn real_praliases_reads_our_database() {
         eprintln!("smns cannot create its namespace here; skipping");
         return;
     }
-    let (want, _) = recorded("newaliases-torture.txt", "praliases -C /tmp/smlab/etc/sendmail.cf -f");
+    let (want, _) =
+        recorded("newaliases-torture.txt", "praliases -C /tmp/smlab/etc/sendmail.cf -f");
     let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
     assert_eq!(got, want);
 }
