@@ -6,8 +6,8 @@
 //! # Format
 //! Page 0 is the hash meta page: after the common 72-byte meta header come
 //! `max_bucket` (72), `high_mask` (76), `low_mask` (80), `ffactor` (84), `nelem` (88),
-//! `h_charkey` (92: the hash of `"%$sniglet^&"`, which identifies the hash function)
-//! and `spares[32]` (96). A key hashes with 32-bit FNV-1a from a zero basis
+//! `h_charkey` (92: the hash of `"%$sniglet^&\0"`, which identifies the hash function)
+//! and `spares[32]` (96). A key hashes with 32-bit FNV-1 from a zero basis
 //! ([`hash_key`]); its bucket is `hash & high_mask`, or `hash & low_mask` when that
 //! exceeds `max_bucket`; bucket `b` starts at page `b + spares[log2(b + 1)]` and
 //! continues through the pages' next links.
@@ -39,12 +39,14 @@ pub const H_DUPLICATE: u8 = 2;
 pub const H_OFFPAGE: u8 = 3;
 /// Item type: an off-page duplicate tree.
 pub const H_OFFDUP: u8 = 4;
-/// The key whose hash the meta page stores, to identify the hash function.
-pub const CHARKEY: &[u8] = b"%$sniglet^&";
+/// The key whose hash the meta page stores, to identify the hash function (the C
+/// string with its NUL, as Berkeley DB hashes `sizeof(CHARKEY)` bytes).
+pub const CHARKEY: &[u8] = b"%$sniglet^&\0";
 
-/// Berkeley DB's default hash function (`__ham_func5`): FNV-1a from a zero basis.
+/// Berkeley DB's default hash function (`__ham_func5`): 32-bit FNV-1 (multiply, then
+/// xor) from a zero basis.
 pub fn hash_key(key: &[u8]) -> u32 {
-    key.iter().fold(0u32, |h, &b| (h ^ b as u32).wrapping_mul(16_777_619))
+    key.iter().fold(0u32, |h, &b| h.wrapping_mul(16_777_619) ^ b as u32)
 }
 
 /// An open hash database.
@@ -234,6 +236,12 @@ impl Map for HashMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hash_function_is_fnv1_from_zero() {
+        assert_eq!(hash_key(b"a"), 0x61);
+        assert_eq!(hash_key(b"ab"), 0x61u32.wrapping_mul(16_777_619) ^ 0x62);
+    }
 
     #[test]
     fn hash_function_matches_berkeley_db_charkey() {
