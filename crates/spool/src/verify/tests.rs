@@ -302,3 +302,16 @@ fn verbose_duplicate_across_arguments() {
         ]
     );
 }
+
+#[test]
+fn never_panics_on_random_addresses() {
+    let lab = Lab::new();
+    let mut rng = crate::testutil::Rng::new(0xb7);
+    let alphabet = b"rootlp12@<>()\",;:\\[]. %!|/+-";
+    for _ in 0..3000 {
+        let bytes = rng.bytes_from(alphabet, 30);
+        let arg = String::from_utf8_lossy(&bytes).into_owned();
+        let out = lab.run(&[arg.as_str(), "loop1"], rng.below(2) == 1);
+        assert!(!out.lines.is_empty() || arg.trim().is_empty() || out.exit_code == 0);
+    }
+}
