@@ -312,6 +312,6 @@ fn never_panics_on_random_addresses() {
         let bytes = rng.bytes_from(alphabet, 30);
         let arg = String::from_utf8_lossy(&bytes).into_owned();
         let out = lab.run(&[arg.as_str(), "loop1"], rng.below(2) == 1);
-        assert!(!out.lines.is_empty() || arg.trim().is_empty() || out.exit_code == 0);
+        assert!(!out.lines.is_empty(), "{arg:?}");
     }
 }
