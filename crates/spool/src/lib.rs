@@ -5,9 +5,22 @@
 //! `sendmail.mc` ([`config`]) and the maps sendmail reads ([`maps`]).
 #![deny(missing_docs)]
 
+pub mod access;
+pub mod address;
+pub mod aliases;
+pub mod authinfo;
+pub mod classfile;
+pub mod forward;
+pub mod genericstable;
 pub mod getopt;
+pub mod mailertable;
 pub mod maps;
 pub mod message;
 pub mod qf;
 pub mod queue;
 pub mod sysexits;
+pub mod verify;
+pub mod virtusertable;
+
+#[cfg(test)]
+mod testutil;

@@ -11,7 +11,16 @@
 //! # Errors
 //! Opening or reading a map returns [`MapError`], naming the file.
 
+mod bdb;
+pub mod btree;
+mod btree_build;
+pub mod cdb;
+pub mod hash;
+mod hash_build;
 pub mod text;
+mod writer;
+
+pub use writer::{create, Duplicates, WriteOptions, Writer, MAKEMAP_NELEM};
 
 use std::path::{Path, PathBuf};
 
@@ -146,10 +155,9 @@ pub fn open(kind: MapType, name: &Path) -> Result<Box<dyn Map>, MapError> {
     let file = kind.file_for(name);
     match kind {
         MapType::Text => Ok(Box::new(text::TextMap::open(&file)?)),
-        MapType::Hash | MapType::Btree | MapType::Cdb => Err(MapError::Corrupt {
-            path: file,
-            reason: "this map type cannot be read by this build".into(),
-        }),
+        MapType::Hash => Ok(Box::new(hash::HashMap::open(&file)?)),
+        MapType::Btree => Ok(Box::new(btree::BtreeMap::open(&file)?)),
+        MapType::Cdb => Ok(Box::new(cdb::CdbMap::open(&file)?)),
     }
 }
 

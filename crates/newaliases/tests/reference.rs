@@ -1,0 +1,154 @@
+//! newaliases against the recorded sendmail output (`../shared/reference/aliases`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shared() -> PathBuf {
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if beside.join("reference").is_dir() {
+        return beside;
+    }
+    let fixed = PathBuf::from("/work/shared");
+    assert!(
+        fixed.join("reference").is_dir(),
+        "reference files not found at {beside:?} or {fixed:?}"
+    );
+    fixed
+}
+
+/// The [stdout] block and exit status recorded after the command containing `cmd`.
+fn recorded(file: &str, cmd: &str) -> (Vec<String>, i32) {
+    let text = std::fs::read_to_string(shared().join("reference/aliases").join(file)).unwrap();
+    let mut lines = text.lines().skip_while(|l| !(l.starts_with("$ ") && l.contains(cmd)));
+    lines.next();
+    let block: Vec<&str> = lines.take_while(|l| !l.starts_with("[syslog]")).collect();
+    let stdout = block
+        .iter()
+        .skip_while(|l| **l != "[stdout]")
+        .skip(1)
+        .take_while(|l| !l.starts_with("[stderr]"))
+        .map(|s| s.to_string())
+        .collect();
+    let exit = block
+        .iter()
+        .find_map(|l| l.strip_prefix("[exit ").and_then(|r| r.strip_suffix(']')))
+        .unwrap()
+        .parse()
+        .unwrap();
+    (stdout, exit)
+}
+
+/// Runs newaliases on the lab's `source` file copied into a temp dir.
+fn run(source: &str) -> (tempfile::TempDir, Vec<String>, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(shared().join("oracle/conf").join(source)).unwrap();
+    let path = dir.path().join("aliases");
+    std::fs::write(&path, text.replace("@SMLAB@", "/tmp/smlab")).unwrap();
+    let lhn = dir.path().join("local-host-names");
+    std::fs::copy(shared().join("oracle/conf/local-host-names"), &lhn).unwrap();
+    let mc = dir.path().join("sendmail.mc");
+    std::fs::write(&mc, format!("define(`confCW_FILE', `{}')dnl\n", lhn.display())).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_newaliases"))
+        .arg("-C")
+        .arg(&mc)
+        .arg(format!("-oA{}", path.display()))
+        .output()
+        .unwrap();
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines = stdout.lines().map(|l| l.replace(&path.display().to_string(), "ALIASES")).collect();
+    (dir, lines, out.status.code().unwrap())
+}
+
+fn normalise(lines: Vec<String>, case: &str) -> Vec<String> {
+    let p = format!("/tmp/smlab/ref/aliases/{case}/aliases");
+    lines.into_iter().map(|l| l.replace(&p, "ALIASES")).collect()
+}
+
+#[test]
+fn torture_output_and_exit_status() {
+    let (dir, lines, code) = run("aliases-torture");
+    let cmd = "-oA/tmp/smlab/ref/aliases/newaliases-torture/aliases";
+    let (want, want_code) = recorded("newaliases-torture.txt", cmd);
+    assert_eq!(lines, normalise(want, "newaliases-torture"));
+    assert_eq!(code, want_code);
+    let db = dir.path().join("aliases.db");
+    let meta = std::fs::metadata(&db).unwrap();
+    assert!(meta.len() > 0);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(meta.permissions().mode() & 0o777 & !0o022, 0o640 & !0o022);
+}
+
+#[test]
+fn clean_output_and_database_reads_back() {
+    let (dir, lines, code) = run("aliases");
+    let cmd = "-oA/tmp/smlab/ref/aliases/newaliases-clean/aliases";
+    let (want, want_code) = recorded("newaliases-clean.txt", cmd);
+    assert_eq!(lines, normalise(want, "newaliases-clean"));
+    assert_eq!(code, want_code);
+    let map = spool::maps::open(spool::maps::MapType::Hash, &dir.path().join("aliases")).unwrap();
+    assert_eq!(spool::maps::lookup(&*map, b"staff").unwrap().unwrap(), b"root, daemon, mail");
+    assert_eq!(map.get(b"mailer-daemon\0").unwrap().unwrap(), b"postmaster\0");
+    assert_eq!(map.get(b"@\0").unwrap().unwrap(), b"@\0");
+    assert_eq!(map.entries().unwrap().len(), 15);
+}
+
+#[test]
+fn missing_file_is_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist");
+    let ok = dir.path().join("ok");
+    std::fs::write(&ok, "a: b\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_newaliases"))
+        .arg("-C")
+        .arg(dir.path().join("none.mc"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(66));
+    let out = Command::new(env!("CARGO_BIN_EXE_newaliases"))
+        .args(["-O", &format!("AliasFile={},{}", missing.display(), ok.display())])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        format!(
+            "newaliases: cannot open {}: No such file or directory\n{}: 1 aliases, longest 1 bytes, 2 bytes total\n",
+            missing.display(),
+            ok.display()
+        )
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let bad = Command::new(env!("CARGO_BIN_EXE_newaliases")).arg("-Z").output().unwrap();
+    assert_eq!(bad.status.code(), Some(64));
+}
+
+/// The real praliases (the oracle, when it is unpacked on this machine) reads our
+/// database exactly as it reads sendmail's: same entries, same order.
+#[test]
+fn real_praliases_reads_our_database() {
+    let praliases = Path::new("/tmp/sm-root/usr/libexec/sendmail/praliases");
+    let smns = shared().join("oracle/bin/smns");
+    let cf = Path::new("/tmp/smlab/etc/sendmail.cf");
+    if !praliases.exists() || !cf.exists() {
+        eprintln!("oracle not unpacked; skipping");
+        return;
+    }
+    let (dir, _, _) = run("aliases-torture");
+    let out = Command::new(&smns)
+        .arg(praliases)
+        .arg("-C")
+        .arg(cf)
+        .arg("-f")
+        .arg(dir.path().join("aliases"))
+        .output()
+        .unwrap();
+    if out.status.code() == Some(69) {
+        eprintln!("smns cannot create its namespace here; skipping");
+        return;
+    }
+    let (want, _) =
+        recorded("newaliases-torture.txt", "praliases -C /tmp/smlab/etc/sendmail.cf -f");
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(got, want);
+}

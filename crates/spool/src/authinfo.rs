@@ -1,0 +1,143 @@
+//! The authinfo map (`FEATURE(authinfo)`): SMTP AUTH credentials per remote host.
+//!
+//! # Format
+//! ```text
+//! AuthInfo:smtp.example.org  "U:user" "I:authzid" "P:secret" "M:PLAIN LOGIN" "R:realm"
+//! AuthInfo:                  "U:fallback" "P=c2VjcmV0"     (P= : base64 password)
+//! ```
+//! Each item is a quoted `X:value` (or `P=base64`).
+//!
+//! # Lookup order
+//! `AuthInfo:host`, then `AuthInfo:` of each parent domain, then the bare `AuthInfo:`
+//! default; keys in lower case as makemap stores them.
+//!
+//! # Errors
+//! A failing map read ([`crate::maps::MapError`]); a malformed value gives [`AuthInfoError`].
+
+use crate::maps::{self, Map};
+
+/// A malformed authinfo value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad authinfo value: {0}")]
+pub struct AuthInfoError(pub String);
+
+/// Credentials for one host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthInfo {
+    /// Authentication identity (`U:`).
+    pub user: Option<String>,
+    /// Authorization identity (`I:`).
+    pub authzid: Option<String>,
+    /// The password (`P:` as written, `P=` decoded from base64).
+    pub password: Option<Vec<u8>>,
+    /// Allowed mechanisms (`M:`), in order.
+    pub mechanisms: Vec<String>,
+    /// Realm (`R:`).
+    pub realm: Option<String>,
+}
+
+/// Parses a value such as `"U:user" "P:pass" "M:PLAIN"`.
+pub fn parse_value(value: &str) -> Result<AuthInfo, AuthInfoError> {
+    let mut info = AuthInfo::default();
+    let mut rest = value.trim();
+    while !rest.is_empty() {
+        let (item, next) = match rest.strip_prefix('"') {
+            Some(r) => r.split_once('"').ok_or_else(|| AuthInfoError(value.to_string()))?,
+            None => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
+        };
+        apply(&mut info, item, value)?;
+        rest = next.trim_start();
+    }
+    Ok(info)
+}
+
+fn apply(info: &mut AuthInfo, item: &str, value: &str) -> Result<(), AuthInfoError> {
+    let bad = || AuthInfoError(value.to_string());
+    let (tag, v) = (item.get(..2).ok_or_else(bad)?, &item[2..]);
+    match tag {
+        "U:" => info.user = Some(v.to_string()),
+        "I:" => info.authzid = Some(v.to_string()),
+        "P:" => info.password = Some(v.as_bytes().to_vec()),
+        "P=" => info.password = Some(base64(v).ok_or_else(bad)?),
+        "M:" => info.mechanisms = v.split_whitespace().map(str::to_string).collect(),
+        "R:" => info.realm = Some(v.to_string()),
+        _ => return Err(bad()),
+    }
+    Ok(())
+}
+
+/// Decodes standard base64 (padding optional).
+fn base64(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.trim_end_matches('=').bytes() {
+        acc = (acc << 6) | u32::from(val(c)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Finds the credentials for `host`.
+///
+/// # Errors
+/// A map read error, or a malformed value.
+pub fn lookup(map: &dyn Map, host: &str) -> Result<Option<AuthInfo>, Box<dyn std::error::Error>> {
+    let host = host.to_ascii_lowercase();
+    let mut keys = vec![host.clone()];
+    let mut rest = host.as_str();
+    while let Some((_, tail)) = rest.split_once('.') {
+        if !tail.is_empty() {
+            keys.push(tail.to_string());
+        }
+        rest = tail;
+    }
+    keys.push(String::new());
+    for key in keys {
+        let k = format!("authinfo:{key}");
+        let found: Option<Vec<u8>> = maps::lookup(map, k.as_bytes()).map_err(Box::new)?;
+        if let Some(v) = found {
+            return Ok(Some(parse_value(&String::from_utf8_lossy(&v))?));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maps::text::TextMap;
+
+    #[test]
+    fn parses_items() {
+        let a = parse_value(r#""U:user" "I:id" "P:pa ss" "M:PLAIN LOGIN" "R:realm""#).unwrap();
+        assert_eq!(a.user.as_deref(), Some("user"));
+        assert_eq!(a.password.as_deref(), Some(&b"pa ss"[..]));
+        assert_eq!(a.mechanisms, ["PLAIN", "LOGIN"]);
+        assert_eq!(parse_value(r#""P=c2VjcmV0""#).unwrap().password.unwrap(), b"secret");
+        assert!(parse_value(r#""X:what""#).is_err());
+        assert!(parse_value(r#""U:open"#).is_err());
+    }
+
+    #[test]
+    fn host_then_parent_then_default() {
+        let m = TextMap::parse(
+            b"authinfo:smtp.example.org \"U:a\" \"P:1\"\nauthinfo:example.net \"U:b\" \"P:2\"\nauthinfo: \"U:c\" \"P:3\"\n",
+        );
+        let user = |h| lookup(&m, h).unwrap().unwrap().user.unwrap();
+        assert_eq!(user("SMTP.example.org"), "a");
+        assert_eq!(user("mx.example.net"), "b");
+        assert_eq!(user("other.org"), "c");
+    }
+}

@@ -1,0 +1,167 @@
+//! Local users and their `.forward` files.
+//!
+//! # Users
+//! [`UserDb`] answers "does this local user exist, and where is its home?". [`Passwd`]
+//! reads a passwd(5) file (`/etc/passwd` by default); tests use [`StaticUsers`].
+//!
+//! # .forward
+//! sendmail's `ForwardPath` option is a `:`-separated list of templates in which `$u`
+//! is the user name, `$z` the home directory and `$w` the host name
+//! (`$z/.forward.$w:$z/.forward` by default). The first template naming an existing
+//! file is used; each non-comment line of it is a recipient list, handled like an
+//! alias value ([`read_forward`]).
+//!
+//! # Errors
+//! [`ForwardError`] when an existing file cannot be read; a missing file is "no
+//! forwarding", not an error.
+
+use std::path::{Path, PathBuf};
+
+/// A file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct ForwardError {
+    /// The file.
+    pub path: PathBuf,
+    /// The underlying error.
+    pub source: std::io::Error,
+}
+
+/// One local user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Login name.
+    pub name: String,
+    /// Home directory.
+    pub home: PathBuf,
+}
+
+/// Where local users are looked up.
+pub trait UserDb {
+    /// The user called `name` (exact, case-sensitive), if there is one.
+    fn user(&self, name: &str) -> Option<User>;
+}
+
+/// A passwd(5) file.
+#[derive(Debug, Clone)]
+pub struct Passwd {
+    users: Vec<User>,
+}
+
+impl Passwd {
+    /// Reads `path` (normally `/etc/passwd`).
+    ///
+    /// # Errors
+    /// [`ForwardError`] when the file cannot be read.
+    pub fn read(path: &Path) -> Result<Passwd, ForwardError> {
+        let text = std::fs::read(path)
+            .map_err(|source| ForwardError { path: path.to_path_buf(), source })?;
+        Ok(Passwd::parse(&String::from_utf8_lossy(&text)))
+    }
+
+    /// Parses passwd text: `name:pw:uid:gid:gecos:home:shell` per line.
+    pub fn parse(text: &str) -> Passwd {
+        let users = text
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() >= 6 && !f[0].is_empty())
+                    .then(|| User { name: f[0].to_string(), home: PathBuf::from(f[5]) })
+            })
+            .collect();
+        Passwd { users }
+    }
+}
+
+impl UserDb for Passwd {
+    fn user(&self, name: &str) -> Option<User> {
+        self.users.iter().find(|u| u.name == name).cloned()
+    }
+}
+
+/// A fixed list of users, for tests and for callers that resolve users themselves.
+#[derive(Debug, Clone, Default)]
+pub struct StaticUsers(pub Vec<User>);
+
+impl UserDb for StaticUsers {
+    fn user(&self, name: &str) -> Option<User> {
+        self.0.iter().find(|u| u.name == name).cloned()
+    }
+}
+
+/// sendmail's default `ForwardPath`.
+pub const DEFAULT_FORWARD_PATH: &str = "$z/.forward.$w:$z/.forward";
+
+/// The candidate `.forward` files for `user`, in order.
+pub fn forward_paths(forward_path: &str, user: &User, host: &str) -> Vec<PathBuf> {
+    let home = user.home.to_string_lossy();
+    forward_path
+        .split(':')
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            PathBuf::from(t.replace("$z", &home).replace("$u", &user.name).replace("$w", host))
+        })
+        .collect()
+}
+
+/// A `.forward` file found: its path and its numbered lines.
+pub type ForwardFile = (PathBuf, Vec<(usize, String)>);
+
+/// The first existing `.forward` file of `user` and its non-empty, non-comment lines
+/// with their numbers; `None` when there is none.
+///
+/// # Errors
+/// [`ForwardError`] when a file exists but cannot be read.
+pub fn read_forward(
+    forward_path: &str,
+    user: &User,
+    host: &str,
+) -> Result<Option<ForwardFile>, ForwardError> {
+    for path in forward_paths(forward_path, user, host) {
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let lines = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+                    .map(|(i, l)| (i + 1, l.to_string()))
+                    .collect();
+                return Ok(Some((path, lines)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => continue,
+            Err(source) => return Err(ForwardError { path, source }),
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwd_lines() {
+        let p =
+            Passwd::parse("root:x:0:0:root:/root:/bin/bash\nbad line\nmail:x:8:8::/var/mail:/x\n");
+        assert_eq!(p.user("root").unwrap().home, Path::new("/root"));
+        assert!(p.user("Root").is_none());
+        assert_eq!(p.user("mail").unwrap().name, "mail");
+    }
+
+    #[test]
+    fn forward_templates_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = User { name: "ann".into(), home: dir.path().to_path_buf() };
+        let paths = forward_paths(DEFAULT_FORWARD_PATH, &user, "h");
+        assert_eq!(paths[0], dir.path().join(".forward.h"));
+        assert_eq!(read_forward(DEFAULT_FORWARD_PATH, &user, "h").unwrap(), None);
+        std::fs::write(dir.path().join(".forward"), "# me\n\\ann, ann@elsewhere\n").unwrap();
+        let (path, lines) = read_forward(DEFAULT_FORWARD_PATH, &user, "h").unwrap().unwrap();
+        assert_eq!(path, dir.path().join(".forward"));
+        assert_eq!(lines, vec![(2, "\\ann, ann@elsewhere".to_string())]);
+        let lab = forward_paths("/tmp/smlab/forward/$u", &user, "h");
+        assert_eq!(lab, vec![PathBuf::from("/tmp/smlab/forward/ann")]);
+    }
+}

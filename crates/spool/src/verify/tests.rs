@@ -1,0 +1,317 @@
+use super::*;
+use crate::aliases::{parse_text, AliasFile};
+use crate::classfile::Class;
+use crate::forward::{StaticUsers, User};
+use crate::maps::text::TextMap;
+use crate::testutil::{oracle_conf_dir, reference_dir};
+use std::path::Path;
+
+/// The lab (oracle/conf) installed in a temporary directory.
+struct Lab {
+    dir: tempfile::TempDir,
+    aliases: AliasFile,
+    mailertable: TextMap,
+    local: Class,
+    users: StaticUsers,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap().to_string();
+        let conf = |n: &str| {
+            std::fs::read_to_string(oracle_conf_dir().join(n)).unwrap().replace("@SMLAB@", &root)
+        };
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::create_dir_all(dir.path().join("forward")).unwrap();
+        std::fs::write(dir.path().join("etc/list.inc"), conf("list.inc")).unwrap();
+        let local = Class::parse(&conf("local-host-names"));
+        let is_local = |d: &str| local.contains(d);
+        let aliases = parse_text(&conf("aliases"), &is_local);
+        let mailertable = TextMap::parse(conf("mailertable").as_bytes());
+        let users = ["root", "daemon", "mail", "nobody"]
+            .iter()
+            .map(|n| User { name: n.to_string(), home: dir.path().join("home").join(n) })
+            .collect();
+        Lab { dir, aliases, mailertable, local, users: StaticUsers(users) }
+    }
+
+    fn run(&self, args: &[&str], verbose: bool) -> Outcome {
+        let settings = Settings {
+            aliases: vec![&self.aliases],
+            local_names: self.local.clone(),
+            mailertable: Some(&self.mailertable),
+            smart_host: Some("relay:[127.0.0.1]".into()),
+            users: &self.users,
+            forward_path: format!("{}/forward/$u", self.root()),
+            host_name: "mail.lab.example".into(),
+            verbose,
+        };
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let mut out = verify(&settings, &args);
+        for l in &mut out.lines {
+            *l = l.replace(&self.root(), "/tmp/smlab");
+        }
+        out
+    }
+
+    fn root(&self) -> String {
+        self.dir.path().to_str().unwrap().to_string()
+    }
+}
+
+/// Splits a recorded command line into words (single quotes only, as recorded).
+fn words(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut any) = (false, false);
+    for c in cmd.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            _ => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Runs every `sendmail ... -bv` command of a reference file against the lab.
+fn check_reference(name: &str) -> usize {
+    let text = std::fs::read_to_string(reference_dir().join("aliases").join(name)).unwrap();
+    let lab = Lab::new();
+    let mut checked = 0;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(cmd) = line.strip_prefix("$ sendmail ") else { continue };
+        let w = words(cmd);
+        let verbose = w.iter().any(|a| a == "-v");
+        let args: Vec<&str> = w
+            .iter()
+            .skip_while(|a| *a != "-bv")
+            .skip(1)
+            .filter(|a| *a != "-v")
+            .map(String::as_str)
+            .collect();
+        let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("[syslog]")).collect();
+        let stdout: Vec<String> = block
+            .iter()
+            .skip_while(|l| **l != "[stdout]")
+            .skip(1)
+            .take_while(|l| !l.starts_with("[stderr]"))
+            .map(|s| s.to_string())
+            .collect();
+        let exit: i32 = block
+            .iter()
+            .find_map(|l| l.strip_prefix("[exit ").and_then(|r| r.strip_suffix(']')))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let got = lab.run(&args, verbose);
+        assert_eq!(got.lines, stdout, "{name}: {cmd}");
+        assert_eq!(got.exit_code, exit, "{name}: {cmd}");
+        checked += 1;
+    }
+    assert!(checked > 0, "{name}: no -bv command found");
+    checked
+}
+
+#[test]
+fn reference_bv_local() {
+    assert_eq!(check_reference("bv-local.txt"), 3);
+}
+
+#[test]
+fn reference_bv_lists() {
+    assert_eq!(check_reference("bv-lists.txt"), 3);
+}
+
+#[test]
+fn reference_bv_remote() {
+    assert_eq!(check_reference("bv-remote.txt"), 3);
+}
+
+#[test]
+fn reference_bv_unknown() {
+    assert_eq!(check_reference("bv-unknown.txt"), 2);
+}
+
+#[test]
+fn reference_bv_routes() {
+    assert_eq!(check_reference("bv-routes.txt"), 2);
+}
+
+#[test]
+fn reference_bv_malformed2() {
+    assert_eq!(check_reference("bv-malformed2.txt"), 3);
+}
+
+#[test]
+fn reference_bv_multi() {
+    assert_eq!(check_reference("bv-multi.txt"), 2);
+}
+
+/// Cases settled with the live oracle (`lab-sendmail -bv`), not in the reference files.
+#[test]
+fn oracle_settled_cases() {
+    let lab = Lab::new();
+    let one = |args: &[&str], v| lab.run(args, v);
+    let o = one(&["b@x.example", "a@sink.example", "root"], false);
+    assert_eq!(o.lines[0], "root... deliverable: mailer local, user root");
+    assert!(o.lines[1].starts_with("b@x.example... deliverable: mailer relay"));
+    let o = one(&["/tmp/x", "root"], false);
+    assert_eq!(o.lines[0], "/tmp/x... Cannot mail directly to files");
+    assert_eq!(o.exit_code, 64);
+    assert_eq!(
+        one(&["root+foo"], false).lines,
+        ["root+foo... deliverable: mailer local, host foo, user root"]
+    );
+    assert_eq!(one(&["\\root"], false).lines, ["\\root... deliverable: mailer local, user \\root"]);
+    assert_eq!(one(&["Root"], false).lines, ["Root... deliverable: mailer local, user root"]);
+    assert_eq!(
+        one(&["a%b@lab.example"], false).lines,
+        ["a%b@lab.example... deliverable: mailer relay, host [127.0.0.1], user a@b"]
+    );
+    let o = one(&["<root"], false);
+    assert_eq!(
+        o.lines,
+        ["<root... Unbalanced '<'", "<root... deliverable: mailer local, user root"]
+    );
+    assert_eq!(one(&["a b"], false).lines, ["b... User unknown", "a... User unknown"]);
+    assert_eq!(
+        one(&["root, mail"], false).lines[0],
+        "mail... deliverable: mailer local, user mail"
+    );
+    assert_eq!(one(&[""], false), Outcome { lines: vec![], exit_code: 0 });
+    let o = one(&[], true);
+    assert_eq!(o.lines, ["Recipient names must be specified"]);
+    assert_eq!(o.exit_code, 64);
+}
+
+#[test]
+fn verbose_loop_and_postmaster() {
+    let lab = Lab::new();
+    assert_eq!(
+        lab.run(&["loop1"], true).lines,
+        [
+            "loop1... aliased to loop2",
+            "loop2... aliased to loop1",
+            "loop1... aliased to loop2",
+            "loop2... duplicate suppressed",
+            "aliasing/forwarding loop broken"
+        ]
+    );
+    assert_eq!(
+        lab.run(&["root", "postmaster", "abuse"], true).lines,
+        [
+            "postmaster... aliased to root",
+            "abuse... aliased to root",
+            "root... deliverable: mailer local, user root"
+        ]
+    );
+    let o = lab.run(&["loop1", "root"], false);
+    assert_eq!(
+        o.lines,
+        ["aliasing/forwarding loop broken", "root... deliverable: mailer local, user root"]
+    );
+    assert_eq!(o.exit_code, 64);
+}
+
+#[test]
+fn verbose_include_and_forward() {
+    let lab = Lab::new();
+    let o = lab.run(&["listinc"], true);
+    assert_eq!(
+        o.lines[1],
+        ":include:/tmp/smlab/etc/list.inc... including file /tmp/smlab/etc/list.inc"
+    );
+    assert_eq!(o.lines[2], "/tmp/smlab/etc/list.inc: line 2: sending to root");
+    let fwd = Path::new(&lab.root()).join("forward/daemon");
+    std::fs::write(&fwd, "\\daemon, root\n").unwrap();
+    assert_eq!(
+        lab.run(&["daemon"], true).lines,
+        [
+            "/tmp/smlab/forward/daemon: line 1: forwarding to \\daemon, root",
+            "root... deliverable: mailer local, user root",
+            "\\daemon... deliverable: mailer local, user \\daemon"
+        ]
+    );
+}
+
+#[test]
+fn self_referencing_alias_matches_sendmail() {
+    let lab = Lab::new();
+    let is_local = |d: &str| lab.local.contains(d);
+    let aliases = parse_text("self: self, root\n", &is_local);
+    let settings = Settings {
+        aliases: vec![&aliases],
+        local_names: lab.local.clone(),
+        mailertable: None,
+        smart_host: None,
+        users: &lab.users,
+        forward_path: String::new(),
+        host_name: "h".into(),
+        verbose: true,
+    };
+    let o = verify(&settings, &["self".to_string()]);
+    assert_eq!(
+        o.lines,
+        [
+            "self... aliased to self, root",
+            "self... aliased to self, root",
+            "root... duplicate suppressed",
+            "self... duplicate suppressed",
+            "self... User unknown",
+            "self... User unknown",
+            "root... deliverable: mailer local, user root"
+        ]
+    );
+    assert_eq!(o.exit_code, 67);
+    let o = verify(&Settings { verbose: false, ..settings }, &["x@far.example".to_string()]);
+    assert_eq!(
+        o.lines,
+        ["x@far.example... deliverable: mailer esmtp, host far.example, user x@far.example"]
+    );
+}
+
+/// `-bv -v staff mixed` on the live oracle: root from the second alias is a duplicate.
+#[test]
+fn verbose_duplicate_across_arguments() {
+    let lab = Lab::new();
+    assert_eq!(
+        lab.run(&["staff", "mixed"], true).lines,
+        [
+            "staff... aliased to root, daemon, mail",
+            "mixed... aliased to root, someone@sink.example, /tmp/smlab/mail/mixed.mbox",
+            "root... duplicate suppressed",
+            "mail... deliverable: mailer local, user mail",
+            "daemon... deliverable: mailer local, user daemon",
+            "root... deliverable: mailer local, user root",
+            "/tmp/smlab/mail/mixed.mbox... deliverable: mailer *file*, user /tmp/smlab/mail/mixed.mbox",
+            "someone@sink.example... deliverable: mailer relay, host [127.0.0.1], user someone@sink.example"
+        ]
+    );
+}
+
+#[test]
+fn never_panics_on_random_addresses() {
+    let lab = Lab::new();
+    let mut rng = crate::testutil::Rng::new(0xb7);
+    let alphabet = b"rootlp12@<>()\",;:\\[]. %!|/+-";
+    for _ in 0..3000 {
+        let bytes = rng.bytes_from(alphabet, 30);
+        let arg = String::from_utf8_lossy(&bytes).into_owned();
+        let out = lab.run(&[arg.as_str(), "loop1"], rng.below(2) == 1);
+        assert!(!out.lines.is_empty(), "{arg:?}");
+    }
+}
