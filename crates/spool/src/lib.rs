@@ -5,6 +5,7 @@
 //! `sendmail.mc` ([`config`]) and the maps sendmail reads ([`maps`]).
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod getopt;
 pub mod maps;
 pub mod sysexits;
