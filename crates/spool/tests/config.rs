@@ -61,10 +61,16 @@ fn lab_sendmail_mc_gives_the_lab_options() {
     assert_eq!(access.arg(0), Some("hash -T<TMPF> -o /tmp/smlab/etc/access"));
     assert!(c.feature("use_cw_file").is_some() && c.feature("mailertable").is_some());
     let daemon = &c.daemon_options()[0];
-    assert_eq!((daemon.port(), daemon.addr(), daemon.name()), (Some("2525"), Some("127.0.0.1"), Some("MTA")));
+    assert_eq!(
+        (daemon.port(), daemon.addr(), daemon.name()),
+        (Some("2525"), Some("127.0.0.1"), Some("MTA"))
+    );
     let aliases = c.alias_files();
     assert_eq!(aliases.len(), 1);
-    assert_eq!((aliases[0].map_type.as_str(), aliases[0].path.as_path()), ("hash", Path::new("/tmp/smlab/etc/aliases")));
+    assert_eq!(
+        (aliases[0].map_type.as_str(), aliases[0].path.as_path()),
+        ("hash", Path::new("/tmp/smlab/etc/aliases"))
+    );
 }
 
 #[test]
@@ -87,7 +93,9 @@ fn lab_submit_mc_is_an_msp_with_its_own_queue() {
 fn lab_options_agree_with_the_generated_cf() {
     for (mc, cf) in [("sendmail.mc", "sendmail.cf"), ("submit.mc", "submit.cf")] {
         let etc = Path::new("/tmp/smlab/etc");
-        let (Ok(_), Ok(cf_text)) = (std::fs::metadata(etc.join(mc)), std::fs::read_to_string(etc.join(cf))) else {
+        let (Ok(_), Ok(cf_text)) =
+            (std::fs::metadata(etc.join(mc)), std::fs::read_to_string(etc.join(cf)))
+        else {
             println!("skipped: /tmp/smlab/etc/{cf} not generated (run ../shared/oracle/setup.sh)");
             return;
         };
@@ -158,7 +166,10 @@ fn site_fixture_records_every_macro() {
     assert_eq!(c.option("PrivacyOptions"), Some("authwarnings,novrfy"));
     assert_eq!(c.option("FallbackSmartHost"), Some("fallback.example"));
     assert_eq!(c.option("MaxDaemonChildren"), Some("40"));
-    assert_eq!(c.option_duration("Timeout.queuewarn", 'h'), Some(std::time::Duration::from_secs(8 * 3600)));
+    assert_eq!(
+        c.option_duration("Timeout.queuewarn", 'h'),
+        Some(std::time::Duration::from_secs(8 * 3600))
+    );
     assert_eq!(c.generics_domains(), ["example.org", "example.net"]);
     assert_eq!(c.masquerade_as(), Some("example.org"));
     assert_eq!(c.masquerade_domains(), ["sub.example.org"]);
@@ -183,7 +194,8 @@ fn site_fixture_records_every_macro() {
 #[test]
 fn unknown_lines_warn_with_file_and_line() {
     let c = Config::load(&data("unknown-lines.mc")).unwrap();
-    let lines: Vec<String> = c.warnings().iter().map(|w| format!("{}: {}", w.line, w.message)).collect();
+    let lines: Vec<String> =
+        c.warnings().iter().map(|w| format!("{}: {}", w.line, w.message)).collect();
     assert_eq!(lines.len(), 4, "{lines:?}");
     assert!(lines[0].starts_with("3: unrecognised line ignored: Cw stray.example"));
     assert!(lines[1].starts_with("4: unrecognised line ignored: NOT_A_MACRO(x)"), "{lines:?}");
@@ -207,23 +219,36 @@ fn garbled_seed_line_names_file_line_and_column() {
 fn bad_value_is_an_error_at_the_value() {
     let err = Config::load(&data("bad-value.mc")).unwrap_err();
     assert!(matches!(err, ConfigError::BadValue { line: 3, col: 25, .. }), "{err}");
-    assert!(err.to_string().ends_with("confMAX_HOP (MaxHopCount): `lots' is not a number"), "{err}");
+    assert!(
+        err.to_string().ends_with("confMAX_HOP (MaxHopCount): `lots' is not a number"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unbalanced_input_is_an_error_at_the_opening() {
     let name = Path::new("t.mc");
     let err = Config::from_str(name, "dnl\nFEATURE(`x', `y')\nMAILER(`smtp'\n").unwrap_err();
-    assert_eq!(err.to_string(), "t.mc: line 3, column 1: ( of MAILER opened here is never closed with )");
+    assert_eq!(
+        err.to_string(),
+        "t.mc: line 3, column 1: ( of MAILER opened here is never closed with )"
+    );
     let err = Config::from_str(name, "define(`a', `b)dnl\n").unwrap_err();
-    assert_eq!(err.to_string(), "t.mc: line 1, column 13: quote ` opened here is never closed with '");
+    assert_eq!(
+        err.to_string(),
+        "t.mc: line 1, column 13: quote ` opened here is never closed with '"
+    );
 }
 
 #[test]
 fn missing_files() {
     let err = Config::load(Path::new("/nonexistent/ferrymail.mc")).unwrap_err();
-    assert_eq!(err.to_string(), "/nonexistent/ferrymail.mc: line 0: cannot open: No such file or directory");
-    let err = Config::from_str(Path::new("/tmp/x.mc"), "include(`no-such-fragment.m4')").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/nonexistent/ferrymail.mc: line 0: cannot open: No such file or directory"
+    );
+    let err =
+        Config::from_str(Path::new("/tmp/x.mc"), "include(`no-such-fragment.m4')").unwrap_err();
     assert_eq!(
         err.to_string(),
         "/tmp/x.mc: line 1, column 1: cannot include no-such-fragment.m4: No such file or directory"

@@ -199,7 +199,10 @@ impl Engine {
     fn collect_args(&mut self, name: &str, open: &Pos) -> Result<Vec<Arg>, ConfigError> {
         self.nest += 1;
         if self.nest > MAX_NEST {
-            return Err(ConfigError::syntax(open, format!("macro calls nested too deeply at {name}")));
+            return Err(ConfigError::syntax(
+                open,
+                format!("macro calls nested too deeply at {name}"),
+            ));
         }
         self.reader.bump();
         let mut args = Vec::new();

@@ -266,7 +266,9 @@ impl Engine {
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(_) if silent => return Ok(String::new()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.starts_with("/etc/mail/m4") => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && path.starts_with("/etc/mail/m4") =>
+            {
                 let message = format!("include {}: no such file; skipped", path.display());
                 self.warnings.push(Warning::at(pos, message));
                 return Ok(String::new());

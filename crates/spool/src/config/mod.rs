@@ -62,8 +62,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub use error::{ConfigError, Warning};
-pub use options::{by_define, by_name, parse_bool, parse_duration, validate, ValueType};
 pub use options::KNOWN_MACROS;
+pub use options::{by_define, by_name, parse_bool, parse_duration, validate, ValueType};
 pub use table::{OptionSpec, OPTIONS};
 pub use types::{AliasFileSpec, DaemonOptions, Feature, MacroCall, MailFilter, RawSection};
 
@@ -239,7 +239,11 @@ impl Config {
     }
 
     /// A time option, a bare number counting in `default_unit` (`s`, `m`, `h`, `d`).
-    pub fn option_duration(&self, cf_name: &str, default_unit: char) -> Option<std::time::Duration> {
+    pub fn option_duration(
+        &self,
+        cf_name: &str,
+        default_unit: char,
+    ) -> Option<std::time::Duration> {
         parse_duration(self.option(cf_name)?, default_unit)
     }
 

@@ -182,7 +182,7 @@ pub(crate) fn check_garbled(file: &Rc<Path>, text: &str) -> Result<(), ConfigErr
             let rest = &line[byte..];
             let Some((entity, quote)) = ENTITIES
                 .iter()
-                .find(|(e, _)| rest.len() >= e.len() && rest[..e.len()].eq_ignore_ascii_case(e))
+                .find(|(e, _)| rest.get(..e.len()).is_some_and(|r| r.eq_ignore_ascii_case(e)))
             else {
                 continue;
             };
@@ -232,6 +232,12 @@ mod tests {
             "t.mc: line 2, column 15: HTML entity &#039; where a quote belongs \
              (was this file pasted from a web page?)"
         );
+    }
+
+    #[test]
+    fn ampersand_before_multibyte_character_is_not_sliced() {
+        // Found by tests/config_fuzz.rs: `&am` followed by U+FEFF.
+        assert!(check_garbled(&file(), "&am\u{feff}x &\u{e9}").is_ok());
     }
 
     #[test]
