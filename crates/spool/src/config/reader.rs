@@ -229,7 +229,7 @@ mod tests {
         let err = check_garbled(&file(), text).unwrap_err().to_string();
         assert_eq!(
             err,
-            "t.mc: line 2, column 15: HTML entity &#039; where a quote belongs \
+            "t.mc: line 2, column 14: HTML entity &#039; where a quote belongs \
              (was this file pasted from a web page?)"
         );
     }
