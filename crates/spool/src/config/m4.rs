@@ -96,6 +96,8 @@ impl Engine {
     /// Expands `text` without side effects, as proto.m4 does when it writes `O Name=confX`.
     pub fn expand_value(&mut self, pos: &Pos, text: &str) -> Result<String, ConfigError> {
         let base = self.reader.depth();
+        self.nest = 0;
+        self.expansions = 0;
         self.pure = true;
         self.capture = Some(String::new());
         self.reader.push_text(pos.clone(), text);

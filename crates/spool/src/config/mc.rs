@@ -152,8 +152,9 @@ impl Output {
             _ if text.is_empty() || text.starts_with('#') => {}
             _ => {
                 let shown: String = text.chars().take(80).collect();
-                let pos = start.expect("a non-blank line has a start");
-                warnings.push(Warning::at(&pos, format!("unrecognised line ignored: {shown}")));
+                if let Some(pos) = start {
+                    warnings.push(Warning::at(&pos, format!("unrecognised line ignored: {shown}")));
+                }
             }
         }
     }

@@ -122,23 +122,7 @@ impl Config {
         let file: Rc<Path> = Rc::from(name);
         let mut engine = Engine::new();
         engine.run_file(file.clone(), text)?;
-        let mut values = BTreeMap::new();
-        for (index, spec) in OPTIONS.iter().enumerate() {
-            let Some(body) = engine.macros.get(spec.define).cloned() else { continue };
-            let pos = engine.def_pos.get(spec.define).cloned().unwrap_or(Pos::start(file.clone()));
-            let value = engine.expand_value(&pos, &body)?.trim().to_string();
-            validate(spec.ty, &value).map_err(|reason| ConfigError::BadValue {
-                path: pos.file.to_path_buf(),
-                line: pos.line,
-                col: pos.col,
-                define: spec.define.to_string(),
-                option: spec.name,
-                reason,
-            })?;
-            if let Some(value) = as_proto_writes(spec, value) {
-                values.insert(index, value);
-            }
-        }
+        let values = option_values(&mut engine, &file)?;
         let mut macros = BTreeMap::new();
         let mut names: Vec<(String, String)> = engine.macros.clone().into_iter().collect();
         names.sort();
@@ -363,6 +347,31 @@ impl Config {
     pub fn domain(&self) -> Option<&str> {
         self.mc.domain.as_deref()
     }
+}
+
+/// Each option the `.mc` defines, expanded as proto.m4 would and checked by type.
+fn option_values(
+    engine: &mut Engine,
+    file: &Rc<Path>,
+) -> Result<BTreeMap<usize, String>, ConfigError> {
+    let mut values = BTreeMap::new();
+    for (index, spec) in OPTIONS.iter().enumerate() {
+        let Some(body) = engine.macros.get(spec.define).cloned() else { continue };
+        let pos = engine.def_pos.get(spec.define).cloned().unwrap_or(Pos::start(file.clone()));
+        let value = engine.expand_value(&pos, &body)?.trim().to_string();
+        validate(spec.ty, &value).map_err(|reason| ConfigError::BadValue {
+            path: pos.file.to_path_buf(),
+            line: pos.line,
+            col: pos.col,
+            define: spec.define.to_string(),
+            option: spec.name,
+            reason,
+        })?;
+        if let Some(value) = as_proto_writes(spec, value) {
+            values.insert(index, value);
+        }
+    }
+    Ok(values)
 }
 
 /// The few values proto.m4 rewrites on the way into sendmail.cf: `confTIME_ZONE`
