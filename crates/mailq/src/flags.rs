@@ -71,6 +71,8 @@ pub struct Flags {
     pub config: Option<String>,
     /// `-O option=value`, in order.
     pub options: Vec<String>,
+    /// `-o<letter><value>` (sendmail's one-letter options, e.g. `-oQ/dir`), in order.
+    pub short_options: Vec<String>,
     /// Which files to list.
     pub mode: Mode,
     /// `-q` selections.
@@ -124,6 +126,7 @@ impl Flags {
             'j' => self.output = Output::Json,
             'C' => self.config = Some(value),
             'O' => self.options.push(value),
+            'o' => self.short_options.push(value),
             'q' => self.queue_selection(&value)?,
             _ => {}
         }

@@ -30,11 +30,23 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         Some(file) => Config::load(Path::new(file))?,
         None => Config::load_default()?,
     };
+    let mut moved = false;
     for assignment in &flags.options {
+        let name = assignment.split('=').next().unwrap_or("");
+        moved |= name.trim().eq_ignore_ascii_case("QueueDirectory");
         config.set_option(assignment)?;
     }
-    let dir =
-        if flags.client_queue { config.client_queue_directory() } else { config.queue_directory() };
+    for short in &flags.short_options {
+        moved |= short.starts_with('Q');
+        config.set_short_option(short)?;
+    }
+    // As with sendmail, -Ac picks the client configuration's queue, but a queue
+    // directory named on the command line is the one listed.
+    let dir = if flags.client_queue && !moved {
+        config.client_queue_directory()
+    } else {
+        config.queue_directory()
+    };
     let max_shown =
         config.option("MaxQueueRunSize").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     Ok(Settings {

@@ -10,6 +10,7 @@ pub mod address;
 pub mod aliases;
 pub mod authinfo;
 pub mod classfile;
+pub mod config;
 pub mod forward;
 pub mod genericstable;
 pub mod getopt;
