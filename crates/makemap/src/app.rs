@@ -76,8 +76,8 @@ fn map_reason(e: &MapError) -> String {
 
 /// Runs makemap with `args` (without the program name); returns the exit code.
 pub fn run(args: Vec<String>) -> Result<i32, Failure> {
-    let flags = Flags::parse(args)
-        .map_err(|u| Failure { code: EX_USAGE, message: u.0, usage: true })?;
+    let flags =
+        Flags::parse(args).map_err(|u| Failure { code: EX_USAGE, message: u.0, usage: true })?;
     if let Some(listing) = flags.list {
         list(listing);
         return Ok(EX_OK);
@@ -160,7 +160,9 @@ fn open_map(kind: Kind, name: &str) -> Result<Box<dyn maps::Map>, MapError> {
         }
     }
     match maps::open(kind.map, Path::new(name)) {
-        Err(MapError::Corrupt { .. }) if kind.implicit => maps::open(MapType::Btree, Path::new(name)),
+        Err(MapError::Corrupt { .. }) if kind.implicit => {
+            maps::open(MapType::Btree, Path::new(name))
+        }
         other => other,
     }
 }
@@ -169,7 +171,10 @@ fn open_map(kind: Kind, name: &str) -> Result<Box<dyn maps::Map>, MapError> {
 /// `%.*s` does.
 fn dump(_flags: &Flags, type_name: &str, kind: Kind, name: &str) -> Result<i32, Failure> {
     let opening = |e: MapError| {
-        Failure::new(EX_CANTCREAT, format!("error opening type {type_name} map {name}: {}", map_reason(&e)))
+        Failure::new(
+            EX_CANTCREAT,
+            format!("error opening type {type_name} map {name}: {}", map_reason(&e)),
+        )
     };
     let map = open_map(kind, name).map_err(opening)?;
     let entries = map.entries().map_err(opening)?;
@@ -194,7 +199,10 @@ fn build(flags: &Flags, type_name: &str, kind: Kind, name: &str) -> Result<i32, 
     };
     let options = WriteOptions { rules, duplicates, follow_symlinks: flags.unsafe_ok };
     let opening = |e: MapError| {
-        Failure::new(EX_CANTCREAT, format!("error opening type {type_name} map {name}: {}", map_reason(&e)))
+        Failure::new(
+            EX_CANTCREAT,
+            format!("error opening type {type_name} map {name}: {}", map_reason(&e)),
+        )
     };
     let mut writer = maps::create(kind.map, Path::new(name), options).map_err(opening)?;
     if flags.append {
@@ -206,7 +214,10 @@ fn build(flags: &Flags, type_name: &str, kind: Kind, name: &str) -> Result<i32, 
     }
     let status = read_entries(flags, name, rules, &mut writer)?;
     writer.commit().map_err(|e| {
-        Failure::new(EX_IOERR, format!("error closing type {type_name} map {name}: {}", map_reason(&e)))
+        Failure::new(
+            EX_IOERR,
+            format!("error closing type {type_name} map {name}: {}", map_reason(&e)),
+        )
     })?;
     Ok(status)
 }
@@ -218,7 +229,11 @@ fn read_entries(
     rules: KeyRules,
     writer: &mut maps::Writer,
 ) -> Result<i32, Failure> {
-    let syntax = Syntax { comment: flags.comment, delimiter: flags.delimiter, allow_empty: flags.allow_empty };
+    let syntax = Syntax {
+        comment: flags.comment,
+        delimiter: flags.delimiter,
+        allow_empty: flags.allow_empty,
+    };
     let mut stdin = io::stdin().lock();
     let (mut status, mut lineno) = (EX_OK, 0u64);
     let bad = |lineno: u64, msg: String| {
@@ -238,7 +253,8 @@ fn read_entries(
             }
             Line::Entry(k, v) => (k, v),
         };
-        let shown = String::from_utf8_lossy(&rules.store_key(&key)).trim_end_matches('\0').to_string();
+        let shown =
+            String::from_utf8_lossy(&rules.store_key(&key)).trim_end_matches('\0').to_string();
         if flags.verbose {
             println!("key=`{shown}', val=`{}'", String::from_utf8_lossy(&value));
         }

@@ -97,7 +97,9 @@ impl Flags {
         for opt in g.by_ref() {
             match opt {
                 Opt::Flag(letter, arg) => f.set(letter, arg.unwrap_or_default()),
-                Opt::Unknown(c) => return Err(UsageError(Some(format!("invalid option -- '{c}'")))),
+                Opt::Unknown(c) => {
+                    return Err(UsageError(Some(format!("invalid option -- '{c}'"))))
+                }
                 Opt::MissingArg(c) => {
                     return Err(UsageError(Some(format!("option requires an argument -- '{c}'"))))
                 }

@@ -78,7 +78,11 @@ fn reads_the_lab_access_and_mailertable_as_the_real_makemap_dumps_them() {
     for m in ["access", "mailertable"] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(fixture(&format!("{m}.db")), dir.path().join(format!("{m}.db"))).unwrap();
-        let got = output(dir.path(), env!("CARGO_BIN_EXE_makemap"), &["-C", "/dev/null", "-u", "hash", m]);
+        let got = output(
+            dir.path(),
+            env!("CARGO_BIN_EXE_makemap"),
+            &["-C", "/dev/null", "-u", "hash", m],
+        );
         assert_eq!(got, std::fs::read_to_string(fixture(&format!("{m}.u"))).unwrap(), "{m}");
     }
 }
@@ -150,12 +154,20 @@ fn live_compare(name: &str, input: &[u8], flags: &[&str]) {
     assert_eq!(dump("ours"), dump("real"), "{name}: db5.3_dump -p");
     let u = |m: &str| {
         let (smns, makemap, cf) = &oracle;
-        let out = std::process::Command::new(smns).arg(makemap).arg("-C").arg(cf).args(flags)
-            .args(["-u", "hash", m]).current_dir(dir.path()).output().unwrap();
+        let out = std::process::Command::new(smns)
+            .arg(makemap)
+            .arg("-C")
+            .arg(cf)
+            .args(flags)
+            .args(["-u", "hash", m])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert_eq!(u("ours"), u("real"), "{name}: real makemap -u");
-    let verify = std::process::Command::new("db5.3_verify").arg("ours.db").current_dir(dir.path()).status();
+    let verify =
+        std::process::Command::new("db5.3_verify").arg("ours.db").current_dir(dir.path()).status();
     assert!(verify.map(|s| s.success()).unwrap_or(true), "{name}: db5.3_verify");
 }
 
@@ -170,7 +182,9 @@ fn generated(n: usize, seed: u64, max_value: usize) -> Vec<u8> {
     let mut out = Vec::new();
     for i in 0..n {
         let v = "v".repeat((next() % max_value as u64) as usize + 1);
-        out.extend_from_slice(format!("Key{}.Example {} {v}\n", next() % 1_000_000_000, i).as_bytes());
+        out.extend_from_slice(
+            format!("Key{}.Example {} {v}\n", next() % 1_000_000_000, i).as_bytes(),
+        );
     }
     out
 }

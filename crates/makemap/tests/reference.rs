@@ -14,7 +14,8 @@ use std::path::Path;
 use std::process::Command;
 
 /// The lab's sendmail.cf K lines, as recorded in type-from-cf.txt.
-const K_LINES: &str = "Kresolve host -a<OKR> -T<TEMP>\nKarith arith\nKmacro macro\nKdequote dequote\n\
+const K_LINES: &str =
+    "Kresolve host -a<OKR> -T<TEMP>\nKarith arith\nKmacro macro\nKdequote dequote\n\
 Kaccess hash -T<TMPF> -o @LAB@/etc/access\nKmailertable hash -o @LAB@/etc/mailertable\n";
 
 fn lab(scratch: &Path) -> tempfile::TempDir {
@@ -54,12 +55,15 @@ fn run_file(name: &str) {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let mut ran = 0;
     for case in parse_transcript(&text) {
-        let needs: Vec<&str> = ["db5.3_dump", "file "].into_iter().filter(|p| case.command.contains(p)).collect();
+        let needs: Vec<&str> =
+            ["db5.3_dump", "file "].into_iter().filter(|p| case.command.contains(p)).collect();
         if needs.iter().any(|p| !have(p.trim())) {
             eprintln!("{name}: skipped (needs {needs:?}): {}", case.command);
             continue;
         }
-        if case.command.starts_with("ls /etc/mail/sendmail.cf") && Path::new("/etc/mail/sendmail.mc").exists() {
+        if case.command.starts_with("ls /etc/mail/sendmail.cf")
+            && Path::new("/etc/mail/sendmail.mc").exists()
+        {
             eprintln!("{name}: skipped (this machine has /etc/mail/sendmail.mc)");
             continue;
         }
@@ -71,9 +75,19 @@ fn run_file(name: &str) {
 
 fn check(name: &str, case: &Case, work: &Path, path: &str, lab: &str) {
     let command = case.command.replace("/tmp/smlab", lab);
-    let out = Command::new("bash").arg("-c").arg(&command).current_dir(work)
-        .env("PATH", path).env("LC_ALL", "C").output().unwrap();
-    let got = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr), out.status.code());
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&command)
+        .current_dir(work)
+        .env("PATH", path)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    let got = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status.code(),
+    );
     let want_out = adapt(&case.stdout, &case.command, lab);
     let want_err = adapt(&case.stderr, &case.command, lab);
     assert_eq!(got.0, want_out, "{name}: stdout of `{}`", case.command);

@@ -23,8 +23,12 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Whether a program is on PATH.
 pub fn have(program: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {program} >/dev/null")).status()
-        .map(|s| s.success()).unwrap_or(false)
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program} >/dev/null"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 /// The real makemap and how to run it: (smns wrapper, makemap binary, sendmail.cf),
@@ -38,7 +42,9 @@ pub fn oracle() -> Option<(PathBuf, PathBuf, PathBuf)> {
     if makemap.exists() && cf.exists() && smns.exists() && have("db5.3_dump") {
         Some((smns, makemap, cf))
     } else {
-        eprintln!("oracle or db5.3-util not available (SMROOT={root}); skipping the live comparison");
+        eprintln!(
+            "oracle or db5.3-util not available (SMROOT={root}); skipping the live comparison"
+        );
         None
     }
 }
@@ -60,7 +66,12 @@ pub fn parse_transcript(text: &str) -> Vec<Case> {
     for line in text.lines() {
         if let Some(cmd) = line.strip_prefix("$ ") {
             cases.extend(cur.take());
-            cur = Some(Case { command: cmd.into(), stdout: String::new(), stderr: String::new(), exit: -1 });
+            cur = Some(Case {
+                command: cmd.into(),
+                stdout: String::new(),
+                stderr: String::new(),
+                exit: -1,
+            });
             section = "";
             continue;
         }
@@ -87,19 +98,41 @@ pub fn parse_transcript(text: &str) -> Vec<Case> {
 }
 
 /// Runs the real makemap with `args` in `dir`, stdin from `input`.
-pub fn run_oracle(oracle: &(PathBuf, PathBuf, PathBuf), dir: &Path, args: &[&str], input: &Path) -> i32 {
+pub fn run_oracle(
+    oracle: &(PathBuf, PathBuf, PathBuf),
+    dir: &Path,
+    args: &[&str],
+    input: &Path,
+) -> i32 {
     let (smns, makemap, cf) = oracle;
-    Command::new(smns).arg(makemap).arg("-C").arg(cf).args(args).current_dir(dir)
-        .stdin(std::fs::File::open(input).unwrap()).stderr(std::process::Stdio::null())
-        .status().unwrap().code().unwrap_or(-1)
+    Command::new(smns)
+        .arg(makemap)
+        .arg("-C")
+        .arg(cf)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::fs::File::open(input).unwrap())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .code()
+        .unwrap_or(-1)
 }
 
 /// Runs ferrymail's makemap with `args` in `dir`, stdin from `input`.
 pub fn run_ours(dir: &Path, args: &[&str], input: &Path) -> i32 {
     std::fs::write(dir.join("ferry.mc"), "dnl test config\n").unwrap();
-    Command::new(env!("CARGO_BIN_EXE_makemap")).arg("-C").arg("ferry.mc").args(args)
-        .current_dir(dir).stdin(std::fs::File::open(input).unwrap())
-        .stderr(std::process::Stdio::null()).status().unwrap().code().unwrap_or(-1)
+    Command::new(env!("CARGO_BIN_EXE_makemap"))
+        .arg("-C")
+        .arg("ferry.mc")
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::fs::File::open(input).unwrap())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .code()
+        .unwrap_or(-1)
 }
 
 /// Output of a command run in `dir`.

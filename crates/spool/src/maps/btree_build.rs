@@ -137,7 +137,8 @@ impl BtreeBuilder {
             .collect();
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_by_key(|&i| pgno[i]);
-        let mut big = Overflow { next: nodes.len() as u32 + 1, room: self.pagesize - 26, items: vec![] };
+        let mut big =
+            Overflow { next: nodes.len() as u32 + 1, room: self.pagesize - 26, items: vec![] };
         let mut body = Vec::with_capacity(nodes.len());
         for &i in &order {
             let links = match nodes[i] {
@@ -219,7 +220,9 @@ impl BtreeBuilder {
 fn first_key<'a>(node: &Node<'a>, nodes: &[Node<'a>]) -> &'a [u8] {
     match node {
         Node::Leaf(items) => items.first().map(|e| e.0).unwrap_or_default(),
-        Node::Internal(_, items) => items.first().map(|e| first_key(&nodes[e.0], nodes)).unwrap_or_default(),
+        Node::Internal(_, items) => {
+            items.first().map(|e| first_key(&nodes[e.0], nodes)).unwrap_or_default()
+        }
     }
 }
 
@@ -236,7 +239,8 @@ fn leaf_bytes(bytes: &[u8], big: &mut Overflow) -> Vec<u8> {
 
 /// An internal item pointing at `child`.
 fn internal_bytes(key: &[u8], child: u32, big: &mut Overflow) -> Vec<u8> {
-    let (ty, data) = if key.len() > BIG { (B_OVERFLOW, big.reference(key)) } else { (B_KEYDATA, key.to_vec()) };
+    let (ty, data) =
+        if key.len() > BIG { (B_OVERFLOW, big.reference(key)) } else { (B_KEYDATA, key.to_vec()) };
     let mut item = (data.len() as u16).to_le_bytes().to_vec();
     item.extend_from_slice(&[ty, 0]);
     item.extend_from_slice(&child.to_le_bytes());

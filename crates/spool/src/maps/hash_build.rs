@@ -119,7 +119,12 @@ impl HashBuilder {
     }
 
     /// Inserts `key` -> `value`; returns `false` if the key was already there.
-    pub fn insert(&mut self, key: &[u8], value: &[u8], dup: Duplicates) -> Result<bool, BuildError> {
+    pub fn insert(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        dup: Duplicates,
+    ) -> Result<bool, BuildError> {
         let hash = hash_key(key);
         let bucket = self.bucket_of(hash);
         let pair = Pair { hash, key: key.to_vec(), data: vec![value.to_vec()], dups: false };

@@ -17,8 +17,8 @@
 //! Every failure is a [`MapError`] naming the file; unwritable directories and the
 //! refusals above are [`MapError::Io`] whose message is the system's or sendmail's text.
 
-use super::hash_build::HashBuilder;
 pub use super::hash_build::Duplicates;
+use super::hash_build::HashBuilder;
 use super::{btree_build::BtreeBuilder, KeyRules, MapError, MapType};
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -98,7 +98,8 @@ pub fn create(kind: MapType, name: &Path, options: WriteOptions) -> Result<Write
 
 /// Refuses symbolic links and non-regular files; returns the path to write.
 fn check_target(path: &Path, follow: bool) -> Result<PathBuf, MapError> {
-    let refuse = |msg: &str| MapError::Io { path: path.to_path_buf(), source: io::Error::other(msg) };
+    let refuse =
+        |msg: &str| MapError::Io { path: path.to_path_buf(), source: io::Error::other(msg) };
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(path.to_path_buf()),
@@ -162,19 +163,17 @@ impl Writer {
         let dup = self.options.duplicates;
         let temp = self.temp.clone();
         match self.backend.as_mut() {
-            Some(Backend::Hash(h)) => h.insert(&key, &value, dup).map_err(|e| MapError::Corrupt {
-                path: temp,
-                reason: e.to_string(),
-            }),
+            Some(Backend::Hash(h)) => h
+                .insert(&key, &value, dup)
+                .map_err(|e| MapError::Corrupt { path: temp, reason: e.to_string() }),
             Some(Backend::Btree(b)) => Ok(b.insert(key, value, dup)),
             Some(Backend::Cdb { make, seen, replaced }) => {
                 let new = dup == Duplicates::Allow || seen.insert(key.clone());
                 match dup {
                     Duplicates::Replace => replaced.push((key, value)),
-                    _ if new => make.add(&key, &value).map_err(|source| MapError::Io {
-                        path: temp,
-                        source,
-                    })?,
+                    _ if new => make
+                        .add(&key, &value)
+                        .map_err(|source| MapError::Io { path: temp, source })?,
                     _ => {}
                 }
                 Ok(new)
@@ -188,10 +187,12 @@ impl Writer {
         let file = self.file.take().ok_or_else(|| io_err(&self.temp, "writer already used"))?;
         let io = |source| MapError::Io { path: self.temp.clone(), source };
         match self.backend.take() {
-            Some(Backend::Hash(h)) => write_buffered(&file, |w| h.write(w, file_uid(&file)))
-                .map_err(io)?,
-            Some(Backend::Btree(b)) => write_buffered(&file, |w| b.write(w, file_uid(&file)))
-                .map_err(io)?,
+            Some(Backend::Hash(h)) => {
+                write_buffered(&file, |w| h.write(w, file_uid(&file))).map_err(io)?
+            }
+            Some(Backend::Btree(b)) => {
+                write_buffered(&file, |w| b.write(w, file_uid(&file))).map_err(io)?
+            }
             Some(Backend::Cdb { mut make, replaced, .. }) => {
                 let mut last = std::collections::HashMap::new();
                 for (i, (k, _)) in replaced.iter().enumerate() {
