@@ -134,7 +134,8 @@ impl HashBuilder {
             if seek.is_none() && need < self.free(page) {
                 seek = Some(pi);
             }
-            if let Ok(at) = page.pairs.binary_search_by(|p| page_order(&p.key, key)) {
+            // Comparing stored hashes first is cheaper than a binary search by key.
+            if let Some(at) = page.pairs.iter().position(|p| p.hash == hash && p.key == key) {
                 return self.update(bucket, pi, at, value, dup).map(|()| false);
             }
         }
