@@ -110,7 +110,7 @@ impl HashMap {
             let page = self.pf.read(pgno)?;
             let h = self.pf.header(&page);
             match h.ptype {
-                P_HASH | P_HASH_UNSORTED if h.entries % 2 == 0 => {}
+                P_HASH | P_HASH_UNSORTED if h.entries.is_multiple_of(2) => {}
                 0 if h.entries == 0 => return Ok(()),
                 t => return Err(self.pf.corrupt(format!("page {pgno}: bad hash page type {t}"))),
             }

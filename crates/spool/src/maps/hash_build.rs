@@ -14,7 +14,8 @@
 //!   of the chain, and a new page makes the table grow by one bucket: the bucket
 //!   `new & low_mask` is split, its pairs visited page by page and appended to the
 //!   old or the new chain by their hash under the new masks;
-//! * pairs on a page are kept sorted (bytewise, shorter first); a key or value over a
+//! * pairs on a page are kept sorted (bytewise, but a prefix after the keys it starts);
+//!   a key or value over a
 //!   quarter page goes to overflow pages and takes a 12-byte reference on the page;
 //! * a replaced value that no longer fits its page is deleted and added again.
 //!
@@ -133,7 +134,8 @@ impl HashBuilder {
             if seek.is_none() && need < self.free(page) {
                 seek = Some(pi);
             }
-            if let Ok(at) = page.pairs.binary_search_by(|p| p.key.as_slice().cmp(key)) {
+            // Comparing stored hashes first is cheaper than a binary search by key.
+            if let Some(at) = page.pairs.iter().position(|p| p.hash == hash && p.key == key) {
                 return self.update(bucket, pi, at, value, dup).map(|()| false);
             }
         }
@@ -368,9 +370,16 @@ fn data_len(pair: &Pair) -> usize {
     }
 }
 
+/// The order of keys on a sorted hash page: bytewise, but a key sorts *after* the
+/// longer keys it is a prefix of (`__ham_getindex_sorted` breaks ties that way).
+fn page_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n]).then(b.len().cmp(&a.len()))
+}
+
 /// Inserts `pair` into `page` at its sorted position.
 fn put_sorted(page: &mut Page, pair: Pair, size: usize) {
-    let at = page.pairs.partition_point(|p| p.key < pair.key);
+    let at = page.pairs.partition_point(|p| page_order(&p.key, &pair.key).is_lt());
     page.pairs.insert(at, pair);
     page.used += size;
 }

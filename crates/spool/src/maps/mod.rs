@@ -17,6 +17,8 @@ mod btree_build;
 pub mod cdb;
 pub mod hash;
 mod hash_build;
+#[cfg(test)]
+mod roundtrip_tests;
 pub mod text;
 mod writer;
 
@@ -88,12 +90,15 @@ impl MapType {
     }
 }
 
+/// Every entry of a map, key and value, in the map's own order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A read-only map, as stored (keys exactly as their bytes are in the file).
 pub trait Map {
     /// The value stored under exactly these key bytes.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError>;
     /// Every entry, in the map's own order (for `makemap -u`).
-    fn entries(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError>;
+    fn entries(&self) -> Result<Entries, MapError>;
 }
 
 /// makemap's key rules: case folding and NUL termination.
