@@ -54,7 +54,8 @@ pub struct Header {
     /// Bytes read past the header that belong to the body (a non-field line that
     /// ended the header; empty when a blank line ended it).
     pub body_start: Vec<u8>,
-    /// Bytes of header text read (the size sendmail counts for the header).
+    /// Bytes of header text as stored (LF line ends), the blank line included: the
+    /// part of the message size sendmail counts for the header.
     pub size: usize,
     /// Whether any header byte has the high bit set.
     pub eight_bit: bool,
@@ -73,6 +74,9 @@ pub enum MessageError {
     /// The header is longer than the limit (sendmail: `552 5.6.0 Headers too large`).
     #[error("Headers too large ({0} max)")]
     TooLarge(usize),
+    /// A header line holds a NUL byte, which no queue file can store.
+    #[error("NUL byte in message header")]
+    Nul,
     /// Reading the input failed.
     #[error("reading the message: {0}")]
     Io(#[from] io::Error),
@@ -89,28 +93,36 @@ pub fn read_header(
 ) -> Result<(Header, bool), MessageError> {
     let mut header = Header::default();
     let mut line = Vec::new();
+    let mut read = 0;
     loop {
         line.clear();
-        let n = read_bounded_line(input, &mut line, max_size.saturating_sub(header.size) + 2)
-            .map_err(|e| {
+        let n = read_bounded_line(input, &mut line, max_size.saturating_sub(read) + 2).map_err(
+            |e| {
                 if matches!(e, MessageError::TooLarge(_)) {
                     MessageError::TooLarge(max_size)
                 } else {
                     e
                 }
-            })?;
+            },
+        )?;
         if n == 0 {
             return Ok((header, true));
         }
-        header.size += n;
-        if header.size > max_size {
+        read += n;
+        if read > max_size {
             return Err(MessageError::TooLarge(max_size));
         }
         let text = trim_eol(&line);
+        if text.contains(&0) {
+            return Err(MessageError::Nul);
+        }
         if dot_ends && text == b"." {
             return Ok((header, true));
         }
+        // Counted as stored: CR LF becomes LF.
+        let counted = text.len() + usize::from(line.last() == Some(&b'\n'));
         if text.is_empty() {
+            header.size += counted;
             return Ok((header, false));
         }
         header.eight_bit |= text.iter().any(|&b| b >= 0x80);
@@ -118,12 +130,15 @@ pub fn read_header(
             let last = header.fields.last_mut().expect("checked non-empty");
             last.value.push(b'\n');
             last.value.extend_from_slice(text);
+            header.size += counted;
             continue;
         }
         match field_name(text) {
-            Some((name, value)) => header.fields.push(Field { name, value: value.to_vec() }),
+            Some((name, value)) => {
+                header.fields.push(Field { name, value: value.to_vec() });
+                header.size += counted;
+            }
             None => {
-                header.size -= n;
                 header.body_start = line.clone();
                 return Ok((header, false));
             }

@@ -12,6 +12,7 @@ fn read(text: &[u8], dot: bool) -> (Header, bool, Vec<u8>) {
 fn fields_continuations_and_body() {
     let (h, ended, rest) = read(b"Subject:  hi\r\nTo: a,\r\n\tb\nX-Y:z\n\nbody\n", false);
     assert!(!ended);
+    assert_eq!(h.size, "Subject:  hi\nTo: a,\n\tb\nX-Y:z\n\n".len());
     assert_eq!(h.fields.len(), 3);
     assert_eq!(h.fields[0].text(), b"Subject: hi");
     assert_eq!(h.get("to").unwrap().value, b"a,\n\tb");
@@ -54,4 +55,11 @@ fn eight_bit_headers_are_noticed_and_empty_input_ends() {
     assert!(h.eight_bit);
     let (h, ended, _) = read(b"", false);
     assert!(ended && h.fields.is_empty());
+}
+
+#[test]
+fn nul_in_a_header_is_refused() {
+    let err = read_header(&mut io::Cursor::new(b"Subject: a\0b\n\nbody\n".to_vec()), 32000, false)
+        .unwrap_err();
+    assert!(matches!(err, MessageError::Nul));
 }
