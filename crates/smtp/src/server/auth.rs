@@ -1,16 +1,16 @@
-//! NAME
-//!     auth - AUTH (RFC 4954), the SMTP side of a SASL exchange
+//! # Name
+//! auth - AUTH (RFC 4954), the SMTP side of a SASL exchange
 //!
-//! DESCRIPTION
-//!     The session does the framing, the policy does SASL. Replies are sendmail's:
-//!     `503 5.3.3 AUTH not available` (no mechanisms), `503 5.5.0 Already
-//!     Authenticated`, `503 5.5.0 AUTH not permitted during a mail transaction`,
-//!     `501 5.5.2 AUTH mechanism must be specified`, `504 5.3.3 AUTH mechanism X not
-//!     available`, `334 <base64>` challenges, `501 5.0.0 AUTH aborted` for `*`,
-//!     `501 5.5.4 cannot decode AUTH parameter <line>`, `235 2.0.0 OK Authenticated`,
-//!     `535 5.7.0 authentication failed`.
+//! # Description
+//! The session does the framing, the policy does SASL. Replies are sendmail's:
+//! `503 5.3.3 AUTH not available` (no mechanisms), `503 5.5.0 Already
+//! Authenticated`, `503 5.5.0 AUTH not permitted during a mail transaction`,
+//! `501 5.5.2 AUTH mechanism must be specified`, `504 5.3.3 AUTH mechanism X not
+//! available`, `334 <base64>` challenges, `501 5.0.0 AUTH aborted` for `*`,
+//! `501 5.5.4 cannot decode AUTH parameter <line>`, `235 2.0.0 OK Authenticated`,
+//! `535 5.7.0 authentication failed`.
 //!
-//!     While a challenge is outstanding, the next line is the answer, whatever it is.
+//! While a challenge is outstanding, the next line is the answer, whatever it is.
 
 use super::{base64, AuthStep, Phase, Policy, Reply, Session};
 

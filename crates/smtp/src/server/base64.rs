@@ -1,10 +1,10 @@
-//! NAME
-//!     base64 - the RFC 4648 base64 of SASL exchanges (`334` challenges, responses)
+//! # Name
+//! base64 - the RFC 4648 base64 of SASL exchanges (`334` challenges, responses)
 //!
-//! DESCRIPTION
-//!     Standard alphabet with `=` padding. Decoding is strict: a length that is not a
-//!     multiple of four, a character outside the alphabet or misplaced padding is an
-//!     error (sendmail's `cannot decode AUTH parameter`).
+//! # Description
+//! Standard alphabet with `=` padding. Decoding is strict: a length that is not a
+//! multiple of four, a character outside the alphabet or misplaced padding is an
+//! error (sendmail's `cannot decode AUTH parameter`).
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

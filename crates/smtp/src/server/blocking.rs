@@ -1,17 +1,17 @@
-//! NAME
-//!     blocking - drive a session over a blocking reader and writer
+//! # Name
+//! blocking - drive a session over a blocking reader and writer
 //!
-//! DESCRIPTION
-//!     [`serve_blocking`] greets, then reads whatever the reader has (one `fill_buf`
-//!     of a `BufReader`), feeds all of it to the session and performs the actions:
-//!     writes, sleeps (after flushing), close. Because everything already read is
-//!     fed at once, a client that sent its next command together with HELO/EHLO is
-//!     caught by the traffic-before-response check, as with `sendmail -bs` fed from a
-//!     pipe. STARTTLS is not available here (the session must not offer it).
+//! # Description
+//! [`serve_blocking`] greets, then reads whatever the reader has (one `fill_buf`
+//! of a `BufReader`), feeds all of it to the session and performs the actions:
+//! writes, sleeps (after flushing), close. Because everything already read is
+//! fed at once, a client that sent its next command together with HELO/EHLO is
+//! caught by the traffic-before-response check, as with `sendmail -bs` fed from a
+//! pipe. STARTTLS is not available here (the session must not offer it).
 //!
-//! ERRORS
-//!     I/O errors of the reader or writer; end of input is not an error (the session
-//!     answers it with its 421 and the function returns).
+//! # Errors
+//! I/O errors of the reader or writer; end of input is not an error (the session
+//! answers it with its 421 and the function returns).
 
 use super::{Action, Policy, Session};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,23 +1,23 @@
-//! NAME
-//!     data - DATA: receive the message text and hand it to the caller
+//! # Name
+//! data - DATA: receive the message text and hand it to the caller
 //!
-//! DESCRIPTION
-//!     `503 5.0.0 Need MAIL command` / `503 5.0.0 Need RCPT (recipient)` first; then
-//!     the policy opens its store ([`Policy::data`]) and the client gets `354 End data
-//!     with <CR><LF>.<CR><LF>`.
+//! # Description
+//! `503 5.0.0 Need MAIL command` / `503 5.0.0 Need RCPT (recipient)` first; then
+//! the policy opens its store ([`Policy::data`]) and the client gets `354 End data
+//! with <CR><LF>.<CR><LF>`.
 //!
-//!     Each line must end in CRLF: a bare LF ends the session at once with `421 4.5.0
-//!     Bare linefeed (LF) not allowed` (the smuggling fix; nothing is queued). A line
-//!     that is a single dot ends the text; otherwise one leading dot is removed. Lines
-//!     go to the [`BodySink`] as they arrive: header lines (up to the blank line or the
-//!     first line that is not a header) through `header`, the rest through `body` with
-//!     LF line ends. A line longer than 64 KiB is passed on in pieces, so memory stays
-//!     bounded.
+//! Each line must end in CRLF: a bare LF ends the session at once with `421 4.5.0
+//! Bare linefeed (LF) not allowed` (the smuggling fix; nothing is queued). A line
+//! that is a single dot ends the text; otherwise one leading dot is removed. Lines
+//! go to the [`BodySink`] as they arrive: header lines (up to the blank line or the
+//! first line that is not a header) through `header`, the rest through `body` with
+//! LF line ends. A line longer than 64 KiB is passed on in pieces, so memory stays
+//! bounded.
 //!
-//!     After the final dot: `552 5.6.0 Headers too large (N max)` past
-//!     `MaxHeadersLength`, `552 5.2.3 Message exceeds maximum fixed size (N)` past
-//!     `MaxMessageSize`, the commit error's 451/452 if the sink or the commit failed,
-//!     else `250 2.0.0 <id> Message accepted for delivery`.
+//! After the final dot: `552 5.6.0 Headers too large (N max)` past
+//! `MaxHeadersLength`, `552 5.2.3 Message exceeds maximum fixed size (N)` past
+//! `MaxMessageSize`, the commit error's 451/452 if the sink or the commit failed,
+//! else `250 2.0.0 <id> Message accepted for delivery`.
 
 use super::{BodySink, Envelope, Event, Phase, Policy, Reply, Session};
 use std::io;

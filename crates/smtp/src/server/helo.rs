@@ -1,20 +1,20 @@
-//! NAME
-//!     helo - the greeting, HELO and EHLO
+//! # Name
+//! helo - the greeting, HELO and EHLO
 //!
-//! DESCRIPTION
-//!     The greeting is `220 ` plus [`super::Settings::greeting`], unless the policy
-//!     refuses the connection (its reply instead, then close) or tells the session to
-//!     reject every command (sendmail's access `REJECT`: normal greeting, EHLO without
-//!     extensions, `550 5.7.1 Access denied` for the rest).
+//! # Description
+//! The greeting is `220 ` plus [`super::Settings::greeting`], unless the policy
+//! refuses the connection (its reply instead, then close) or tells the session to
+//! reject every command (sendmail's access `REJECT`: normal greeting, EHLO without
+//! extensions, `550 5.7.1 Access denied` for the rest).
 //!
-//!     HELO/EHLO checks, in sendmail's order: the flood counter (every HELO/EHLO counts,
-//!     even a refused one), `501 5.0.0 HELO requires domain address`, `501 5.0.0
-//!     Invalid domain name` (letters, digits and `[].-_#:` only; trailing blanks
-//!     allowed; at most 256 characters), then the traffic-before-response check.
+//! HELO/EHLO checks, in sendmail's order: the flood counter (every HELO/EHLO counts,
+//! even a refused one), `501 5.0.0 HELO requires domain address`, `501 5.0.0
+//! Invalid domain name` (letters, digits and `[].-_#:` only; trailing blanks
+//! allowed; at most 256 characters), then the traffic-before-response check.
 //!
-//!     The EHLO reply lists, in sendmail's order: ENHANCEDSTATUSCODES, PIPELINING, EXPN
-//!     and VERB (when allowed), 8BITMIME, SIZE [max], DSN, ETRN, AUTH <mechanisms>,
-//!     STARTTLS, DELIVERBY, HELP.
+//! The EHLO reply lists, in sendmail's order: ENHANCEDSTATUSCODES, PIPELINING, EXPN
+//! and VERB (when allowed), 8BITMIME, SIZE [max], DSN, ETRN, AUTH <mechanisms>,
+//! STARTTLS, DELIVERBY, HELP.
 
 use super::limits::Flood;
 use super::{Connect, Event, Phase, Policy, Reply, Session};

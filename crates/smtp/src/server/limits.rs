@@ -1,18 +1,18 @@
-//! NAME
-//!     limits - sendmail's per-session flood counters
+//! # Name
+//! limits - sendmail's per-session flood counters
 //!
-//! DESCRIPTION
-//!     sendmail counts HELO/EHLO, NOOP, VRFY+EXPN and ETRN per connection. From the
-//!     command that brings a counter to its threshold on, each such command is answered
-//!     late: 1 s, then 2, 4, 8 ... (capped at `max_delay`), and `possible SMTP attack`
-//!     is logged once. With `MaxDaemonChildren=0` (the lab, and ferrymail) the client
-//!     is slowed down, never disconnected.
+//! # Description
+//! sendmail counts HELO/EHLO, NOOP, VRFY+EXPN and ETRN per connection. From the
+//! command that brings a counter to its threshold on, each such command is answered
+//! late: 1 s, then 2, 4, 8 ... (capped at `max_delay`), and `possible SMTP attack`
+//! is logged once. With `MaxDaemonChildren=0` (the lab, and ferrymail) the client
+//! is slowed down, never disconnected.
 //!
-//!     Rejected RCPTs count separately per transaction: from `BadRcptThrottle` on,
-//!     every RCPT waits 1 s. Unknown commands count towards MAXBADCOMMANDS (see
-//!     `Session::bad_command`).
+//! Rejected RCPTs count separately per transaction: from `BadRcptThrottle` on,
+//! every RCPT waits 1 s. Unknown commands count towards MAXBADCOMMANDS (see
+//! `Session::bad_command`).
 //!
-//!     Delays are [`Action::Sleep`]s placed before the reply: the session never sleeps.
+//! Delays are [`Action::Sleep`]s placed before the reply: the session never sleeps.
 
 use super::{Action, Event, Policy, Session};
 use std::time::Duration;

@@ -1,14 +1,14 @@
-//! NAME
-//!     mail - MAIL FROM: start a transaction
+//! # Name
+//! mail - MAIL FROM: start a transaction
 //!
-//! DESCRIPTION
-//!     Checks in sendmail's order: `503 5.0.0 Polite people say HELO first` (with
-//!     `needmailhelo`), `503 5.5.0 Sender already specified`, the `FROM:` keyword and
-//!     address syntax (see `path`), the parameters (see `params`), then the size
-//!     checks (`552 5.2.3 Message size exceeds fixed maximum message size (N)`, `452
-//!     4.4.5 Insufficient disk space; try again later`), and finally the policy.
-//!     Accepted: `250 2.1.0 <address>... Sender ok`. A new MAIL resets the bad-RCPT
-//!     throttle.
+//! # Description
+//! Checks in sendmail's order: `503 5.0.0 Polite people say HELO first` (with
+//! `needmailhelo`), `503 5.5.0 Sender already specified`, the `FROM:` keyword and
+//! address syntax (see `path`), the parameters (see `params`), then the size
+//! checks (`552 5.2.3 Message size exceeds fixed maximum message size (N)`, `452
+//! 4.4.5 Insufficient disk space; try again later`), and finally the policy.
+//! Accepted: `250 2.1.0 <address>... Sender ok`. A new MAIL resets the bad-RCPT
+//! throttle.
 
 use super::{params, path, Decision, Envelope, Policy, Reply, Sender, Session};
 

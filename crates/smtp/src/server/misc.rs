@@ -1,22 +1,22 @@
-//! NAME
-//!     misc - NOOP, RSET, QUIT, VRFY, EXPN, VERB, ETRN, STARTTLS
+//! # Name
+//! misc - NOOP, RSET, QUIT, VRFY, EXPN, VERB, ETRN, STARTTLS
 //!
-//! DESCRIPTION
-//!     NOOP and RSET take any argument (`250 2.0.0 OK`, `250 2.0.0 Reset state`);
-//!     QUIT too (`221 2.0.0 <host> closing connection`, then close). NOOP feeds the
-//!     NOOP flood counter, VRFY and EXPN share one.
+//! # Description
+//! NOOP and RSET take any argument (`250 2.0.0 OK`, `250 2.0.0 Reset state`);
+//! QUIT too (`221 2.0.0 <host> closing connection`, then close). NOOP feeds the
+//! NOOP flood counter, VRFY and EXPN share one.
 //!
-//!     VRFY with `novrfy`: `252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery
-//!     (or try finger)`, even without an argument. EXPN with `noexpn`: `502 5.7.0
-//!     Sorry, we do not allow this operation`. Otherwise `501 5.5.2 Argument
-//!     required` without an argument, else the policy's reply. VERB: `250 2.0.0
-//!     Verbose mode` or `502 5.7.0 Verbose unavailable`. ETRN: `500 5.5.2 Parameter
-//!     required`, else the policy's reply.
+//! VRFY with `novrfy`: `252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery
+//! (or try finger)`, even without an argument. EXPN with `noexpn`: `502 5.7.0
+//! Sorry, we do not allow this operation`. Otherwise `501 5.5.2 Argument
+//! required` without an argument, else the policy's reply. VERB: `250 2.0.0
+//! Verbose mode` or `502 5.7.0 Verbose unavailable`. ETRN: `500 5.5.2 Parameter
+//! required`, else the policy's reply.
 //!
-//!     STARTTLS: `501 5.5.2 Syntax error (no parameters allowed)`, `454 4.3.3 TLS not
-//!     available after start` when the driver cannot do TLS, `503 5.5.0 TLS already
-//!     active`, else `220 2.0.0 Ready to start TLS` and [`Action::StartTls`]; input
-//!     already buffered after the command is dropped (CVE-2011-0411).
+//! STARTTLS: `501 5.5.2 Syntax error (no parameters allowed)`, `454 4.3.3 TLS not
+//! available after start` when the driver cannot do TLS, `503 5.5.0 TLS already
+//! active`, else `220 2.0.0 Ready to start TLS` and [`Action::StartTls`]; input
+//! already buffered after the command is dropped (CVE-2011-0411).
 
 use super::limits::Flood;
 use super::{Action, Phase, Policy, Reply, Session};
@@ -145,7 +145,10 @@ mod tests {
         let r = say(&mut s, "STARTTLS\r\nMAIL FROM:<evil@x.example>\r\n");
         assert_eq!(r, "220 2.0.0 Ready to start TLS\r\n[starttls]\r\n");
         s.tls_started();
-        assert_eq!(say(&mut s, "MAIL FROM:<a@b.example>\r\n"), "250 2.1.0 <a@b.example>... Sender ok\r\n");
+        assert_eq!(
+            say(&mut s, "MAIL FROM:<a@b.example>\r\n"),
+            "250 2.1.0 <a@b.example>... Sender ok\r\n"
+        );
         assert!(say(&mut s, "STARTTLS\r\n").starts_with("503 5.5.0 TLS already active"));
     }
 

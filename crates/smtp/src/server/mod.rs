@@ -1,47 +1,49 @@
-//! NAME
-//!     server - the SMTP server session, as sendmail 8.17 speaks it
+//! # Name
+//! server - the SMTP server session, as sendmail 8.17 speaks it
 //!
-//! SYNOPSIS
-//!     let mut s = Session::new(settings, ClientInfo::local("root"), policy);
-//!     write(s.start());
-//!     loop { write(s.feed(&read()?, more_input_already_waiting)); }
-//!     write(s.eof());
+//! # Synopsis
+//! ```text
+//! let mut s = Session::new(settings, ClientInfo::local("root"), policy);
+//! write(s.start());
+//! loop { write(s.feed(&read()?, more_input_already_waiting)); }
+//! write(s.eof());
+//! ```
 //!
-//! DESCRIPTION
-//!     [`Session`] is a sans-IO state machine: bytes from the client go in through
-//!     [`Session::feed`], [`Action`]s come out (bytes to write, delays to sleep, TLS to
-//!     start, close). It never blocks, sleeps or reads a file, so the same engine serves
-//!     `smtpd` on sockets and `submit -bs` on stdin/stdout; [`serve_blocking`] (and,
-//!     with the `tokio` feature, `serve_async`) are the drivers.
+//! # Description
+//! [`Session`] is a sans-IO state machine: bytes from the client go in through
+//! [`Session::feed`], [`Action`]s come out (bytes to write, delays to sleep, TLS to
+//! start, close). It never blocks, sleeps or reads a file, so the same engine serves
+//! `smtpd` on sockets and `submit -bs` on stdin/stdout; [`serve_blocking`] (and,
+//! with the `tokio` feature, `serve_async`) are the drivers.
 //!
-//!     One file per verb group: `helo` (greeting, HELO/EHLO, the early-talker check),
-//!     `mail` and `rcpt` (with `path` and `params` for their syntax), `data` (message
-//!     text), `misc` (NOOP RSET QUIT VRFY EXPN VERB ETRN STARTTLS), `auth`, `help`,
-//!     `limits` (sendmail's flood counters).
+//! One file per verb group: `helo` (greeting, HELO/EHLO, the early-talker check),
+//! `mail` and `rcpt` (with `path` and `params` for their syntax), `data` (message
+//! text), `misc` (NOOP RSET QUIT VRFY EXPN VERB ETRN STARTTLS), `auth`, `help`,
+//! `limits` (sendmail's flood counters).
 //!
-//! INPUT
-//!     Command lines end in LF; one CR before it is removed, so bare LF is accepted for
-//!     commands (and `NOOP<CR>` + `NOOP<CR><LF>` is one command). A command line longer
-//!     than `max_command_line` gets `421 4.7.0 <host> Command too long, possible attack`.
-//!     Message text must use CRLF: a bare LF gets `421 4.5.0 Bare linefeed (LF) not
-//!     allowed` at once (the SMTP smuggling fix).
+//! # Input
+//! Command lines end in LF; one CR before it is removed, so bare LF is accepted for
+//! commands (and `NOOP<CR>` + `NOOP<CR><LF>` is one command). A command line longer
+//! than `max_command_line` gets `421 4.7.0 <host> Command too long, possible attack`.
+//! Message text must use CRLF: a bare LF gets `421 4.5.0 Bare linefeed (LF) not
+//! allowed` at once (the SMTP smuggling fix).
 //!
-//!     Traffic before response: when a HELO/EHLO line is followed by more input already
-//!     received (in the same [`Session::feed`] or, with `more_pending`, still in the
-//!     driver's buffer), the reply is `554 5.5.0 SMTP protocol error` and every later
-//!     command except NOOP, RSET, QUIT, HELO and EHLO gets `550 5.0.0 Command rejected`.
+//! Traffic before response: when a HELO/EHLO line is followed by more input already
+//! received (in the same [`Session::feed`] or, with `more_pending`, still in the
+//! driver's buffer), the reply is `554 5.5.0 SMTP protocol error` and every later
+//! command except NOOP, RSET, QUIT, HELO and EHLO gets `550 5.0.0 Command rejected`.
 //!
-//! SECURITY
-//!     Every length is bounded (command lines, headers, message size, the buffer of a
-//!     partial message line); no input panics. After STARTTLS the plaintext already
-//!     received is discarded (CVE-2011-0411).
+//! # Security
+//! Every length is bounded (command lines, headers, message size, the buffer of a
+//! partial message line); no input panics. After STARTTLS the plaintext already
+//! received is discarded (CVE-2011-0411).
 
 mod auth;
 mod base64;
 mod blocking;
 mod data;
-mod help;
 mod helo;
+mod help;
 mod limits;
 mod mail;
 mod misc;
@@ -160,7 +162,10 @@ impl<P: Policy> Session<P> {
             _ => format!("after {}", self.last_command),
         };
         self.policy.event(Event::LostInput { phase });
-        let text = format!("{} Lost input channel from {}", self.settings.host_name, self.client.description);
+        let text = format!(
+            "{} Lost input channel from {}",
+            self.settings.host_name, self.client.description
+        );
         self.reply(Reply::new(421, "4.4.1", text));
         self.close();
         std::mem::take(&mut self.out)
@@ -287,7 +292,11 @@ impl<P: Policy> Session<P> {
             }
             Verb::Unknown => {
                 if !self.bad_command() {
-                    self.reply(Reply::new(500, "5.5.1", format!("Command unrecognized: \"{line}\"")));
+                    self.reply(Reply::new(
+                        500,
+                        "5.5.1",
+                        format!("Command unrecognized: \"{line}\""),
+                    ));
                 }
             }
         }

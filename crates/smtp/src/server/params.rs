@@ -1,17 +1,17 @@
-//! NAME
-//!     params - ESMTP parameters of MAIL FROM and RCPT TO
+//! # Name
+//! params - ESMTP parameters of MAIL FROM and RCPT TO
 //!
-//! DESCRIPTION
-//!     Split as sendmail's `parse_esmtp_args` does: a keyword is a run of letters,
-//!     digits and `-`; `=` starts the value, which runs to a blank, a control
-//!     character or another `=`; the character after a parameter is a separator
-//!     whatever it is (so `(comment)` is a parameter with an empty name). The first
-//!     error ends the scan.
+//! # Description
+//! Split as sendmail's `parse_esmtp_args` does: a keyword is a run of letters,
+//! digits and `-`; `=` starts the value, which runs to a blank, a control
+//! character or another `=`; the character after a parameter is a separator
+//! whatever it is (so `(comment)` is a parameter with an empty name). The first
+//! error ends the scan.
 //!
-//!     MAIL: SIZE, BODY (7BIT, 8BITMIME), RET, ENVID, AUTH, BY. RCPT: NOTIFY, ORCPT.
-//!     Anything else, SMTPUTF8 and BINARYMIME included, is `555 5.5.4 <name>
-//!     parameter unrecognized` (as are DSN parameters when DSN is not offered).
-//!     Reply texts are sendmail's.
+//! MAIL: SIZE, BODY (7BIT, 8BITMIME), RET, ENVID, AUTH, BY. RCPT: NOTIFY, ORCPT.
+//! Anything else, SMTPUTF8 and BINARYMIME included, is `555 5.5.4 <name>
+//! parameter unrecognized` (as are DSN parameters when DSN is not offered).
+//! Reply texts are sendmail's.
 
 use super::{BodyType, Notify, Recipient, Reply, Ret, Sender, Settings};
 
@@ -43,7 +43,10 @@ pub(super) fn split(text: &str) -> Vec<Param<'_>> {
         if i < bytes.len() && bytes[i] == b'=' {
             i += 1;
             let v_start = i;
-            while i < bytes.len() && !matches!(bytes[i], b' ' | b'=') && !bytes[i].is_ascii_control() {
+            while i < bytes.len()
+                && !matches!(bytes[i], b' ' | b'=')
+                && !bytes[i].is_ascii_control()
+            {
                 i += 1;
             }
             value = Some(&text[v_start..i]);
@@ -221,15 +224,15 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Vec<(String, Option<String>)> {
-        split(text)
-            .into_iter()
-            .map(|p| (p.key.to_string(), p.value.map(str::to_string)))
-            .collect()
+        split(text).into_iter().map(|p| (p.key.to_string(), p.value.map(str::to_string))).collect()
     }
 
     #[test]
     fn splitting_like_sendmail() {
-        assert_eq!(keys(" SIZE=1 BODY=8BITMIME"), [("SIZE".into(), Some("1".into())), ("BODY".into(), Some("8BITMIME".into()))]);
+        assert_eq!(
+            keys(" SIZE=1 BODY=8BITMIME"),
+            [("SIZE".into(), Some("1".into())), ("BODY".into(), Some("8BITMIME".into()))]
+        );
         assert_eq!(keys(" (comment)")[0], ("".into(), None));
         assert_eq!(keys(" FOO(x)")[0], ("FOO".into(), None));
         assert_eq!(keys(" ENVID=a=b")[1], ("b".into(), None));
@@ -262,7 +265,10 @@ mod tests {
         assert_eq!(mail_err(" BY=100;X"), "501 5.5.2 illegal by-mode 'X'\r\n");
         assert_eq!(mail_err(" AUTH"), "555 5.5.4 AUTH parameter unrecognized\r\n");
         assert_eq!(mail_err(" SIZE"), "501 5.5.2 SIZE requires a value\r\n");
-        assert_eq!(mail_err(" SIZE=99999999999999999999"), "552 5.2.3 Message size exceeds maximum value\r\n");
+        assert_eq!(
+            mail_err(" SIZE=99999999999999999999"),
+            "552 5.2.3 Message size exceeds maximum value\r\n"
+        );
     }
 
     #[test]

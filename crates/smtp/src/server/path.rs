@@ -1,22 +1,24 @@
-//! NAME
-//!     path - the address argument of MAIL FROM and RCPT TO, as sendmail scans it
+//! # Name
+//! path - the address argument of MAIL FROM and RCPT TO, as sendmail scans it
 //!
-//! DESCRIPTION
-//!     `FROM:` / `TO:` is found the way sendmail's `skip_word` does: a word up to a
-//!     blank or `:`, blanks, `:`, blanks, and something after it; otherwise `501 5.5.2
-//!     Syntax error in parameters scanning "<word>"`.
+//! # Description
+//! `FROM:` / `TO:` is found the way sendmail's `skip_word` does: a word up to a
+//! blank or `:`, blanks, `:`, blanks, and something after it; otherwise `501 5.5.2
+//! Syntax error in parameters scanning "<word>"`.
 //!
-//!     The address runs up to the first blank outside `<>`, quotes and comments; what
-//!     follows are ESMTP parameters. Then the checks of sendmail's `prescan` and the
-//!     standard rulesets, each answered `553 ... <address>... <text>`:
+//! The address runs up to the first blank outside `<>`, quotes and comments; what
+//! follows are ESMTP parameters. Then the checks of sendmail's `prescan` and the
+//! standard rulesets, each answered `553 ... <address>... <text>`:
 //!
-//!     Unbalanced '<' / '>' / '"' / '(' / ')'     553 5.0.0
-//!     <> as a recipient: User address required    553 5.0.0
-//!     @domain: User address required              553 5.1.3
-//!     user@@domain: Invalid route address         553 5.1.3
-//!     user@: Hostname required                    553 5.1.3
+//! ```text
+//! Unbalanced '<' / '>' / '"' / '(' / ')'     553 5.0.0
+//! <> as a recipient: User address required    553 5.0.0
+//! @domain: User address required              553 5.1.3
+//! user@@domain: Invalid route address         553 5.1.3
+//! user@: Hostname required                    553 5.1.3
+//! ```
 //!
-//!     Everything else (unknown users, relaying, domains) is the policy's business.
+//! Everything else (unknown users, relaying, domains) is the policy's business.
 
 use super::Reply;
 

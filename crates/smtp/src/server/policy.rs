@@ -1,28 +1,30 @@
-//! NAME
-//!     policy - what the session asks of its caller
+//! # Name
+//! policy - what the session asks of its caller
 //!
-//! DESCRIPTION
-//!     The session knows SMTP and nothing else: no maps, no aliases, no queue. At each
-//!     point where sendmail would consult its rulesets or its queue, the session calls
-//!     the caller's [`Policy`]:
+//! # Description
+//! The session knows SMTP and nothing else: no maps, no aliases, no queue. At each
+//! point where sendmail would consult its rulesets or its queue, the session calls
+//! the caller's [`Policy`]:
 //!
-//!     connect     access `Connect:` lookup: greet, refuse, or greet and reject all
-//!     mail_from   check_mail (access `From:`, sender domain)
-//!     rcpt_to     check_rcpt (relaying, local users, aliases, mailertable errors)
-//!     vrfy/expn   the address lookups behind VRFY and EXPN (open servers only)
-//!     etrn        start a queue run
-//!     auth_*      one SASL exchange
-//!     data        open the message store (the df) and return a [`BodySink`]
-//!     commit      make the message durable and return its queue ID
+//! ```text
+//! connect     access `Connect:` lookup: greet, refuse, or greet and reject all
+//! mail_from   check_mail (access `From:`, sender domain)
+//! rcpt_to     check_rcpt (relaying, local users, aliases, mailertable errors)
+//! vrfy/expn   the address lookups behind VRFY and EXPN (open servers only)
+//! etrn        start a queue run
+//! auth_*      one SASL exchange
+//! data        open the message store (the df) and return a [`BodySink`]
+//! commit      make the message durable and return its queue ID
+//! ```
 //!
-//!     The session collects the [`Envelope`] (client identity, HELO name, protocol,
-//!     sender and recipients with their ESMTP parameters); the caller builds the
-//!     `Received:` header and the qf from it.
+//! The session collects the [`Envelope`] (client identity, HELO name, protocol,
+//! sender and recipients with their ESMTP parameters); the caller builds the
+//! `Received:` header and the qf from it.
 //!
-//! DURABILITY
-//!     `250 2.0.0 <id> Message accepted for delivery` is sent only after
-//!     [`Policy::commit`] returned `Ok`: the caller must have fsynced df and qf by then.
-//!     A commit error becomes its 451/452 reply, never 250.
+//! # Durability
+//! `250 2.0.0 <id> Message accepted for delivery` is sent only after
+//! [`Policy::commit`] returned `Ok`: the caller must have fsynced df and qf by then.
+//! A commit error becomes its 451/452 reply, never 250.
 
 use super::reply::Reply;
 use std::fmt;

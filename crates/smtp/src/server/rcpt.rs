@@ -1,12 +1,12 @@
-//! NAME
-//!     rcpt - RCPT TO: add a recipient
+//! # Name
+//! rcpt - RCPT TO: add a recipient
 //!
-//! DESCRIPTION
-//!     `503 5.0.0 Need MAIL before RCPT` outside a transaction; then the bad-RCPT
-//!     throttle (1 s per RCPT once `BadRcptThrottle` recipients were rejected),
-//!     `452 4.5.3 Too many recipients` past `MaxRecipientsPerMessage`, the `TO:`
-//!     keyword, address syntax, NOTIFY/ORCPT, and the policy. Accepted: `250 2.1.5
-//!     <address>... Recipient ok`. Every refused RCPT counts towards the throttle.
+//! # Description
+//! `503 5.0.0 Need MAIL before RCPT` outside a transaction; then the bad-RCPT
+//! throttle (1 s per RCPT once `BadRcptThrottle` recipients were rejected),
+//! `452 4.5.3 Too many recipients` past `MaxRecipientsPerMessage`, the `TO:`
+//! keyword, address syntax, NOTIFY/ORCPT, and the policy. Accepted: `250 2.1.5
+//! <address>... Recipient ok`. Every refused RCPT counts towards the throttle.
 
 use super::{params, path, Decision, Policy, Recipient, Reply, Session};
 

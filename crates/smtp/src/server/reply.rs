@@ -1,18 +1,18 @@
-//! NAME
-//!     reply - SMTP replies and what a session asks its driver to do
+//! # Name
+//! reply - SMTP replies and what a session asks its driver to do
 //!
-//! DESCRIPTION
-//!     A [`Reply`] is one SMTP reply: a three-digit code, an optional RFC 3463 enhanced
-//!     status code (sendmail repeats it on every line) and one or more text lines.
-//!     [`Reply::to_bytes`] renders it as `250-first\r\n250 last\r\n`.
+//! # Description
+//! A [`Reply`] is one SMTP reply: a three-digit code, an optional RFC 3463 enhanced
+//! status code (sendmail repeats it on every line) and one or more text lines.
+//! [`Reply::to_bytes`] renders it as `250-first\r\n250 last\r\n`.
 //!
-//!     An [`Action`] is one step a driver performs, in order: write bytes, sleep (the
-//!     sendmail slow-downs are output, never sleeps inside the state machine), start
-//!     TLS, or close the connection.
+//! An [`Action`] is one step a driver performs, in order: write bytes, sleep (the
+//! sendmail slow-downs are output, never sleeps inside the state machine), start
+//! TLS, or close the connection.
 //!
-//! INVARIANTS
-//!     No reply line contains CR, LF or NUL: text taken from the client is passed through
-//!     [`printable`] before it is echoed.
+//! # Invariants
+//! No reply line contains CR, LF or NUL: text taken from the client is passed through
+//! [`printable`] before it is echoed.
 
 use std::time::Duration;
 

@@ -1,13 +1,13 @@
-//! NAME
-//!     settings - what a session is told before the first byte
+//! # Name
+//! settings - what a session is told before the first byte
 //!
-//! DESCRIPTION
-//!     [`Settings`] holds sendmail's options that shape the dialogue: the host name
-//!     (`$j`), the greeting text (`SmtpGreetingMessage`, already expanded), the
-//!     `PrivacyOptions` the session itself enforces, the limits and compiled-in counters,
-//!     and which ESMTP extensions to offer. Defaults are sendmail 8.17's.
+//! # Description
+//! [`Settings`] holds sendmail's options that shape the dialogue: the host name
+//! (`$j`), the greeting text (`SmtpGreetingMessage`, already expanded), the
+//! `PrivacyOptions` the session itself enforces, the limits and compiled-in counters,
+//! and which ESMTP extensions to offer. Defaults are sendmail 8.17's.
 //!
-//!     The caller resolves these from its configuration; this crate reads no files.
+//! The caller resolves these from its configuration; this crate reads no files.
 
 use std::time::Duration;
 

@@ -47,7 +47,9 @@ impl Policy for TestPolicy {
     }
 }
 
-pub(crate) fn session(settings: Settings) -> (Session<TestPolicy>, Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>) {
+pub(crate) fn session(
+    settings: Settings,
+) -> (Session<TestPolicy>, Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>) {
     let stored = Rc::new(RefCell::new(Vec::new()));
     let policy = TestPolicy { stored: stored.clone(), fail_commit: false };
     let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
@@ -77,7 +79,9 @@ pub(crate) fn lab() -> Settings {
     s
 }
 
-pub(crate) fn started(settings: Settings) -> (Session<TestPolicy>, Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>) {
+pub(crate) fn started(
+    settings: Settings,
+) -> (Session<TestPolicy>, Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>) {
     let (mut s, st) = session(settings);
     s.start();
     (s, st)
