@@ -241,3 +241,114 @@ impl<P: Policy> Session<P> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{lab, say, session, started};
+    use super::super::Settings;
+
+    fn in_data(settings: Settings) -> super::super::tests::Started {
+        let (mut s, stored) = started(settings);
+        say(&mut s, "EHLO c.example\r\n");
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        say(&mut s, "RCPT TO:<root>\r\n");
+        assert_eq!(say(&mut s, "DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
+        (s, stored)
+    }
+
+    #[test]
+    fn sequence_errors() {
+        let (mut s, _) = started(lab());
+        assert_eq!(say(&mut s, "DATA\r\n"), "503 5.0.0 Need MAIL command\r\n");
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        say(&mut s, "RCPT TO:<nobody>\r\n");
+        assert_eq!(say(&mut s, "DATA\r\n"), "503 5.0.0 Need RCPT (recipient)\r\n");
+    }
+
+    #[test]
+    fn dots_are_unstuffed_and_headers_split() {
+        let (mut s, stored) = in_data(lab());
+        let r = say(&mut s, "Subject: x\r\n  cont\r\n\r\n..\r\n..x\r\n. y\r\n.\r\n");
+        assert_eq!(r, "250 2.0.0 QID0001 Message accepted for delivery\r\n");
+        let stored = stored.borrow();
+        assert_eq!(stored[0].1, b"Subject: x\n  cont\n.\n.x\n y\n");
+        assert_eq!(stored[0].0.message_size, 27);
+        assert_eq!(stored[0].0.recipients[0].address, "root");
+    }
+
+    #[test]
+    fn first_non_header_line_starts_the_body() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "just a body line\r\nSubject: not a header\r\n.\r\n");
+        assert_eq!(stored.borrow()[0].1, b"just a body line\nSubject: not a header\n");
+    }
+
+    #[test]
+    fn bare_lf_closes_at_once() {
+        let (mut s, stored) = in_data(lab());
+        let r = say(&mut s, "Subject: x\r\n\r\nbody\n");
+        assert_eq!(r, "421 4.5.0 Bare linefeed (LF) not allowed\r\n[close]\r\n");
+        assert!(stored.borrow().is_empty());
+        let (mut s, _) = in_data(lab());
+        let r = say(&mut s, "body\r\n.\n");
+        assert!(r.starts_with("421 4.5.0"));
+    }
+
+    #[test]
+    fn headers_too_large_after_the_dot() {
+        let (mut s, stored) = in_data(lab());
+        assert_eq!(say(&mut s, &format!("X-Big: {}\r\n\r\nbody\r\n", "x".repeat(200))), "");
+        let r = say(&mut s, ".\r\n");
+        assert_eq!(r, "552 5.6.0 Headers too large (100 max)\r\n");
+        assert!(stored.borrow().is_empty());
+        assert_eq!(say(&mut s, "RCPT TO:<root>\r\n"), "503 5.0.0 Need MAIL before RCPT\r\n");
+    }
+
+    #[test]
+    fn message_size_limit() {
+        let mut settings = lab();
+        settings.limits.max_message_size = 10;
+        let (mut s, _) = in_data(settings);
+        let r = say(&mut s, "\r\n0123456789\r\n.\r\n");
+        assert_eq!(r, "552 5.2.3 Message exceeds maximum fixed size (10)\r\n");
+    }
+
+    #[test]
+    fn long_lines_stream_in_pieces() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "\r\n");
+        let line = "y".repeat(200_000);
+        for chunk in line.as_bytes().chunks(30_000) {
+            assert_eq!(super::super::tests::text(&s.feed(chunk, false)), "");
+        }
+        say(&mut s, "\r\n.\r\n");
+        let body = &stored.borrow()[0].1;
+        assert_eq!(body.len(), 200_001);
+        assert!(body.ends_with(b"y\n"));
+    }
+
+    #[test]
+    fn failed_commit_is_never_250() {
+        let (mut s, stored) = session(lab());
+        s.policy_mut().fail_commit = true;
+        s.start();
+        say(&mut s, "EHLO c.example\r\n");
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        say(&mut s, "RCPT TO:<root>\r\n");
+        say(&mut s, "DATA\r\n");
+        let r = say(&mut s, "body\r\n.\r\n");
+        assert_eq!(r, "451 4.3.0 Temporary system failure\r\n");
+        assert!(stored.borrow().is_empty());
+    }
+
+    #[test]
+    fn lost_input_during_data_aborts() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "half a message\r\n");
+        let r = super::super::tests::text(&s.eof());
+        assert!(
+            r.starts_with("421 4.4.1 mail.example Lost input channel from localhost [127.0.0.1]")
+        );
+        assert!(stored.borrow().is_empty());
+    }
+}

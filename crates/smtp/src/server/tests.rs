@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 /// A small policy: users `root` and `postmaster`, anything else unknown.
 pub(crate) struct TestPolicy {
-    pub(crate) stored: Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>,
+    pub(crate) stored: Store,
     pub(crate) fail_commit: bool,
 }
 
@@ -47,9 +47,13 @@ impl Policy for TestPolicy {
     }
 }
 
-pub(crate) fn session(
-    settings: Settings,
-) -> (Session<TestPolicy>, Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>) {
+/// What the in-memory policy stored: envelope and message text.
+pub(crate) type Store = Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>;
+
+/// A session and its store.
+pub(crate) type Started = (Session<TestPolicy>, Store);
+
+pub(crate) fn session(settings: Settings) -> Started {
     let stored = Rc::new(RefCell::new(Vec::new()));
     let policy = TestPolicy { stored: stored.clone(), fail_commit: false };
     let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
@@ -79,9 +83,7 @@ pub(crate) fn lab() -> Settings {
     s
 }
 
-pub(crate) fn started(
-    settings: Settings,
-) -> (Session<TestPolicy>, Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>) {
+pub(crate) fn started(settings: Settings) -> Started {
     let (mut s, st) = session(settings);
     s.start();
     (s, st)
