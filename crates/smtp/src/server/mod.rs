@@ -53,6 +53,8 @@ mod policy;
 mod rcpt;
 mod reply;
 mod settings;
+#[cfg(feature = "tokio")]
+mod tokio_driver;
 
 #[cfg(test)]
 mod tests;
@@ -64,6 +66,8 @@ pub use policy::{
 };
 pub use reply::{Action, Reply};
 pub use settings::{Extensions, Limits, Privacy, Settings};
+#[cfg(feature = "tokio")]
+pub use tokio_driver::serve_async;
 
 use data::Incoming;
 use limits::Counters;
