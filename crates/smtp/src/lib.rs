@@ -1,0 +1,13 @@
+//! ferrymail's SMTP protocol library: SMTP itself, once.
+//!
+//! [`server`] is the server side: a sans-IO session state machine that speaks
+//! sendmail 8.17's dialect byte for byte (reply texts, counters, slow-downs), used by
+//! `smtpd` on sockets and by `submit -bs` on stdin/stdout, plus thin drivers that move
+//! bytes between it and a reader/writer pair.
+//!
+//! The session knows no maps, no queue and no configuration file: everything that is
+//! policy (access, relaying, users, the queue commit) is asked of the caller through
+//! [`server::Policy`].
+#![deny(missing_docs)]
+
+pub mod server;

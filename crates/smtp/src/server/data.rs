@@ -1,0 +1,354 @@
+//! # Name
+//! data - DATA: receive the message text and hand it to the caller
+//!
+//! # Description
+//! `503 5.0.0 Need MAIL command` / `503 5.0.0 Need RCPT (recipient)` first; then
+//! the policy opens its store ([`Policy::data`]) and the client gets `354 End data
+//! with <CR><LF>.<CR><LF>`.
+//!
+//! Each line must end in CRLF: a bare LF ends the session at once with `421 4.5.0
+//! Bare linefeed (LF) not allowed` (the smuggling fix; nothing is queued). A line
+//! that is a single dot ends the text; otherwise one leading dot is removed. Lines
+//! go to the [`BodySink`] as they arrive: header lines (up to the blank line or the
+//! first line that is not a header) through `header`, the rest through `body` with
+//! LF line ends. A line longer than 64 KiB is passed on in pieces, so memory stays
+//! bounded.
+//!
+//! After the final dot: `552 5.6.0 Headers too large (N max)` past
+//! `MaxHeadersLength`, `552 5.2.3 Message exceeds maximum fixed size (N)` past
+//! `MaxMessageSize`, the commit error's 451/452 if the sink or the commit failed,
+//! else `250 2.0.0 <id> Message accepted for delivery`.
+
+use super::{BodySink, Envelope, Event, Phase, Policy, Reply, Session};
+use std::io;
+
+/// Longest piece of one message line held before it is passed on.
+const CHUNK: usize = 64 * 1024;
+
+/// A message being received.
+pub(super) struct Incoming<S> {
+    sink: S,
+    in_headers: bool,
+    seen_header: bool,
+    header_bytes: usize,
+    size: u64,
+    /// The current line began in an earlier piece (no dot handling, same section).
+    continuing: bool,
+    /// The current long header line is being dropped (headers already too large).
+    discarding: bool,
+    headers_too_large: bool,
+    too_big: bool,
+    sink_error: Option<io::Error>,
+    line: Vec<u8>,
+}
+
+impl<S: BodySink> Incoming<S> {
+    fn new(sink: S) -> Incoming<S> {
+        Incoming {
+            sink,
+            in_headers: true,
+            seen_header: false,
+            header_bytes: 0,
+            size: 0,
+            continuing: false,
+            discarding: false,
+            headers_too_large: false,
+            too_big: false,
+            sink_error: None,
+            line: Vec::new(),
+        }
+    }
+
+    pub(super) fn into_sink(self) -> S {
+        self.sink
+    }
+
+    fn failed(&self) -> bool {
+        self.headers_too_large || self.too_big || self.sink_error.is_some()
+    }
+
+    fn count(&mut self, n: usize, max_size: u64) {
+        self.size = self.size.saturating_add(n as u64);
+        if max_size > 0 && self.size > max_size {
+            self.too_big = true;
+        }
+    }
+
+    /// One complete line (unstuffed, without CRLF).
+    fn complete(&mut self, content: &[u8], max_headers: usize, max_size: u64) {
+        self.count(content.len() + 1, max_size);
+        let continuing = std::mem::replace(&mut self.continuing, false);
+        if std::mem::replace(&mut self.discarding, false) {
+            return;
+        }
+        if self.in_headers && !continuing {
+            if content.is_empty() {
+                self.in_headers = false;
+                return;
+            }
+            let continuation = self.seen_header && matches!(content[0], b' ' | b'\t');
+            if continuation || is_header_field(content) {
+                self.seen_header = true;
+                self.header_bytes += content.len() + 1;
+                if max_headers > 0 && self.header_bytes > max_headers {
+                    self.headers_too_large = true;
+                }
+                if !self.failed() {
+                    let result = self.sink.header(content);
+                    self.note(result);
+                }
+                return;
+            }
+            self.in_headers = false;
+        }
+        self.line.clear();
+        self.line.extend_from_slice(content);
+        self.line.push(b'\n');
+        self.write_body();
+    }
+
+    /// The first part of a line too long to hold.
+    fn partial(&mut self, piece: &[u8], max_headers: usize, max_size: u64) {
+        self.count(piece.len(), max_size);
+        let first = !std::mem::replace(&mut self.continuing, true);
+        if self.discarding || (first && self.in_headers && max_headers > 0) {
+            self.discarding = true;
+            self.headers_too_large = true;
+            return;
+        }
+        self.in_headers = false;
+        self.line.clear();
+        self.line.extend_from_slice(piece);
+        self.write_body();
+    }
+
+    fn write_body(&mut self) {
+        if !self.failed() {
+            let result = self.sink.body(&self.line);
+            self.note(result);
+        }
+    }
+
+    fn note(&mut self, result: io::Result<()>) {
+        if let Err(e) = result {
+            self.sink_error.get_or_insert(e);
+        }
+    }
+}
+
+/// `Name:` at the start of a line (RFC 5322 field name, blanks before the colon).
+fn is_header_field(line: &[u8]) -> bool {
+    let name_len = line.iter().take_while(|&&b| (33..=126).contains(&b) && b != b':').count();
+    let rest = line[name_len..].iter().skip_while(|&&b| b == b' ' || b == b'\t');
+    name_len > 0 && rest.take(1).eq([b':'].iter())
+}
+
+impl<P: Policy> Session<P> {
+    pub(super) fn data(&mut self) {
+        let Some(tx) = self.tx.as_ref() else {
+            self.reply(Reply::new(503, "5.0.0", "Need MAIL command"));
+            return;
+        };
+        if tx.recipients.is_empty() {
+            self.reply(Reply::new(503, "5.0.0", "Need RCPT (recipient)"));
+            return;
+        }
+        match self.policy.data(tx) {
+            Ok(sink) => {
+                self.last_command = "data";
+                self.phase = Phase::Data(Box::new(Incoming::new(sink)));
+                self.reply(Reply::bare(354, "End data with <CR><LF>.<CR><LF>"));
+            }
+            Err(reply) => self.reply(reply),
+        }
+    }
+
+    /// Consume message text; false when more input is needed or the session ended.
+    pub(super) fn data_input(&mut self) -> bool {
+        let max_headers = self.settings.limits.max_headers_length;
+        let max_size = self.settings.limits.max_message_size;
+        let Phase::Data(incoming) = &mut self.phase else {
+            return false;
+        };
+        let Some(lf) = self.input.iter().position(|&b| b == b'\n') else {
+            if self.input.len() < CHUNK {
+                return false;
+            }
+            let keep = usize::from(self.input.last() == Some(&b'\r'));
+            let mut piece: Vec<u8> = self.input.drain(..self.input.len() - keep).collect();
+            if !incoming.continuing && piece.first() == Some(&b'.') {
+                piece.remove(0);
+            }
+            incoming.partial(&piece, max_headers, max_size);
+            return true;
+        };
+        if lf == 0 || self.input[lf - 1] != b'\r' {
+            self.bare_linefeed();
+            return false;
+        }
+        let line: Vec<u8> = self.input.drain(..=lf).collect();
+        let content = &line[..line.len() - 2];
+        if !incoming.continuing && content == b"." {
+            self.end_of_data();
+            return true;
+        }
+        let unstuffed = match content.first() {
+            Some(b'.') if !incoming.continuing => &content[1..],
+            _ => content,
+        };
+        incoming.complete(unstuffed, max_headers, max_size);
+        true
+    }
+
+    fn bare_linefeed(&mut self) {
+        self.policy.event(Event::BareLinefeed);
+        self.tx = None;
+        self.reply(Reply::new(421, "4.5.0", "Bare linefeed (LF) not allowed"));
+        self.close();
+    }
+
+    fn end_of_data(&mut self) {
+        let Phase::Data(incoming) = std::mem::replace(&mut self.phase, Phase::Command) else {
+            return;
+        };
+        let Some(mut envelope) = self.tx.take() else {
+            self.policy.abort(incoming.into_sink());
+            return;
+        };
+        envelope.message_size = incoming.size;
+        let reply = self.finish(*incoming, &envelope);
+        self.reply(reply);
+    }
+
+    fn finish(&mut self, incoming: Incoming<P::Sink>, envelope: &Envelope) -> Reply {
+        let limits = &self.settings.limits;
+        let error = if incoming.headers_too_large {
+            let max = limits.max_headers_length;
+            Some(Reply::new(552, "5.6.0", format!("Headers too large ({max} max)")))
+        } else if incoming.too_big {
+            let max = limits.max_message_size;
+            Some(Reply::new(552, "5.2.3", format!("Message exceeds maximum fixed size ({max})")))
+        } else {
+            incoming.sink_error.map(|e| super::CommitError::Io(e).reply())
+        };
+        if let Some(reply) = error {
+            self.policy.abort(incoming.sink);
+            return reply;
+        }
+        match self.policy.commit(envelope, incoming.sink) {
+            Ok(id) => Reply::new(250, "2.0.0", format!("{id} Message accepted for delivery")),
+            Err(e) => e.reply(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{lab, say, session, started};
+    use super::super::Settings;
+
+    fn in_data(settings: Settings) -> super::super::tests::Started {
+        let (mut s, stored) = started(settings);
+        say(&mut s, "EHLO c.example\r\n");
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        say(&mut s, "RCPT TO:<root>\r\n");
+        assert_eq!(say(&mut s, "DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
+        (s, stored)
+    }
+
+    #[test]
+    fn sequence_errors() {
+        let (mut s, _) = started(lab());
+        assert_eq!(say(&mut s, "DATA\r\n"), "503 5.0.0 Need MAIL command\r\n");
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        say(&mut s, "RCPT TO:<nobody>\r\n");
+        assert_eq!(say(&mut s, "DATA\r\n"), "503 5.0.0 Need RCPT (recipient)\r\n");
+    }
+
+    #[test]
+    fn dots_are_unstuffed_and_headers_split() {
+        let (mut s, stored) = in_data(lab());
+        let r = say(&mut s, "Subject: x\r\n  cont\r\n\r\n..\r\n..x\r\n. y\r\n.\r\n");
+        assert_eq!(r, "250 2.0.0 QID0001 Message accepted for delivery\r\n");
+        let stored = stored.borrow();
+        assert_eq!(stored[0].1, b"Subject: x\n  cont\n.\n.x\n y\n");
+        assert_eq!(stored[0].0.message_size, 27);
+        assert_eq!(stored[0].0.recipients[0].address, "root");
+    }
+
+    #[test]
+    fn first_non_header_line_starts_the_body() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "just a body line\r\nSubject: not a header\r\n.\r\n");
+        assert_eq!(stored.borrow()[0].1, b"just a body line\nSubject: not a header\n");
+    }
+
+    #[test]
+    fn bare_lf_closes_at_once() {
+        let (mut s, stored) = in_data(lab());
+        let r = say(&mut s, "Subject: x\r\n\r\nbody\n");
+        assert_eq!(r, "421 4.5.0 Bare linefeed (LF) not allowed\r\n[close]\r\n");
+        assert!(stored.borrow().is_empty());
+        let (mut s, _) = in_data(lab());
+        let r = say(&mut s, "body\r\n.\n");
+        assert!(r.starts_with("421 4.5.0"));
+    }
+
+    #[test]
+    fn headers_too_large_after_the_dot() {
+        let (mut s, stored) = in_data(lab());
+        assert_eq!(say(&mut s, &format!("X-Big: {}\r\n\r\nbody\r\n", "x".repeat(200))), "");
+        let r = say(&mut s, ".\r\n");
+        assert_eq!(r, "552 5.6.0 Headers too large (100 max)\r\n");
+        assert!(stored.borrow().is_empty());
+        assert_eq!(say(&mut s, "RCPT TO:<root>\r\n"), "503 5.0.0 Need MAIL before RCPT\r\n");
+    }
+
+    #[test]
+    fn message_size_limit() {
+        let mut settings = lab();
+        settings.limits.max_message_size = 10;
+        let (mut s, _) = in_data(settings);
+        let r = say(&mut s, "\r\n0123456789\r\n.\r\n");
+        assert_eq!(r, "552 5.2.3 Message exceeds maximum fixed size (10)\r\n");
+    }
+
+    #[test]
+    fn long_lines_stream_in_pieces() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "\r\n");
+        let line = "y".repeat(200_000);
+        for chunk in line.as_bytes().chunks(30_000) {
+            assert_eq!(super::super::tests::text(&s.feed(chunk, false)), "");
+        }
+        say(&mut s, "\r\n.\r\n");
+        let body = &stored.borrow()[0].1;
+        assert_eq!(body.len(), 200_001);
+        assert!(body.ends_with(b"y\n"));
+    }
+
+    #[test]
+    fn failed_commit_is_never_250() {
+        let (mut s, stored) = session(lab());
+        s.policy_mut().fail_commit = true;
+        s.start();
+        say(&mut s, "EHLO c.example\r\n");
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        say(&mut s, "RCPT TO:<root>\r\n");
+        say(&mut s, "DATA\r\n");
+        let r = say(&mut s, "body\r\n.\r\n");
+        assert_eq!(r, "451 4.3.0 Temporary system failure\r\n");
+        assert!(stored.borrow().is_empty());
+    }
+
+    #[test]
+    fn lost_input_during_data_aborts() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "half a message\r\n");
+        let r = super::super::tests::text(&s.eof());
+        assert!(
+            r.starts_with("421 4.4.1 mail.example Lost input channel from localhost [127.0.0.1]")
+        );
+        assert!(stored.borrow().is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! # Name
+//! mail - MAIL FROM: start a transaction
+//!
+//! # Description
+//! Checks in sendmail's order: `503 5.0.0 Polite people say HELO first` (with
+//! `needmailhelo`), `503 5.5.0 Sender already specified`, the `FROM:` keyword and
+//! address syntax (see `path`), the parameters (see `params`), then the size
+//! checks (`552 5.2.3 Message size exceeds fixed maximum message size (N)`, `452
+//! 4.4.5 Insufficient disk space; try again later`), and finally the policy.
+//! Accepted: `250 2.1.0 <address>... Sender ok`. A new MAIL resets the bad-RCPT
+//! throttle.
+
+use super::{params, path, Decision, Envelope, Policy, Reply, Sender, Session};
+
+impl<P: Policy> Session<P> {
+    pub(super) fn mail(&mut self, args: &str) {
+        if self.helo.is_none() && self.settings.privacy.needmailhelo {
+            self.reply(Reply::new(503, "5.0.0", "Polite people say HELO first"));
+            return;
+        }
+        if self.tx.is_some() {
+            self.reply(Reply::new(503, "5.5.0", "Sender already specified"));
+            return;
+        }
+        match self.parse_sender(args) {
+            Ok(sender) => self.ask_mail_from(sender),
+            Err(reply) => self.reply(reply),
+        }
+    }
+
+    fn parse_sender(&mut self, args: &str) -> Result<Sender, Reply> {
+        let rest = path::after_keyword(args, "FROM")?;
+        let (raw, param_text) = path::split_address(rest);
+        let path = path::check(raw, false)?;
+        let mut sender = Sender { raw: path.raw, address: path.address, ..Sender::default() };
+        params::mail(param_text, &mut sender, &self.settings)?;
+        let max = self.settings.limits.max_message_size;
+        if max > 0 && sender.size > max {
+            let text = format!("Message size exceeds fixed maximum message size ({max})");
+            return Err(Reply::new(552, "5.2.3", text));
+        }
+        if !self.policy.enough_space(sender.size) {
+            return Err(Reply::new(452, "4.4.5", "Insufficient disk space; try again later"));
+        }
+        Ok(sender)
+    }
+
+    fn ask_mail_from(&mut self, sender: Sender) {
+        let envelope = Envelope {
+            client: self.client.clone(),
+            helo: self.helo.clone(),
+            protocol: self.protocol(),
+            auth_id: self.auth_id.clone(),
+            sender: sender.clone(),
+            recipients: Vec::new(),
+            message_size: 0,
+        };
+        self.last_command = "mail";
+        let shown = match self.policy.mail_from(&sender, &envelope) {
+            Decision::Accept => sender.raw.clone(),
+            Decision::AcceptAs(shown) => shown,
+            Decision::Reject(reply) => return self.reply(reply),
+        };
+        self.counters.bad_rcpts = 0;
+        self.tx = Some(envelope);
+        self.reply(Reply::about(250, "2.1.0", &shown, "Sender ok"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{lab, say, started};
+
+    #[test]
+    fn polite_people_say_helo_first() {
+        let mut settings = lab();
+        settings.privacy.needmailhelo = true;
+        let (mut s, _) = started(settings);
+        let r = say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        assert_eq!(r, "503 5.0.0 Polite people say HELO first\r\n");
+    }
+
+    #[test]
+    fn sender_ok_and_already_specified() {
+        let (mut s, _) = started(lab());
+        assert_eq!(say(&mut s, "MAIL FROM:<>\r\n"), "250 2.1.0 <>... Sender ok\r\n");
+        let r = say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        assert_eq!(r, "503 5.5.0 Sender already specified\r\n");
+    }
+
+    #[test]
+    fn size_over_the_maximum() {
+        let mut settings = lab();
+        settings.limits.max_message_size = 1000;
+        let (mut s, _) = started(settings);
+        let r = say(&mut s, "MAIL FROM:<a@b.example> SIZE=1001\r\n");
+        assert_eq!(r, "552 5.2.3 Message size exceeds fixed maximum message size (1000)\r\n");
+    }
+
+    #[test]
+    fn syntax_errors_do_not_count_as_bad_commands() {
+        let (mut s, _) = started(lab());
+        for _ in 0..30 {
+            assert!(say(&mut s, "MAIL FROM\r\n").starts_with("501 5.5.2"));
+        }
+        assert!(!s.is_closed());
+    }
+}

@@ -1,0 +1,404 @@
+//! # Name
+//! server - the SMTP server session, as sendmail 8.17 speaks it
+//!
+//! # Synopsis
+//! ```text
+//! let mut s = Session::new(settings, ClientInfo::local("root"), policy);
+//! write(s.start());
+//! loop { write(s.feed(&read()?, more_input_already_waiting)); }
+//! write(s.eof());
+//! ```
+//!
+//! # Description
+//! [`Session`] is a sans-IO state machine: bytes from the client go in through
+//! [`Session::feed`], [`Action`]s come out (bytes to write, delays to sleep, TLS to
+//! start, close). It never blocks, sleeps or reads a file, so the same engine serves
+//! `smtpd` on sockets and `submit -bs` on stdin/stdout; [`serve_blocking`] (and,
+//! with the `tokio` feature, `serve_async`) are the drivers.
+//!
+//! One file per verb group: `helo` (greeting, HELO/EHLO, the early-talker check),
+//! `mail` and `rcpt` (with `path` and `params` for their syntax), `data` (message
+//! text), `misc` (NOOP RSET QUIT VRFY EXPN VERB ETRN STARTTLS), `auth`, `help`,
+//! `limits` (sendmail's flood counters).
+//!
+//! # Input
+//! Command lines end in LF; one CR before it is removed, so bare LF is accepted for
+//! commands (and `NOOP<CR>` + `NOOP<CR><LF>` is one command). A command line longer
+//! than `max_command_line` gets `421 4.7.0 <host> Command too long, possible attack`.
+//! Message text must use CRLF: a bare LF gets `421 4.5.0 Bare linefeed (LF) not
+//! allowed` at once (the SMTP smuggling fix).
+//!
+//! Traffic before response: when a HELO/EHLO line is followed by more input already
+//! received (in the same [`Session::feed`] or, with `more_pending`, still in the
+//! driver's buffer), the reply is `554 5.5.0 SMTP protocol error` and every later
+//! command except NOOP, RSET, QUIT, HELO and EHLO gets `550 5.0.0 Command rejected`.
+//!
+//! # Security
+//! Every length is bounded (command lines, headers, message size, the buffer of a
+//! partial message line); no input panics. After STARTTLS the plaintext already
+//! received is discarded (CVE-2011-0411).
+
+mod auth;
+mod base64;
+mod blocking;
+mod data;
+mod helo;
+mod help;
+mod limits;
+mod mail;
+mod misc;
+mod params;
+mod path;
+mod policy;
+mod rcpt;
+mod reply;
+mod settings;
+#[cfg(feature = "tokio")]
+mod tokio_driver;
+
+#[cfg(test)]
+mod tests;
+
+pub use blocking::serve_blocking;
+pub use policy::{
+    AuthStep, BodySink, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
+    Notify, Policy, Protocol, Recipient, Ret, Sender,
+};
+pub use reply::{Action, Reply};
+pub use settings::{Extensions, Limits, Privacy, Settings};
+#[cfg(feature = "tokio")]
+pub use tokio_driver::serve_async;
+
+use data::Incoming;
+use limits::Counters;
+use reply::lossy;
+
+/// Where the session is in the dialogue.
+enum Phase<S> {
+    /// Reading command lines.
+    Command,
+    /// Reading the client's answer to a `334` challenge.
+    Auth,
+    /// Reading message text after `354`.
+    Data(Box<Incoming<S>>),
+    /// Closed: no more input is looked at.
+    Closed,
+}
+
+/// One SMTP server session over any byte stream.
+pub struct Session<P: Policy> {
+    settings: Settings,
+    client: ClientInfo,
+    policy: P,
+    input: Vec<u8>,
+    more_pending: bool,
+    out: Vec<Action>,
+    phase: Phase<P::Sink>,
+    started: bool,
+    helo: Option<String>,
+    esmtp: bool,
+    tls: bool,
+    auth_id: Option<String>,
+    reject_all: Option<Reply>,
+    tx: Option<Envelope>,
+    counters: Counters,
+    last_command: &'static str,
+}
+
+impl<P: Policy> Session<P> {
+    /// A session for `client`, not yet greeted.
+    pub fn new(settings: Settings, client: ClientInfo, policy: P) -> Session<P> {
+        Session {
+            settings,
+            client,
+            policy,
+            input: Vec::new(),
+            more_pending: false,
+            out: Vec::new(),
+            phase: Phase::Command,
+            started: false,
+            helo: None,
+            esmtp: false,
+            tls: false,
+            auth_id: None,
+            reject_all: None,
+            tx: None,
+            counters: Counters::default(),
+            last_command: "",
+        }
+    }
+
+    /// Ask the policy about the client and greet it (or refuse it).
+    pub fn start(&mut self) -> Vec<Action> {
+        if !self.started {
+            self.started = true;
+            self.greet();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// Bytes from the client. `more_pending` tells that the driver already holds more
+    /// input after these bytes (for the traffic-before-response check).
+    pub fn feed(&mut self, bytes: &[u8], more_pending: bool) -> Vec<Action> {
+        if !self.started {
+            self.started = true;
+            self.greet();
+        }
+        if !self.is_closed() {
+            self.input.extend_from_slice(bytes);
+            self.more_pending = more_pending;
+            self.run();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// The client closed its side: drop any message in progress.
+    pub fn eof(&mut self) -> Vec<Action> {
+        if self.is_closed() {
+            return Vec::new();
+        }
+        let phase = match std::mem::replace(&mut self.phase, Phase::Command) {
+            Phase::Data(incoming) => {
+                self.policy.abort(incoming.into_sink());
+                "during message collect".to_string()
+            }
+            _ if self.last_command.is_empty() => "during connection".to_string(),
+            _ => format!("after {}", self.last_command),
+        };
+        self.policy.event(Event::LostInput { phase });
+        let text = format!(
+            "{} Lost input channel from {}",
+            self.settings.host_name, self.client.description
+        );
+        self.reply(Reply::new(421, "4.4.1", text));
+        self.close();
+        std::mem::take(&mut self.out)
+    }
+
+    /// The driver finished the TLS handshake after [`Action::StartTls`]: the session
+    /// starts over (RFC 3207: forget HELO and any transaction).
+    pub fn tls_started(&mut self) {
+        self.tls = true;
+        self.helo = None;
+        self.esmtp = false;
+        self.tx = None;
+        self.input.clear();
+    }
+
+    /// True once the session has closed; drivers stop reading.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// The caller's policy.
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
+
+    /// The caller's policy, mutably.
+    pub fn policy_mut(&mut self) -> &mut P {
+        &mut self.policy
+    }
+
+    fn run(&mut self) {
+        loop {
+            match self.phase {
+                Phase::Closed => {
+                    self.input.clear();
+                    return;
+                }
+                Phase::Data(_) => {
+                    if !self.data_input() {
+                        return;
+                    }
+                }
+                Phase::Command | Phase::Auth => match self.next_line() {
+                    Some(line) => self.line(&line),
+                    None => return,
+                },
+            }
+        }
+    }
+
+    /// The next complete command line without its line end, or None.
+    fn next_line(&mut self) -> Option<Vec<u8>> {
+        let max = self.settings.limits.max_command_line;
+        let Some(lf) = self.input.iter().position(|&b| b == b'\n') else {
+            if self.input.len() > max + 1 {
+                self.command_too_long();
+            }
+            return None;
+        };
+        let mut line: Vec<u8> = self.input.drain(..=lf).collect();
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        if line.len() > max {
+            self.command_too_long();
+            return None;
+        }
+        Some(line)
+    }
+
+    fn command_too_long(&mut self) {
+        self.policy.event(Event::CommandTooLong);
+        let text = format!(
+            "{} Command too long, possible attack {}",
+            self.settings.host_name, self.client.description
+        );
+        self.reply(Reply::new(421, "4.7.0", text));
+        self.close();
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if matches!(self.phase, Phase::Auth) {
+            self.phase = Phase::Command;
+            self.auth_response(line);
+            return;
+        }
+        let text = lossy(line);
+        let rest = text.trim_start_matches([' ', '\t']);
+        let end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
+        let (word, args) = rest.split_at(end);
+        let args = args.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let verb = Verb::parse(word);
+        if let Some(reply) = self.reject_all.clone() {
+            if !verb.allowed_when_rejecting() {
+                if !self.bad_command() {
+                    self.reply(reply);
+                }
+                return;
+            }
+        }
+        self.dispatch(verb, args, &text);
+    }
+
+    fn dispatch(&mut self, verb: Verb, args: &str, line: &str) {
+        match verb {
+            Verb::Helo => self.helo(args, false),
+            Verb::Ehlo => self.helo(args, true),
+            Verb::Mail => self.mail(args),
+            Verb::Rcpt => self.rcpt(args),
+            Verb::Data => self.data(),
+            Verb::Rset => self.rset(),
+            Verb::Noop => self.noop(),
+            Verb::Quit => self.quit(),
+            Verb::Help => self.help(args),
+            Verb::Vrfy => self.vrfy(args),
+            Verb::Expn => self.expn(args),
+            Verb::Verbose => self.verb(),
+            Verb::Etrn => self.etrn(args),
+            Verb::StartTls => self.starttls(args),
+            Verb::Auth => self.auth(args),
+            Verb::NotImplemented => {
+                self.reply(Reply::new(502, "5.5.1", format!("Command not implemented: \"{line}\"")))
+            }
+            Verb::Unknown => {
+                if !self.bad_command() {
+                    self.reply(Reply::new(
+                        500,
+                        "5.5.1",
+                        format!("Command unrecognized: \"{line}\""),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Count an unknown or refused command; true when the session ended with 421.
+    fn bad_command(&mut self) -> bool {
+        self.counters.bad_commands += 1;
+        if self.counters.bad_commands <= self.settings.limits.max_bad_commands {
+            return false;
+        }
+        self.policy.event(Event::TooManyBadCommands);
+        let text = format!("{} Too many bad commands; closing connection", self.settings.host_name);
+        self.reply(Reply::new(421, "4.7.0", text));
+        self.close();
+        true
+    }
+
+    fn reply(&mut self, reply: Reply) {
+        self.out.push(Action::Send(reply.to_bytes()));
+    }
+
+    fn close(&mut self) {
+        if let Phase::Data(incoming) = std::mem::replace(&mut self.phase, Phase::Closed) {
+            self.policy.abort(incoming.into_sink());
+        }
+        self.input.clear();
+        self.out.push(Action::Close);
+    }
+
+    /// The envelope as it stands, for policy calls.
+    fn protocol(&self) -> Protocol {
+        match (self.esmtp, self.tls, self.auth_id.is_some()) {
+            (false, _, _) => Protocol::Smtp,
+            (true, false, false) => Protocol::Esmtp,
+            (true, true, false) => Protocol::Esmtps,
+            (true, false, true) => Protocol::Esmtpa,
+            (true, true, true) => Protocol::Esmtpsa,
+        }
+    }
+}
+
+/// The SMTP verbs sendmail knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Helo,
+    Ehlo,
+    Mail,
+    Rcpt,
+    Data,
+    Rset,
+    Noop,
+    Quit,
+    Help,
+    Vrfy,
+    Expn,
+    Verbose,
+    Etrn,
+    StartTls,
+    Auth,
+    NotImplemented,
+    Unknown,
+}
+
+impl Verb {
+    fn parse(word: &str) -> Verb {
+        const TABLE: [(&str, Verb); 19] = [
+            ("HELO", Verb::Helo),
+            ("EHLO", Verb::Ehlo),
+            ("MAIL", Verb::Mail),
+            ("RCPT", Verb::Rcpt),
+            ("DATA", Verb::Data),
+            ("RSET", Verb::Rset),
+            ("NOOP", Verb::Noop),
+            ("QUIT", Verb::Quit),
+            ("HELP", Verb::Help),
+            ("VRFY", Verb::Vrfy),
+            ("EXPN", Verb::Expn),
+            ("VERB", Verb::Verbose),
+            ("ETRN", Verb::Etrn),
+            ("STARTTLS", Verb::StartTls),
+            ("AUTH", Verb::Auth),
+            ("TURN", Verb::NotImplemented),
+            ("SEND", Verb::NotImplemented),
+            ("SOML", Verb::NotImplemented),
+            ("SAML", Verb::NotImplemented),
+        ];
+        TABLE
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(word))
+            .map_or(Verb::Unknown, |&(_, verb)| verb)
+    }
+
+    /// Commands answered normally while every other command is refused.
+    fn allowed_when_rejecting(self) -> bool {
+        matches!(
+            self,
+            Verb::Helo | Verb::Ehlo | Verb::Noop | Verb::Rset | Verb::Quit | Verb::Unknown
+        )
+    }
+}

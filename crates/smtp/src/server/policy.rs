@@ -1,0 +1,349 @@
+//! # Name
+//! policy - what the session asks of its caller
+//!
+//! # Description
+//! The session knows SMTP and nothing else: no maps, no aliases, no queue. At each
+//! point where sendmail would consult its rulesets or its queue, the session calls
+//! the caller's [`Policy`]:
+//!
+//! ```text
+//! connect     access `Connect:` lookup: greet, refuse, or greet and reject all
+//! mail_from   check_mail (access `From:`, sender domain)
+//! rcpt_to     check_rcpt (relaying, local users, aliases, mailertable errors)
+//! vrfy/expn   the address lookups behind VRFY and EXPN (open servers only)
+//! etrn        start a queue run
+//! auth_*      one SASL exchange
+//! data        open the message store (the df) and return a [`BodySink`]
+//! commit      make the message durable and return its queue ID
+//! ```
+//!
+//! The session collects the [`Envelope`] (client identity, HELO name, protocol,
+//! sender and recipients with their ESMTP parameters); the caller builds the
+//! `Received:` header and the qf from it.
+//!
+//! # Durability
+//! `250 2.0.0 <id> Message accepted for delivery` is sent only after
+//! [`Policy::commit`] returned `Ok`: the caller must have fsynced df and qf by then.
+//! A commit error becomes its 451/452 reply, never 250.
+
+use super::reply::Reply;
+use std::fmt;
+use std::net::IpAddr;
+
+/// Who is on the other end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The client's address, if it came over the network.
+    pub addr: Option<IpAddr>,
+    /// Its verified host name, if reverse DNS gave one.
+    pub host_name: Option<String>,
+    /// sendmail's `CurSmtpClient`: `localhost [127.0.0.1]`, `[127.0.0.2]` or, for
+    /// `-bs`, `root@localhost`; used in HELO replies and some 421 texts.
+    pub description: String,
+}
+
+impl ClientInfo {
+    /// A network client: `name [addr]`, or `[addr]` when the name is unknown.
+    pub fn network(addr: IpAddr, host_name: Option<&str>) -> ClientInfo {
+        let description = match host_name {
+            Some(name) => format!("{name} [{addr}]"),
+            None => format!("[{addr}]"),
+        };
+        ClientInfo { addr: Some(addr), host_name: host_name.map(str::to_string), description }
+    }
+
+    /// A local client (`sendmail -bs`): `user@localhost`.
+    pub fn local(user: &str) -> ClientInfo {
+        ClientInfo { addr: None, host_name: None, description: format!("{user}@localhost") }
+    }
+}
+
+/// The protocol name for `Received: ... with` and the qf `$r` macro.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// After HELO.
+    Smtp,
+    /// After EHLO.
+    Esmtp,
+    /// EHLO over TLS.
+    Esmtps,
+    /// EHLO, authenticated.
+    Esmtpa,
+    /// EHLO over TLS, authenticated.
+    Esmtpsa,
+}
+
+impl Protocol {
+    /// The name as sendmail writes it (`ESMTPSA`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Esmtp => "ESMTP",
+            Protocol::Esmtps => "ESMTPS",
+            Protocol::Esmtpa => "ESMTPA",
+            Protocol::Esmtpsa => "ESMTPSA",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `BODY=` of MAIL FROM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyType {
+    /// No `BODY=` given.
+    #[default]
+    Unspecified,
+    /// `BODY=7BIT`.
+    SevenBit,
+    /// `BODY=8BITMIME`.
+    EightBitMime,
+}
+
+/// `RET=` of MAIL FROM (DSN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ret {
+    /// `RET=FULL`.
+    Full,
+    /// `RET=HDRS`.
+    Hdrs,
+}
+
+/// `NOTIFY=` of RCPT TO (DSN); all false with `never` set means `NOTIFY=NEVER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Notify {
+    /// `NEVER`.
+    pub never: bool,
+    /// `SUCCESS`.
+    pub success: bool,
+    /// `FAILURE`.
+    pub failure: bool,
+    /// `DELAY`.
+    pub delay: bool,
+}
+
+/// The sender of MAIL FROM with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sender {
+    /// The address as the client wrote it (`<alice@example>`, `alice@example`).
+    pub raw: String,
+    /// The address without angle brackets; empty for the null sender `<>`.
+    pub address: String,
+    /// `SIZE=` (0 when absent or not a number, as in sendmail).
+    pub size: u64,
+    /// `BODY=`.
+    pub body: BodyType,
+    /// `RET=`.
+    pub ret: Option<Ret>,
+    /// `ENVID=` (xtext, as given).
+    pub envid: Option<String>,
+    /// `AUTH=` (xtext, as given).
+    pub auth: Option<String>,
+    /// `BY=` (as given, e.g. `3600;R`).
+    pub by: Option<String>,
+}
+
+/// One recipient of RCPT TO with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Recipient {
+    /// The address as the client wrote it.
+    pub raw: String,
+    /// The address without angle brackets.
+    pub address: String,
+    /// `NOTIFY=`.
+    pub notify: Option<Notify>,
+    /// `ORCPT=` (`addr-type;xtext`, as given).
+    pub orcpt: Option<String>,
+}
+
+/// What the session collected for one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The client.
+    pub client: ClientInfo,
+    /// The HELO/EHLO argument, if one was accepted.
+    pub helo: Option<String>,
+    /// `SMTP`, `ESMTP`, ...
+    pub protocol: Protocol,
+    /// The SASL authentication identity, if the client authenticated.
+    pub auth_id: Option<String>,
+    /// MAIL FROM.
+    pub sender: Sender,
+    /// Accepted recipients in order.
+    pub recipients: Vec<Recipient>,
+    /// Message bytes received (headers and body, LF line ends); set before commit.
+    pub message_size: u64,
+}
+
+/// The caller's answer to MAIL FROM or RCPT TO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// `250 2.1.0 <raw>... Sender ok` / `250 2.1.5 <raw>... Recipient ok`.
+    Accept,
+    /// Accept, but show this address in the reply (sendmail's canonical or first
+    /// spelling, e.g. `<postmaster>` for `<POSTMASTER@LAB.EXAMPLE>`).
+    AcceptAs(String),
+    /// Refuse with this reply (`550 5.1.1 <x>... User unknown`).
+    Reject(Reply),
+}
+
+/// The caller's answer to a new connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connect {
+    /// Greet and serve.
+    Accept,
+    /// Send this reply instead of the greeting and close (access `ERROR:...:421`).
+    Refuse(Reply),
+    /// Greet, then answer MAIL, RCPT, DATA, VRFY, EXPN, HELP ... with this reply
+    /// (access `REJECT`: `550 5.7.1 Access denied`); EHLO offers no extensions.
+    RejectCommands(Reply),
+}
+
+/// One step of a SASL exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthStep {
+    /// Send `334 <base64 of these bytes>` and wait for the client's response.
+    Challenge(Vec<u8>),
+    /// Authenticated as this identity: `235 2.0.0 OK Authenticated`.
+    Success(String),
+    /// `535 5.7.0 authentication failed`.
+    Failure,
+}
+
+/// Why a commit failed; the reply is a temporary failure, never 250.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// No room in the queue: `452 4.3.1 Insufficient disk space; try again later`.
+    #[error("insufficient disk space")]
+    NoSpace,
+    /// Any other failure to make the message durable (write, fsync, rename).
+    #[error("cannot queue message: {0}")]
+    Io(#[from] std::io::Error),
+    /// The caller's own reply (it must be 4xx or 5xx).
+    #[error("{0:?}")]
+    Reply(Reply),
+}
+
+impl CommitError {
+    /// The reply the client gets.
+    pub fn reply(&self) -> Reply {
+        match self {
+            CommitError::NoSpace => {
+                Reply::new(452, "4.3.1", "Insufficient disk space; try again later")
+            }
+            CommitError::Io(_) => Reply::new(451, "4.3.0", "Temporary system failure"),
+            CommitError::Reply(r) if r.is_error() => r.clone(),
+            CommitError::Reply(_) => Reply::new(451, "4.3.0", "Temporary system failure"),
+        }
+    }
+}
+
+/// Where the message text goes while it is received (the caller's df).
+///
+/// The session has removed dot-stuffing and turned CRLF into LF. Errors are
+/// remembered: the rest of the message is read and discarded and the client gets the
+/// temporary failure of [`CommitError::Io`] after the final dot.
+pub trait BodySink {
+    /// One header line without its line end; continuation lines start with SP or HT.
+    fn header(&mut self, line: &[u8]) -> std::io::Result<()>;
+    /// Body bytes after the blank line, lines ending in `\n` (a long line may come in
+    /// several pieces).
+    fn body(&mut self, chunk: &[u8]) -> std::io::Result<()>;
+}
+
+/// Things worth a log line, reported to [`Policy::event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// `rejecting server HELO/EHLO ... due to traffic before response`.
+    TrafficBeforeResponse {
+        /// `HELO` or `EHLO`.
+        verb: &'static str,
+    },
+    /// `possible SMTP attack: command=..., count=...` (logged once per counter).
+    PossibleAttack {
+        /// `NOOP`, `HELO/EHLO`, `VRFY`, `EXPN`, `ETRN`.
+        command: &'static str,
+        /// The counter's value.
+        count: u32,
+    },
+    /// `Possible SMTP RCPT flood, throttling.`
+    RcptFlood,
+    /// 421 for too many bad commands.
+    TooManyBadCommands,
+    /// 421 for a command line longer than the limit.
+    CommandTooLong,
+    /// 421 for a bare LF in the message text.
+    BareLinefeed,
+    /// The client went away; `phase` is the last command (`after rcpt`, `during data`).
+    LostInput {
+        /// sendmail's phase text, e.g. `after rcpt`.
+        phase: String,
+    },
+}
+
+/// The caller's side of a session: every policy question and the queue.
+pub trait Policy {
+    /// Where [`Policy::data`] lets the message text go.
+    type Sink: BodySink;
+
+    /// A new connection. Default: accept.
+    fn connect(&mut self, _client: &ClientInfo) -> Connect {
+        Connect::Accept
+    }
+
+    /// MAIL FROM after syntax and parameter checks.
+    fn mail_from(&mut self, sender: &Sender, envelope: &Envelope) -> Decision;
+
+    /// RCPT TO after syntax and parameter checks; `envelope` holds the recipients
+    /// accepted so far.
+    fn rcpt_to(&mut self, recipient: &Recipient, envelope: &Envelope) -> Decision;
+
+    /// VRFY with an argument, on a server without `novrfy`. Default: 252.
+    fn vrfy(&mut self, argument: &str) -> Reply {
+        Reply::new(252, "2.5.2", format!("<{argument}>... Cannot VRFY user"))
+    }
+
+    /// EXPN with an argument, on a server without `noexpn`. Default: 502.
+    fn expn(&mut self, _argument: &str) -> Reply {
+        Reply::new(502, "5.7.0", "Sorry, we do not allow this operation")
+    }
+
+    /// ETRN with an argument. Default: `458 4.0.0 Unable to queue messages for node`.
+    fn etrn(&mut self, node: &str) -> Reply {
+        Reply::new(458, "4.0.0", format!("Unable to queue messages for node {node}"))
+    }
+
+    /// Is there room for a message of `size` bytes? Default: yes.
+    fn enough_space(&mut self, _size: u64) -> bool {
+        true
+    }
+
+    /// AUTH `mechanism` (one of [`super::Settings::auth_mechanisms`]) with an optional
+    /// initial response (decoded). Default: failure.
+    fn auth_start(&mut self, _mechanism: &str, _initial: Option<&[u8]>) -> AuthStep {
+        AuthStep::Failure
+    }
+
+    /// The client's (decoded) answer to the last challenge. Default: failure.
+    fn auth_continue(&mut self, _response: &[u8]) -> AuthStep {
+        AuthStep::Failure
+    }
+
+    /// DATA with at least one recipient: open the message store.
+    fn data(&mut self, envelope: &Envelope) -> Result<Self::Sink, Reply>;
+
+    /// After the final dot: make the message durable and return its queue ID.
+    fn commit(&mut self, envelope: &Envelope, sink: Self::Sink) -> Result<String, CommitError>;
+
+    /// The message is not accepted (headers too large, bare LF, lost input): drop it.
+    fn abort(&mut self, sink: Self::Sink) {
+        drop(sink);
+    }
+
+    /// A loggable event. Default: ignored.
+    fn event(&mut self, _event: Event) {}
+}

@@ -1,0 +1,137 @@
+//! # Name
+//! reply - SMTP replies and what a session asks its driver to do
+//!
+//! # Description
+//! A [`Reply`] is one SMTP reply: a three-digit code, an optional RFC 3463 enhanced
+//! status code (sendmail repeats it on every line) and one or more text lines.
+//! [`Reply::to_bytes`] renders it as `250-first\r\n250 last\r\n`.
+//!
+//! An [`Action`] is one step a driver performs, in order: write bytes, sleep (the
+//! sendmail slow-downs are output, never sleeps inside the state machine), start
+//! TLS, or close the connection.
+//!
+//! # Invariants
+//! No reply line contains CR, LF or NUL: text taken from the client is passed through
+//! [`printable`] before it is echoed.
+
+use std::time::Duration;
+
+/// One SMTP reply, possibly multi-line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    code: u16,
+    status: Option<String>,
+    lines: Vec<String>,
+}
+
+impl Reply {
+    /// A one-line reply with an enhanced status code: `code status text`.
+    pub fn new(code: u16, status: &str, text: impl Into<String>) -> Reply {
+        Reply { code, status: Some(status.to_string()), lines: vec![printable(&text.into())] }
+    }
+
+    /// A one-line reply without an enhanced status code (greeting, HELO).
+    pub fn bare(code: u16, text: impl Into<String>) -> Reply {
+        Reply { code, status: None, lines: vec![printable(&text.into())] }
+    }
+
+    /// `code status <address>... text`, sendmail's form for replies about an address.
+    pub fn about(code: u16, status: &str, address: &str, text: &str) -> Reply {
+        Reply::new(code, status, format!("{address}... {text}"))
+    }
+
+    /// A multi-line reply; every line carries `status` when given.
+    pub fn lines(code: u16, status: Option<&str>, lines: Vec<String>) -> Reply {
+        let mut lines: Vec<String> = lines.iter().map(|l| printable(l)).collect();
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        Reply { code, status: status.map(str::to_string), lines }
+    }
+
+    /// This reply with one more line at the end.
+    pub fn with_line(mut self, text: impl Into<String>) -> Reply {
+        self.lines.push(printable(&text.into()));
+        self
+    }
+
+    /// The three-digit reply code.
+    pub fn code(&self) -> u16 {
+        self.code
+    }
+
+    /// The enhanced status code, if any.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// The text lines, without code or status.
+    pub fn text_lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    /// True for 4xx and 5xx replies.
+    pub fn is_error(&self) -> bool {
+        self.code >= 400
+    }
+
+    /// The reply as sent on the wire, every line ending in CRLF.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let last = self.lines.len() - 1;
+        for (i, line) in self.lines.iter().enumerate() {
+            let sep = if i == last { ' ' } else { '-' };
+            let text = match &self.status {
+                Some(status) => format!("{}{sep}{status} {line}\r\n", self.code),
+                None => format!("{}{sep}{line}\r\n", self.code),
+            };
+            out.extend_from_slice(text.as_bytes());
+        }
+        out
+    }
+}
+
+/// One step for the driver, performed in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Write these bytes to the client.
+    Send(Vec<u8>),
+    /// Flush what was written, then wait this long before going on (slow-downs).
+    Sleep(Duration),
+    /// Flush, then run the TLS handshake and call [`super::Session::tls_started`].
+    StartTls,
+    /// Flush and close the connection; the session takes no more input.
+    Close,
+}
+
+/// Client text made safe to echo in a reply line: control characters become `?`.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\t' { '?' } else { c }).collect()
+}
+
+/// Bytes from the client as text for a reply or a policy call (invalid UTF-8 replaced).
+pub fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_with_status() {
+        assert_eq!(Reply::new(250, "2.0.0", "OK").to_bytes(), b"250 2.0.0 OK\r\n");
+    }
+
+    #[test]
+    fn multi_line_repeats_status() {
+        let r = Reply::lines(214, Some("2.0.0"), vec!["a".into(), "b".into()]);
+        assert_eq!(r.to_bytes(), b"214-2.0.0 a\r\n214 2.0.0 b\r\n");
+    }
+
+    #[test]
+    fn control_characters_are_not_echoed() {
+        let r = Reply::new(500, "5.5.1", "x\r\ny\0");
+        assert_eq!(r.to_bytes(), b"500 5.5.1 x??y?\r\n");
+    }
+}

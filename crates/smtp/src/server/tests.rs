@@ -1,0 +1,94 @@
+//! Fast in-memory tests of the session, one group per verb family.
+
+use super::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A small policy: users `root` and `postmaster`, anything else unknown.
+pub(crate) struct TestPolicy {
+    pub(crate) stored: Store,
+    pub(crate) fail_commit: bool,
+}
+
+pub(crate) struct MemSink(Vec<u8>);
+
+impl BodySink for MemSink {
+    fn header(&mut self, line: &[u8]) -> std::io::Result<()> {
+        self.0.extend_from_slice(line);
+        self.0.push(b'\n');
+        Ok(())
+    }
+    fn body(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.0.extend_from_slice(chunk);
+        Ok(())
+    }
+}
+
+impl Policy for TestPolicy {
+    type Sink = MemSink;
+    fn mail_from(&mut self, _s: &Sender, _e: &Envelope) -> Decision {
+        Decision::Accept
+    }
+    fn rcpt_to(&mut self, r: &Recipient, _e: &Envelope) -> Decision {
+        match r.address.as_str() {
+            "root" | "postmaster" => Decision::Accept,
+            _ => Decision::Reject(Reply::about(550, "5.1.1", &r.raw, "User unknown")),
+        }
+    }
+    fn data(&mut self, _e: &Envelope) -> Result<MemSink, Reply> {
+        Ok(MemSink(Vec::new()))
+    }
+    fn commit(&mut self, e: &Envelope, sink: MemSink) -> Result<String, CommitError> {
+        if self.fail_commit {
+            return Err(CommitError::Io(std::io::Error::other("fsync failed")));
+        }
+        self.stored.borrow_mut().push((e.clone(), sink.0));
+        Ok("QID0001".to_string())
+    }
+}
+
+/// What the in-memory policy stored: envelope and message text.
+pub(crate) type Store = Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>;
+
+/// A session and its store.
+pub(crate) type Started = (Session<TestPolicy>, Store);
+
+pub(crate) fn session(settings: Settings) -> Started {
+    let stored = Rc::new(RefCell::new(Vec::new()));
+    let policy = TestPolicy { stored: stored.clone(), fail_commit: false };
+    let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
+    (Session::new(settings, client, policy), stored)
+}
+
+/// Everything sent, as text, with sleeps shown as `[sleep N]` lines.
+pub(crate) fn text(actions: &[Action]) -> String {
+    let mut out = String::new();
+    for a in actions {
+        match a {
+            Action::Send(b) => out.push_str(&String::from_utf8_lossy(b)),
+            Action::Sleep(d) => out.push_str(&format!("[sleep {}]\r\n", d.as_secs())),
+            Action::StartTls => out.push_str("[starttls]\r\n"),
+            Action::Close => out.push_str("[close]\r\n"),
+        }
+    }
+    out
+}
+
+pub(crate) fn lab() -> Settings {
+    let mut s = Settings::new("mail.example");
+    s.greeting = "mail.example ESMTP test".into();
+    s.limits.max_recipients = 3;
+    s.limits.bad_rcpt_throttle = 2;
+    s.limits.max_headers_length = 100;
+    s
+}
+
+pub(crate) fn started(settings: Settings) -> Started {
+    let (mut s, st) = session(settings);
+    s.start();
+    (s, st)
+}
+
+pub(crate) fn say(s: &mut Session<TestPolicy>, input: &str) -> String {
+    text(&s.feed(input.as_bytes(), false))
+}
