@@ -166,13 +166,13 @@ fn numbers(p: &BigNumRef) -> Result<Numbers, Error> {
     Ok(Numbers { one, p_minus_1, ctx })
 }
 
-/// A number for display: decimal when short, hexadecimal otherwise.
+/// A number for display: decimal when short, else its first hex digits and length.
 fn show(n: &BigNumRef) -> Result<String, Error> {
     if n.num_bits() <= 64 {
-        Ok(n.to_dec_str().map_err(crypto("bignum"))?.to_string())
-    } else {
-        Ok(format!("0x{}", n.to_hex_str().map_err(crypto("bignum"))?))
+        return Ok(n.to_dec_str().map_err(crypto("bignum"))?.to_string());
     }
+    let hex = n.to_hex_str().map_err(crypto("bignum"))?;
+    Ok(format!("0x{}... ({} bits)", hex.get(..16).unwrap_or(&hex), n.num_bits()))
 }
 
 fn check_bits(report: &mut Report, bits: i32) {
