@@ -202,6 +202,39 @@ mod tests {
         assert!(matches!(parse(text.as_bytes()).unwrap_err(), InputError::Der(_)));
     }
 
+    /// A small deterministic generator, so that failures reproduce.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn mutated_and_random_input_never_panics() {
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut text = SMALL.as_bytes().to_vec();
+            for _ in 0..(xorshift(&mut state) % 4 + 1) {
+                let at = (xorshift(&mut state) % text.len() as u64) as usize;
+                match xorshift(&mut state) % 3 {
+                    0 => text[at] = xorshift(&mut state) as u8,
+                    1 => {
+                        text.remove(at);
+                    }
+                    _ => text.insert(at, b"A=\n-:"[(xorshift(&mut state) % 5) as usize]),
+                }
+            }
+            let _ = parse(&text);
+        }
+        for len in 0..2000 {
+            let bytes: Vec<u8> = (0..len).map(|_| xorshift(&mut state) as u8).collect();
+            let _ = parse(&bytes);
+            let _ = crate::der::parse_pkcs3(&bytes);
+            let _ = crate::der::parse_x942(&bytes);
+        }
+    }
+
     #[test]
     fn padding_variants_decode() {
         for der in [&[1u8][..], &[1, 2], &[1, 2, 3], &[1, 2, 3, 4]] {
