@@ -10,7 +10,7 @@
 use crate::flags::Mode;
 use crate::scan::Entry;
 use serde_json::{json, Value};
-use spool::qf::{envelope::Envelope, Code};
+use spool::qf::{self, envelope::Envelope, Code};
 use std::io::{self, Write};
 
 /// Writes `entry` of queue `dir` as one JSON line.
@@ -35,7 +35,10 @@ fn to_json(dir: &str, entry: &Entry, mode: Mode) -> Value {
         "message_size": size,
         "priority": entry.priority,
     });
-    match &entry.qf {
+    let parsed = entry.qf.as_ref().map_err(String::clone).and_then(|bytes| {
+        qf::parse_listing(std::path::Path::new(entry.id.as_str()), bytes).map_err(|e| e.to_string())
+    });
+    match &parsed {
         Ok(qf) => {
             let env = Envelope::from_queue_file(qf);
             let recipients: Vec<Value> = env

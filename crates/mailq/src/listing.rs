@@ -10,7 +10,7 @@
 //! Text is truncated silently; `\` is doubled and unprintable bytes are shown `\ooo`.
 
 use crate::scan::{strerror, Entry};
-use spool::qf::{Code, QueueFile};
+use spool::qf::Code;
 use std::io::{self, Write};
 
 /// Column titles of the normal and verbose listings.
@@ -52,8 +52,8 @@ pub fn print_title(
 /// Prints one job.
 pub fn print_entry(out: &mut dyn Write, entry: &Entry, style: &Style) -> io::Result<()> {
     write!(out, "{:>13}", entry.id.as_str())?;
-    let qf = match &entry.qf {
-        Ok(qf) => qf,
+    match &entry.qf {
+        Ok(_) => {}
         Err(reason) if reason == "No such file or directory" => {
             return out.write_all(b" (job completed)\n")
         }
@@ -74,27 +74,21 @@ pub fn print_entry(out: &mut dyn Write, entry: &Entry, style: &Style) -> io::Res
         b' '
     };
     out.write_all(&[status])?;
-    print_lines(out, qf, size, entry.priority, style)?;
+    print_lines(out, entry, size, style)?;
     out.write_all(b"\n")
 }
 
 /// The body of a job, driven by its control lines in order.
-fn print_lines(
-    out: &mut dyn Write,
-    qf: &QueueFile,
-    size: i64,
-    priority: i64,
-    style: &Style,
-) -> io::Result<()> {
+fn print_lines(out: &mut dyn Write, entry: &Entry, size: i64, style: &Style) -> io::Result<()> {
+    let priority = entry.priority;
     let v = style.verbose;
     let mut submitted = 0i64;
     let mut warned = false;
     let mut status: Vec<u8> = Vec::new();
     let mut body_type: Vec<u8> = Vec::new();
     let mut quarantine: Vec<u8> = Vec::new();
-    for line in &qf.lines {
-        let value = line.value.as_slice();
-        match line.code() {
+    for (letter, value) in entry.records() {
+        match Code::from_letter(letter) {
             Some(Code::CreationTime) => submitted = parse_i64(value),
             Some(Code::Flags) => warned = value.contains(&b'w'),
             Some(Code::Message) => status = value.to_vec(),
@@ -102,10 +96,10 @@ fn print_lines(
             Some(Code::Quarantine) => quarantine = value.to_vec(),
             Some(Code::Sender) => {
                 if v {
-                    let when = time(submitted, "%b %e %H:%M", &style.tz);
+                    let when = time(submitted, true, &style.tz);
                     write!(out, "{size:8} {priority:10}{}{when} ", if warned { '+' } else { ' ' })?;
                 } else {
-                    write!(out, "{size:8} {} ", time(submitted, "%a %b %e %H:%M", &style.tz))?;
+                    write!(out, "{size:8} {} ", time(submitted, false, &style.tz))?;
                 }
                 prtstr(out, value, if v { 78 } else { 39 })?;
                 if !quarantine.is_empty() {
@@ -172,10 +166,37 @@ fn prtstr(out: &mut dyn Write, text: &[u8], limit: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// `epoch` in the local zone, formatted like the start of ctime(3).
-fn time(epoch: i64, format: &str, tz: &jiff::tz::TimeZone) -> String {
+/// The two ways mailq shows an arrival time (ctime(3) without seconds and year).
+const TIME_FORMATS: [&str; 2] = ["%a %b %e %H:%M", "%b %e %H:%M"];
+
+/// `epoch` in the local zone, as the normal (`verbose` false) or `-v` listing shows it.
+/// The text only changes from minute to minute, so the last few are remembered.
+fn time(epoch: i64, verbose: bool, tz: &jiff::tz::TimeZone) -> String {
+    type Cache = std::cell::RefCell<Vec<(i64, bool, jiff::tz::TimeZone, String)>>;
+    thread_local! {
+        static CACHE: Cache = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let minute = epoch.div_euclid(60);
+    let hit = CACHE.with(|c| {
+        let cache = c.borrow();
+        cache
+            .iter()
+            .find(|(m, v, z, _)| *m == minute && *v == verbose && z == tz)
+            .map(|e| e.3.clone())
+    });
+    if let Some(text) = hit {
+        return text;
+    }
     let ts = jiff::Timestamp::from_second(epoch).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.to_zoned(tz.clone()).strftime(format).to_string()
+    let text = ts.to_zoned(tz.clone()).strftime(TIME_FORMATS[verbose as usize]).to_string();
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 64 {
+            c.remove(0);
+        }
+        c.push((minute, verbose, tz.clone(), text.clone()));
+    });
+    text
 }
 
 fn parse_i64(value: &[u8]) -> i64 {
@@ -203,7 +224,8 @@ mod tests {
     #[test]
     fn times_follow_the_time_zone() {
         let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
-        assert_eq!(time(1795563096, "%a %b %e %H:%M", &tz), "Tue Nov 24 18:31");
-        assert_eq!(time(1795563096, "%b %e %H:%M", &jiff::tz::TimeZone::UTC), "Nov 24 23:31");
+        assert_eq!(time(1795563096, false, &tz), "Tue Nov 24 18:31");
+        assert_eq!(time(1795563096, true, &jiff::tz::TimeZone::UTC), "Nov 24 23:31");
+        assert_eq!(time(1795563096, false, &jiff::tz::TimeZone::UTC), "Tue Nov 24 23:31");
     }
 }

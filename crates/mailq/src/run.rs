@@ -23,7 +23,17 @@ pub fn list(out: &mut dyn Write, settings: &Settings) -> Result<()> {
     let mut total = 0;
     let mut tally = Tally::default();
     for (title, dir) in &settings.queues {
-        let entries = scan::scan(&Queue::open(dir), settings.mode, &settings.filters)?;
+        let render = |entry: &scan::Entry| {
+            let mut text = Vec::new();
+            let written = match settings.output {
+                Output::Listing => listing::print_entry(&mut text, entry, &settings.style),
+                Output::Json => json::print_entry(&mut text, title, entry, settings.mode),
+                Output::TopRecipients(_) | Output::TopDomains(_) => Ok(()),
+            };
+            written.expect("writing to memory cannot fail");
+            text
+        };
+        let entries = scan::scan(&Queue::open(dir), settings.mode, &settings.filters, &render)?;
         let shown = match settings.max_shown {
             0 => entries.len(),
             n => n.min(entries.len()),
@@ -33,12 +43,12 @@ pub fn list(out: &mut dyn Write, settings: &Settings) -> Result<()> {
             Output::Listing => {
                 listing::print_title(out, title, entries.len(), shown, &settings.style)?;
                 for entry in &entries[..shown] {
-                    listing::print_entry(out, entry, &settings.style)?;
+                    out.write_all(&entry.rendered)?;
                 }
             }
             Output::Json => {
                 for entry in &entries[..shown] {
-                    json::print_entry(out, title, entry, settings.mode)?;
+                    out.write_all(&entry.rendered)?;
                 }
             }
             Output::TopRecipients(_) => entries.iter().for_each(|e| tally.add(e, Key::Recipient)),

@@ -8,7 +8,7 @@
 //! highest count first, ties in byte order.
 
 use crate::scan::Entry;
-use spool::qf::{envelope::split_recipient, Code};
+use spool::qf::envelope::split_recipient;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -30,8 +30,7 @@ pub struct Tally {
 impl Tally {
     /// Counts the recipients of `entry`.
     pub fn add(&mut self, entry: &Entry, key: Key) {
-        let Ok(qf) = &entry.qf else { return };
-        for value in qf.values(Code::Recipient) {
+        for (_, value) in entry.records().filter(|(l, _)| *l == b'R') {
             let address = split_recipient(value).1;
             let bare =
                 address.strip_prefix(b"<").and_then(|a| a.strip_suffix(b">")).unwrap_or(&address);

@@ -238,5 +238,15 @@ impl QueueFile {
     }
 }
 
+/// The records of a qf as the lister reads them, without copying: each line's letter
+/// and value, continuation lines skipped (sendmail's `print_single_queue` reads the
+/// same way). Stops at the `.` line.
+pub fn records(bytes: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    split_lines(bytes)
+        .filter(|line| !matches!(line.first(), None | Some(b' ') | Some(b'\t')))
+        .map(|line| (line[0], &line[1..]))
+        .take_while(|(letter, _)| *letter != b'.')
+}
+
 #[cfg(test)]
 mod tests;

@@ -139,3 +139,11 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn records_skip_continuations_and_stop_at_the_end() {
+    let letters: Vec<u8> = records(SIMPLE).map(|(l, _)| l).collect();
+    assert_eq!(letters, b"VTKNPF$$SACrRHHH");
+    assert_eq!(records(SIMPLE).nth(8), Some((b'S', &b"root"[..])));
+    assert_eq!(records(b"V8\n.\nX\n").count(), 1);
+}
