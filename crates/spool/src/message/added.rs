@@ -47,6 +47,27 @@ pub fn received_submit(
     value
 }
 
+/// The value of the `Received:` field of a message received over SMTP (also `-bs`):
+/// `from <helo> (<client>)` / `by <host> (<version>) with <proto> id <ID>` / then
+/// `for <rcpt>; <date>` with exactly one recipient, else `;` and the date alone.
+pub fn received_smtp(
+    helo: &str,
+    client: &str,
+    host: &str,
+    protocol: &str,
+    id: &str,
+    single_rcpt: Option<&str>,
+    date: &str,
+) -> String {
+    let mut value =
+        format!("from {helo} ({client})\n\tby {host} ({VERSION}) with {protocol} id {id}");
+    match single_rcpt {
+        Some(rcpt) => value.push_str(&format!("\n\tfor {rcpt}; {date}")),
+        None => value.push_str(&format!(";\n\t{date}")),
+    }
+    value
+}
+
 /// The value of a `Message-Id:` field: `<YYYYMMDDhhmm.ID@host>`.
 pub fn message_id(when: Timestamp, tz: &TimeZone, id: &str, host: &str) -> String {
     format!("<{}.{id}@{host}>", when.to_zoned(tz.clone()).strftime("%Y%m%d%H%M"))
@@ -106,6 +127,20 @@ mod tests {
         assert_eq!(one, format!("(from root@localhost)\n\tby mail.lab.example ({VERSION}/Submit) id 6AONVaU4019530\n\tfor root; D"));
         let many = received_submit("root", "h", "ID", None, "D");
         assert!(many.ends_with("id ID;\n\tD"), "{many}");
+    }
+
+    #[test]
+    fn received_over_smtp() {
+        let one = received_smtp(
+            "client.lab.example",
+            "localhost [127.0.0.1]",
+            "mail.lab.example",
+            "ESMTP",
+            "ID",
+            Some("<root@mail.lab.example>"),
+            "D",
+        );
+        assert_eq!(one, format!("from client.lab.example (localhost [127.0.0.1])\n\tby mail.lab.example ({VERSION}) with ESMTP id ID\n\tfor <root@mail.lab.example>; D"));
     }
 
     #[test]

@@ -96,15 +96,15 @@ pub fn read_header(
     let mut read = 0;
     loop {
         line.clear();
-        let n = read_bounded_line(input, &mut line, max_size.saturating_sub(read) + 2).map_err(
-            |e| {
-                if matches!(e, MessageError::TooLarge(_)) {
-                    MessageError::TooLarge(max_size)
-                } else {
-                    e
-                }
-            },
-        )?;
+        let n =
+            read_bounded_line(input, &mut line, max_size.saturating_sub(read).saturating_add(2))
+                .map_err(|e| {
+                    if matches!(e, MessageError::TooLarge(_)) {
+                        MessageError::TooLarge(max_size)
+                    } else {
+                        e
+                    }
+                })?;
         if n == 0 {
             return Ok((header, true));
         }

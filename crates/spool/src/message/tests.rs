@@ -63,3 +63,10 @@ fn nul_in_a_header_is_refused() {
         .unwrap_err();
     assert!(matches!(err, MessageError::Nul));
 }
+
+#[test]
+fn an_unlimited_reader_does_not_overflow() {
+    let (h, _) =
+        read_header(&mut io::Cursor::new(b"A: b\n\n".to_vec()), usize::MAX, false).unwrap();
+    assert_eq!(h.fields.len(), 1);
+}

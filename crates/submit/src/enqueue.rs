@@ -1,0 +1,430 @@
+//! Queueing a message read from stdin into the client queue, as sendmail's MSP does.
+//!
+//! The qf gets what the MSP writes (reference queue 01-07): `$_ user@localhost` and
+//! `${daemon_flags}c u`, `S` as typed, `A` (`$f@$j`) for a trusted sender, one
+//! `C:addr` / `rRFC822; addr@$j` / `R<flags>:addr` group per recipient, and the headers
+//! `Return-Path` (`?P?`), `Received`, then `Date` (`?D?`), `From` (`?F?`), `Full-Name`
+//! (`?x?`), `Message-Id` (`?M?`) unless the message has them, then any
+//! `X-Authentication-Warning`s, then the message's own fields. The priority is
+//! size + recipients * RecipientFactor. The message is committed durably (df, tf,
+//! fsync, rename, directory fsync) before anyone is told it was queued.
+
+use crate::body;
+use crate::recipients::{self, Recipients};
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+use jiff::{tz::TimeZone, Timestamp};
+use spool::message::{added, read_header, Header, MessageError};
+use spool::qf::envelope::{Envelope, Header as QfHeader, Recipient};
+use spool::queue::{NewMessage, Queue, QueueId};
+use spool::sysexits::{Exit, EX_DATAERR};
+use std::io::BufRead;
+
+/// What a queued submission produced.
+#[derive(Debug)]
+pub struct Queued {
+    /// The queue ID, if a message was queued.
+    pub id: Option<QueueId>,
+    /// Lines to print on stdout (`addr... error`), in order.
+    pub messages: Vec<String>,
+    /// Lines for syslog (without the queue ID prefix).
+    pub log: Vec<String>,
+    /// Whether an error was reported (exit code 64) although the message was queued.
+    pub soft_error: bool,
+}
+
+/// Who the message is from, as the qf and the headers need it.
+struct Sender {
+    /// The `S` value (as typed, `<>` for the null sender).
+    envelope: String,
+    /// The address for `From:` and `$g`.
+    address: String,
+    full_name: Option<String>,
+    /// Whether the caller may set it (no authentication warning, `A` line written).
+    trusted: bool,
+}
+
+/// Reads the message from `input` and queues it.
+pub fn enqueue(settings: &Settings, input: &mut dyn BufRead, now: Timestamp) -> Result<Queued> {
+    let host = host_name(settings);
+    let mut messages = settings.soft_errors.clone();
+    let sender = sender(settings, &mut messages);
+    let max_header =
+        settings.config.option("MaxHeadersLength").and_then(|v| v.parse().ok()).unwrap_or(32768);
+    let (header, ended) = match read_header(input, max_header, !settings.ignore_dots) {
+        Ok(read) => read,
+        Err(e @ (MessageError::TooLarge(_) | MessageError::Nul)) => {
+            return Err(Exit { code: EX_DATAERR, message: e.to_string() }.into())
+        }
+        Err(e) => return Err(e).context("reading the message from standard input"),
+    };
+    let rcpts =
+        recipients::collect(&settings.recipients, settings.read_recipients.then_some(&header));
+    messages.extend(rcpts.errors.iter().cloned());
+    let soft_error = !messages.is_empty();
+    if rcpts.list.is_empty() {
+        if settings.read_recipients {
+            messages.push("No recipient addresses found in header".into());
+        }
+        return Ok(Queued { id: None, messages, log: Vec::new(), soft_error });
+    }
+    let queue = Queue::open(&settings.queue_dir).with_file_mode(file_mode(settings));
+    let mut msg = queue
+        .new_message()
+        .with_context(|| format!("cannot queue in {}", settings.queue_dir.display()))?;
+    let body = if ended {
+        body::BodyStats::default()
+    } else {
+        let mut sink = |bytes: &[u8]| msg.write_body(bytes).map_err(std::io::Error::other);
+        body::copy(input, &header.body_start, !settings.ignore_dots, &mut sink)?
+    };
+    let size = header.size as u64 + body.size;
+    let parts =
+        Parts { settings, host: &host, sender: &sender, header: &header, rcpts: &rcpts, now };
+    let env = parts.envelope(msg.id(), size, header.eight_bit || body.eight_bit);
+    let log = log_lines(&parts, &env, size);
+    let id = commit(msg, &env)?;
+    Ok(Queued { id: Some(id), messages, log, soft_error })
+}
+
+fn commit(msg: NewMessage, env: &Envelope) -> Result<QueueId> {
+    let id = msg.id().clone();
+    msg.commit(&env.to_queue_file()).with_context(|| format!("{id}: cannot commit the message"))?;
+    Ok(id)
+}
+
+/// Queue file mode: `QueueFileMode`, else 0660 in a client queue, 0600 otherwise.
+pub fn file_mode(settings: &Settings) -> u32 {
+    let configured = settings
+        .config
+        .option("QueueFileMode")
+        .and_then(|m| u32::from_str_radix(m.trim_start_matches('0'), 8).ok());
+    configured.unwrap_or(0o660)
+}
+
+/// The priority of a message of `size` bytes for `rcpts` recipients:
+/// size + rcpts * `RecipientFactor` (class 0).
+pub fn priority(settings: &Settings, size: u64, rcpts: usize) -> i64 {
+    let factor =
+        settings.config.option("RecipientFactor").and_then(|v| v.parse().ok()).unwrap_or(30000i64);
+    size as i64 + rcpts as i64 * factor
+}
+
+/// `$j`: `confDOMAIN_NAME`, else the system's host name.
+pub fn host_name(settings: &Settings) -> String {
+    if let Some(name) = settings.config.macro_value("confDOMAIN_NAME") {
+        return name.to_string();
+    }
+    system_host_name()
+}
+
+/// The host name of this machine (`$w`).
+pub fn system_host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or("localhost".into())
+}
+
+fn sender(settings: &Settings, messages: &mut Vec<String>) -> Sender {
+    let caller = &settings.caller;
+    let trusted = caller.is_trusted(&trusted_users(settings));
+    let Some(given) = settings.sender.as_deref() else {
+        let full_name = settings.full_name.clone().or(caller.full_name.clone());
+        return Sender {
+            envelope: caller.name.clone(),
+            address: caller.name.clone(),
+            full_name,
+            trusted: true,
+        };
+    };
+    if given.is_empty() || given == "<>" {
+        return Sender { envelope: "<>".into(), address: "<>".into(), full_name: None, trusted };
+    }
+    match spool::address::parse(given) {
+        Ok(parsed) => {
+            // sendmail parses the sender twice and reports each time (cli/dash-f-root).
+            for e in &parsed.repaired {
+                messages.push(format!("{given}... {e}"));
+                messages.push(format!("{given}... {e}"));
+            }
+        }
+        Err(e) => messages.push(format!("{given}... {e}")),
+    }
+    let address = given.trim_start_matches('<').trim_end_matches('>').to_string();
+    let local = !address.contains('@');
+    let full_name = if local {
+        settings.full_name.clone().or_else(|| crate::user::full_name_of(&address))
+    } else {
+        None
+    };
+    let trusted = trusted || address == caller.name;
+    Sender { envelope: given.to_string(), address, full_name, trusted }
+}
+
+/// `TrustedUsers` plus, with `FEATURE(use_ct_file)`, the trusted-users file.
+fn trusted_users(settings: &Settings) -> Vec<String> {
+    let mut users: Vec<String> = settings
+        .config
+        .option("TrustedUsers")
+        .unwrap_or("")
+        .split([',', ' '])
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect();
+    if settings.config.feature("use_ct_file").is_some() {
+        let file = settings.config.macro_value("confCT_FILE").unwrap_or("/etc/mail/trusted-users");
+        if let Ok(text) = std::fs::read_to_string(file) {
+            users.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string),
+            );
+        }
+    }
+    users
+}
+
+/// The pieces an envelope is built from.
+struct Parts<'a> {
+    settings: &'a Settings,
+    host: &'a str,
+    sender: &'a Sender,
+    header: &'a Header,
+    rcpts: &'a Recipients,
+    now: Timestamp,
+}
+
+impl Parts<'_> {
+    fn envelope(&self, id: &QueueId, size: u64, eight_bit: bool) -> Envelope {
+        let s = self.settings;
+        let mut macros =
+            vec![("_".to_string(), format!("{}@localhost", s.caller.name).into_bytes())];
+        if let Some(r) = &s.protocol.0 {
+            macros.push(("r".into(), r.clone().into_bytes()));
+        }
+        if let Some(host) = &s.protocol.1 {
+            macros.push(("s".into(), host.clone().into_bytes()));
+        }
+        macros.push(("{daemon_flags}".into(), b"c u".to_vec()));
+        Envelope {
+            created: self.now.as_second(),
+            priority: priority(s, size, self.rcpts.list.len()),
+            body_type: s.body_type.clone(),
+            flags: self.flags(eight_bit),
+            macros,
+            sender: self.sender.envelope.clone().into_bytes(),
+            envid: s.envid.clone().map(String::into_bytes),
+            auth: self.sender.trusted.then(|| self.auth().into_bytes()),
+            recipients: self.recipients(),
+            headers: self.headers(id),
+            ..Envelope::default()
+        }
+    }
+
+    /// `F` letters in sendmail's order: `8`, `b` (-t), `d`/`n` (-R), `s`.
+    fn flags(&self, eight_bit: bool) -> String {
+        let s = self.settings;
+        let mut flags = String::new();
+        for (set, letter) in [
+            (eight_bit, '8'),
+            (s.read_recipients, 'b'),
+            (s.ret_hdrs.is_some(), 'd'),
+            (s.ret_hdrs == Some(true), 'n'),
+            (true, 's'),
+        ] {
+            if set {
+                flags.push(letter);
+            }
+        }
+        flags
+    }
+
+    fn auth(&self) -> String {
+        let a = &self.sender.address;
+        if a == "<>" || a.contains('@') {
+            a.clone()
+        } else {
+            format!("{a}@{}", self.host)
+        }
+    }
+
+    fn recipients(&self) -> Vec<Recipient> {
+        let notify =
+            notify_flags(self.settings.notify.as_ref().map(|n| (n.success, n.failure, n.delay)));
+        let rcpt = |a: &str| Recipient {
+            flags: format!("P{notify}"),
+            address: a.as_bytes().to_vec(),
+            controller: Some(format!(":{a}").into_bytes()),
+            final_recipient: Some(
+                format!("RFC822; {}", recipients::qualified(a, self.host)).into_bytes(),
+            ),
+            ..Recipient::default()
+        };
+        self.rcpts.list.iter().map(|r| rcpt(&r.address)).collect()
+    }
+
+    fn headers(&self, id: &QueueId) -> Vec<QfHeader> {
+        let tz = TimeZone::system();
+        let date = added::arpadate(self.now, &tz);
+        let single = (self.rcpts.list.len() == 1).then(|| self.rcpts.list[0].address.as_str());
+        let user = &self.settings.caller.name;
+        let mut out = vec![
+            return_path(),
+            hdr(
+                "",
+                &format!(
+                    "Received: {}",
+                    added::received_submit(user, self.host, id.as_str(), single, &date)
+                ),
+            ),
+        ];
+        let missing = |name: &str| self.header.get(name).is_none();
+        if missing("Date") {
+            out.push(hdr("D", &format!("Date: {date}")));
+        }
+        let full = self.sender.full_name.as_deref();
+        if missing("From") {
+            out.push(hdr("F", &format!("From: {}", added::from_value(full, &self.sender.address))));
+        }
+        if let (Some(name), true) = (full, missing("Full-Name")) {
+            out.push(hdr("x", &format!("Full-Name: {}", added::display_name(name))));
+        }
+        if missing("Message-Id") {
+            out.push(hdr(
+                "M",
+                &format!(
+                    "Message-Id: {}",
+                    added::message_id(self.now, &tz, id.as_str(), self.host)
+                ),
+            ));
+        }
+        out.extend(
+            self.warnings().iter().map(|w| hdr("", &format!("X-Authentication-Warning: {w}"))),
+        );
+        for field in &self.header.fields {
+            out.push(QfHeader { condition: Vec::new(), text: field.text() });
+        }
+        out
+    }
+
+    /// `X-Authentication-Warning` texts for an untrusted caller (PrivacyOptions
+    /// `authwarnings`, sendmail's default).
+    fn warnings(&self) -> Vec<String> {
+        let s = self.settings;
+        let privacy =
+            s.config.option("PrivacyOptions").unwrap_or("authwarnings").to_ascii_lowercase();
+        if self.sender.trusted && !s.caller_chose_paths || !privacy.contains("authwarnings") {
+            return Vec::new();
+        }
+        if s.caller.uid == 0 {
+            return Vec::new();
+        }
+        let w = system_host_name();
+        let user = &s.caller.name;
+        let mut out = Vec::new();
+        if !self.sender.trusted {
+            out.push(format!("{w}: {user} set sender to {} using -f", self.sender.envelope));
+        }
+        if s.caller_chose_paths {
+            out.push(format!("{w}: Processed from queue {}", s.queue_dir.display()));
+            if let Some(file) = &s.config_file {
+                out.push(format!("{w}: Processed by {user} with -C {}", file.display()));
+            }
+        }
+        out
+    }
+}
+
+/// `R` flags after `P`: `N` plus `S`/`F`/`D` for an explicit NOTIFY (success,
+/// failure, delay), `FD` (failure and delay implied) without one.
+pub fn notify_flags(notify: Option<(bool, bool, bool)>) -> String {
+    let Some((success, failure, delay)) = notify else { return "FD".into() };
+    let mut flags = "N".to_string();
+    for (on, c) in [(success, 'S'), (failure, 'F'), (delay, 'D')] {
+        if on {
+            flags.push(c);
+        }
+    }
+    flags
+}
+
+/// What the fields sendmail adds when the message lacks them are made of.
+pub struct Added<'a> {
+    /// Arrival time.
+    pub now: Timestamp,
+    /// The queue ID.
+    pub id: &'a QueueId,
+    /// `$j`.
+    pub host: &'a str,
+    /// The sender address for `From:`.
+    pub from: &'a str,
+    /// The full name, if known.
+    pub full_name: Option<&'a str>,
+}
+
+impl Added<'_> {
+    /// `Date` (`?D?`), `From` (`?F?`), `Full-Name` (`?x?`), `Message-Id` (`?M?`),
+    /// each only when `header` lacks it.
+    pub fn missing_fields(&self, header: &Header) -> Vec<QfHeader> {
+        let tz = TimeZone::system();
+        let missing = |name: &str| header.get(name).is_none();
+        let mut out = Vec::new();
+        if missing("Date") {
+            out.push(hdr("D", &format!("Date: {}", added::arpadate(self.now, &tz))));
+        }
+        if missing("From") {
+            out.push(hdr("F", &format!("From: {}", added::from_value(self.full_name, self.from))));
+        }
+        if let (Some(name), true) = (self.full_name, missing("Full-Name")) {
+            out.push(hdr("x", &format!("Full-Name: {}", added::display_name(name))));
+        }
+        if missing("Message-Id") {
+            let id = added::message_id(self.now, &tz, self.id.as_str(), self.host);
+            out.push(hdr("M", &format!("Message-Id: {id}")));
+        }
+        out
+    }
+}
+
+/// The message's own fields, stored unconditionally (`H??`).
+pub fn message_fields(header: &Header) -> impl Iterator<Item = QfHeader> + '_ {
+    header.fields.iter().map(|f| QfHeader { condition: Vec::new(), text: f.text() })
+}
+
+/// The `Return-Path` line every qf starts its headers with (`\x81g` is `$g`).
+pub fn return_path() -> QfHeader {
+    QfHeader { condition: b"P".to_vec(), text: b"Return-Path: <\x81g>".to_vec() }
+}
+
+fn hdr(condition: &str, text: &str) -> QfHeader {
+    QfHeader { condition: condition.as_bytes().to_vec(), text: text.as_bytes().to_vec() }
+}
+
+/// sendmail's `from=` and `to=` lines for a queued submission.
+fn log_lines(parts: &Parts, env: &Envelope, size: u64) -> Vec<String> {
+    let msgid = parts
+        .header
+        .get("Message-Id")
+        .map(|f| f.unfolded())
+        .or_else(|| {
+            env.headers
+                .iter()
+                .find(|h| h.text.starts_with(b"Message-Id:"))
+                .map(|h| String::from_utf8_lossy(&h.text[12..]).into_owned())
+        })
+        .unwrap_or_default();
+    let mut lines = vec![format!(
+        "from={}, size={size}, class=0, nrcpts={}, msgid={msgid}, relay={}@localhost",
+        parts.sender.envelope,
+        parts.rcpts.list.len(),
+        parts.settings.caller.name
+    )];
+    for r in &parts.rcpts.list {
+        lines.push(format!(
+            "to={}, delay=00:00:00, mailer=relay, pri={}, stat=queued",
+            r.address, env.priority
+        ));
+    }
+    lines
+}

@@ -1,0 +1,100 @@
+//! submit's work: set up the process, resolve the command line, do the mode's job.
+
+use crate::settings::{self, Mode, Settings};
+use crate::user::Caller;
+use crate::{bs, enqueue, flags, privileges, siblings, transcript, verify, version};
+use anyhow::Result;
+use spool::log::{Severity, Syslog};
+use spool::sysexits::{Exit, EX_OK, EX_UNAVAILABLE, EX_USAGE};
+use std::io::{self, Write};
+
+/// Runs submit as `prog` with `args` (without the program name); returns the exit code.
+pub fn run(prog: &str, args: Vec<String>) -> Result<i32> {
+    privileges::sanitize_process();
+    match prog {
+        "mailq" => return siblings::exec("mailq", "mailq", &args).map(|_| EX_OK),
+        "newaliases" => return siblings::exec("newaliases", "newaliases", &args).map(|_| EX_OK),
+        "hoststat" | "purgestat" => {
+            return Err(Exit {
+                code: EX_UNAVAILABLE,
+                message: format!("{prog} is not supported: ferrymail keeps no host status"),
+            }
+            .into())
+        }
+        _ => {}
+    }
+    let flags = flags::parse(args.clone())?;
+    let settings = settings::resolve(flags, Caller::current())?;
+    if settings.caller_chose_paths && settings.caller.uid != 0 && privileges::is_setgid() {
+        privileges::drop_setgid()?;
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    if settings.show_version {
+        version::print(&mut out, &settings)?;
+    }
+    match &settings.mode {
+        Mode::Deliver => deliver(&settings, &mut out),
+        Mode::Smtp => bs::run(&settings),
+        Mode::Print => siblings::exec("mailq", "-bp", &args).map(|_| EX_OK),
+        Mode::InitAliases => siblings::exec("newaliases", "-bi", &args).map(|_| EX_OK),
+        Mode::QueueRun => siblings::exec("queue-runner", "-q", &args).map(|_| EX_OK),
+        Mode::Daemon => siblings::exec("smtpd", "-bd", &args).map(|_| EX_OK),
+        Mode::Verify => verify::run(&settings, &mut out),
+        Mode::Test => Err(Exit {
+            code: EX_UNAVAILABLE,
+            message: "address test mode (-bt) is not provided: sendmail.cf rulesets are not used; \
+                      use -bv to see how an address is delivered"
+                .into(),
+        }
+        .into()),
+        Mode::Unsupported(what) => Err(Exit {
+            code: EX_UNAVAILABLE,
+            message: format!("{what} is not supported: ferrymail keeps no host status"),
+        }
+        .into()),
+    }
+}
+
+/// `-bm`: read the message from stdin and queue it.
+fn deliver(settings: &Settings, out: &mut dyn Write) -> Result<i32> {
+    if settings.recipients.is_empty() && !settings.read_recipients {
+        writeln!(out, "Recipient names must be specified")?;
+        return Ok(EX_USAGE);
+    }
+    let stdin = io::stdin();
+    let tee = transcript::Tee::new(stdin.lock(), settings.transcript.as_deref())?;
+    let mut input = io::BufReader::with_capacity(64 * 1024, tee);
+    let queued = enqueue::enqueue(settings, &mut input, jiff::Timestamp::now())?;
+    for line in &queued.messages {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    if let Some(id) = &queued.id {
+        let syslog = Syslog::new(&settings.log_tag);
+        for line in &queued.log {
+            syslog.log(Severity::Info, &format!("{id}: {line}"));
+        }
+        start_delivery(settings, id);
+    }
+    Ok(if queued.soft_error { EX_USAGE } else { EX_OK })
+}
+
+/// Outside queue-only modes (`-odq`, `-odd`), asks the queue runner to deliver the new
+/// message now: waits for it with `-odi`, leaves it running with `-odb` (the default).
+/// Without a queue runner installed the message simply waits in the queue.
+fn start_delivery(settings: &Settings, id: &spool::queue::QueueId) {
+    if matches!(settings.delivery_mode, 'q' | 'd') {
+        return;
+    }
+    let Ok(mut cmd) = siblings::command("queue-runner", "delivery") else { return };
+    cmd.arg(format!("-qI{id}")).arg(format!("-OQueueDirectory={}", settings.queue_dir.display()));
+    if let Some(file) = &settings.config_file {
+        cmd.arg("-C").arg(file);
+    }
+    if let Ok(mut child) = cmd.spawn() {
+        if settings.delivery_mode == 'i' {
+            let _ = child.wait();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `submit -bs`: SMTP on stdin/stdout through the shared engine; the reference's piped
+//! session (cli/bs-mode.txt) and Python's smtplib driving a whole submission.
+
+mod common;
+
+use common::Lab;
+use std::process::{Command, Stdio};
+
+#[test]
+fn piped_commands_before_the_greeting_are_traffic_before_response() {
+    let lab = Lab::new();
+    let input = b"EHLO client.lab.example\r\nMAIL FROM:<alice@mail.lab.example>\r\nRCPT TO:<nosuchuser>\r\nQUIT\r\n";
+    let out = lab.submit(&["-bs"], input);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert!(lines[0].starts_with("220 mail.lab.example ESMTP "), "{text}");
+    // The rest as sendmail answered in reference cli/bs-mode.txt.
+    assert_eq!(
+        &lines[1..],
+        [
+            "554 5.5.0 SMTP protocol error",
+            "550 5.0.0 Command rejected",
+            "550 5.0.0 Command rejected",
+            "221 2.0.0 mail.lab.example closing connection",
+            ""
+        ]
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(lab.messages().is_empty());
+}
+
+#[test]
+fn python_smtplib_submits_over_a_pipe() {
+    let lab = Lab::new();
+    let script = r#"
+import smtplib, socket, subprocess, sys
+ours, theirs = socket.socketpair()
+proc = subprocess.Popen(sys.argv[1:], stdin=theirs, stdout=theirs, env={"TZ": "UTC"})
+theirs.close()
+s = smtplib.SMTP()
+s.sock = ours
+s.file = None
+code, msg = s.getreply()
+assert code == 220, (code, msg)
+s.ehlo("client.example")
+assert s.has_extn("pipelining") and s.has_extn("8bitmime") and s.has_extn("dsn")
+refused = s.sendmail("alice@example.org", ["root", "nosuchuser", "someone@example.net"],
+    "Subject: via smtplib\r\nTo: root\r\n\r\nHello over -bs.\r\n..leading dot\r\n")
+print("refused", sorted(refused))
+s.quit()
+proc.wait()
+print("exit", proc.returncode)
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_submit"))
+        .arg("-C")
+        .arg(&lab.mc)
+        .arg("-bs")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("refused ['nosuchuser']"), "{text}");
+    assert!(text.contains("exit 0"), "{text}");
+    let msgs = lab.messages();
+    assert_eq!(msgs.len(), 1);
+    let (qf, df) = &msgs[0];
+    // smtplib stuffs the dot and the engine removes it: the body arrives as given.
+    assert_eq!(df, b"Hello over -bs.\n..leading dot\n");
+    assert!(qf.contains("\nS<alice@example.org>\n") && qf.contains("\nFbs\n"), "{qf}");
+    assert!(
+        qf.contains("\nRPFD:<root>\n") && qf.contains("\nRPFD:<someone@example.net>\n"),
+        "{qf}"
+    );
+    assert!(!qf.contains("nosuchuser"), "{qf}");
+    assert!(qf.contains("\n$rESMTP\n$sclient.example\n"), "{qf}");
+    assert!(qf.contains("H??Received: from client.example ("), "{qf}");
+    assert!(
+        qf.contains("\nH??Subject: via smtplib\n") && qf.contains("\nH?M?Message-Id: <"),
+        "{qf}"
+    );
+    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+}

@@ -1,0 +1,344 @@
+//! The sendmail command line: the calls real programs make, sendmail's messages and
+//! exit codes for bad ones (reference cli/*.txt and the oracle), hostile input.
+
+mod common;
+
+use common::Lab;
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn qf_lines(qf: &str, letter: char) -> Vec<&str> {
+    qf.lines().filter(|l| l.starts_with(letter)).collect()
+}
+
+#[test]
+fn cron_call() {
+    let lab = Lab::new();
+    let out = lab.submit(
+        &["-odq", "-i", "-FCronDaemon", "-B8BITMIME", "-oem", "root"],
+        b"Subject: Cron <root@host> run-parts\n\nok\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let msgs = lab.messages();
+    assert_eq!(msgs.len(), 1);
+    let qf = &msgs[0].0;
+    assert!(qf.contains("\nB8BITMIME\n"), "{qf}");
+    assert!(qf.contains("\nH?F?From: CronDaemon <"), "{qf}");
+    assert!(qf.contains("\nH?x?Full-Name: CronDaemon\n"), "{qf}");
+    assert_eq!(msgs[0].1, b"ok\n");
+}
+
+#[test]
+fn php_mail_call_takes_recipients_from_the_header_and_keeps_dots() {
+    let lab = Lab::new();
+    let msg = b"To: someone@example.net\nSubject: php\nBcc: hidden@example.net\n\nline\n.\nafter the dot\n";
+    let out = lab.submit(&["-odq", "-t", "-i"], msg);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (qf, df) = &lab.messages()[0];
+    assert_eq!(qf_lines(qf, 'R'), ["RPFD:someone@example.net", "RPFD:hidden@example.net"]);
+    assert!(qf.contains("\nFbs\n"), "-t sets the delete-Bcc flag: {qf}");
+    assert_eq!(df, b"line\n.\nafter the dot\n");
+}
+
+#[test]
+fn mutt_call_with_double_dash() {
+    let lab = Lab::new();
+    let out = lab.submit(
+        &["-odq", "-oem", "-oi", "--", "a@example.org", "b@example.org"],
+        b"Subject: m\n\nbody\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:a@example.org", "RPFD:b@example.org"]);
+}
+
+#[test]
+fn git_send_email_call() {
+    let lab = Lab::new();
+    let msg = b"From: Dev <dev@example.org>\nTo: list@example.org\nMessage-Id: <patch-1@example.org>\nDate: Tue, 24 Nov 2026 23:00:00 +0000\nSubject: [PATCH] x\n\n---\n.\n";
+    let out = lab.submit(&["-odq", "-i", "list@example.org"], msg);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (qf, df) = &lab.messages()[0];
+    assert!(!qf.contains("H?D?Date"), "the message's own Date is kept alone: {qf}");
+    assert!(!qf.contains("H?M?Message-Id") && !qf.contains("H?F?From"), "{qf}");
+    assert!(qf.contains("\nH??Message-Id: <patch-1@example.org>\n"));
+    assert_eq!(df, b"---\n.\n");
+}
+
+#[test]
+fn without_dash_i_a_lone_dot_ends_the_message() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "root"], b"Subject: x\n\nbody\n.\nnot part of it\n");
+    assert!(out.status.success());
+    assert_eq!(lab.messages()[0].1, b"body\n");
+}
+
+#[test]
+fn crlf_input_is_stored_with_lf_and_the_size_counts_it_so() {
+    let lab = Lab::new();
+    let out = lab.submit(
+        &["-odq", "root"],
+        b"Subject: crlf\r\nX-A: b\r\n\r\nline1\r\nline2 bare\nnul\0byte\n",
+    );
+    assert!(out.status.success());
+    let (qf, df) = &lab.messages()[0];
+    assert_eq!(df, b"line1\nline2 bare\nnul\0byte\n");
+    // sendmail: P30048 for the same input (size 48).
+    assert!(qf.contains("\nP30048\n"), "{qf}");
+}
+
+#[test]
+fn no_recipients_at_all_is_a_usage_error() {
+    let out = Lab::new().submit(&["-odq"], b"");
+    assert_eq!(
+        (stdout(&out).as_str(), out.status.code()),
+        ("Recipient names must be specified\n", Some(64))
+    );
+}
+
+#[test]
+fn dash_t_without_recipients_says_so_and_queues_nothing() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "-t"], b"Subject: none\n\nx\n");
+    assert_eq!(
+        (stdout(&out).as_str(), out.status.code()),
+        ("No recipient addresses found in header\n", Some(0))
+    );
+    assert!(lab.messages().is_empty());
+}
+
+#[test]
+fn a_bad_sender_is_reported_twice_and_the_message_queued_anyway() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "-f", "<bad", "root"], b"Subject: dash-f test\n\nbody\n");
+    assert_eq!(stdout(&out), "<bad... Unbalanced '<'\n<bad... Unbalanced '<'\n");
+    assert_eq!(out.status.code(), Some(64));
+    let qf = &lab.messages()[0].0;
+    assert!(qf.contains("\nS<bad\n") && qf.contains("\nP30027\n"), "{qf}");
+}
+
+#[test]
+fn a_bad_recipient_is_reported_once_and_queued_and_an_empty_one_skipped() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "<root"], b"Subject: bad rcpt\n\nbody\n");
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("<root... Unbalanced '<'\n", Some(64)));
+    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:<root"]);
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", ""], b"Subject: bad rcpt\n\nbody\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(lab.messages().is_empty());
+}
+
+#[test]
+fn null_sender_and_empty_message() {
+    let lab = Lab::new();
+    assert!(lab.submit(&["-odq", "-f", "", "root"], b"Subject: n\n\nb\n").status.success());
+    assert!(lab.messages()[0].0.contains("\nS<>\n"));
+    let lab = Lab::new();
+    assert!(lab.submit(&["-odq", "root"], b"").status.success());
+    let (qf, df) = &lab.messages()[0];
+    assert!(qf.contains("\nP30000\n") && df.is_empty(), "{qf}");
+}
+
+#[test]
+fn sendmails_usage_messages_and_exit_codes() {
+    let lab = Lab::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["-Z"], "illegal option -- Z"),
+        (&["-X"], "option requires an argument -- X"),
+        (&["-bz"], "Frozen configurations unsupported"),
+        (&["-bo", "root"], "Invalid operation mode o"),
+        (&["-N", "bogus", "root"], "Invalid -N argument"),
+        (&["-R", "bogus", "root"], "Invalid -R value"),
+        (&["-B", "foo", "root"], "Illegal body type foo"),
+        (&["-qZ"], "Invalid time unit `Z'"),
+    ];
+    for (args, message) in cases {
+        let out = lab.submit(args, b"");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    assert!(lab.messages().is_empty());
+}
+
+#[test]
+fn a_bad_hop_count_is_reported_but_the_message_queued() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "-h", "abc", "root"], b"x\n");
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("Bad hop count (abc)\n", Some(64)));
+    assert_eq!(lab.messages().len(), 1);
+}
+
+#[test]
+fn address_test_mode_and_host_status_say_they_are_not_provided() {
+    let lab = Lab::new();
+    for args in [&["-bt"][..], &["-bh"][..]] {
+        let out = lab.submit(args, b"");
+        assert_eq!(out.status.code(), Some(69), "{args:?}");
+        assert!(stderr(&out).starts_with("submit: "), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn version_information() {
+    let out = Lab::new().submit(&["-d0.1", "-bv", "root"], b"");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!(
+            "Version ferrymail {}\n Compiled with: ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+    assert!(text.contains("  (canonical domain name) $j = mail.lab.example\n"), "{text}");
+}
+
+#[test]
+fn dsn_envid_protocol_and_macros() {
+    let lab = Lab::new();
+    let out = lab.submit(
+        &["-odq", "-N", "never", "-V", "ENV1", "-R", "full", "-pUUCP:gateway.example", "root"],
+        b"x\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let qf = &lab.messages()[0].0;
+    assert!(
+        qf.contains("\nFds\n") && qf.contains("\nZENV1\n") && qf.contains("\nRPN:root\n"),
+        "{qf}"
+    );
+    assert!(qf.contains("\n$rUUCP\n$sgateway.example\n"), "{qf}");
+}
+
+#[test]
+fn transcript_file_records_the_input() {
+    let lab = Lab::new();
+    let log = lab.dir.path().join("x.log");
+    let out = lab.submit(&["-odq", "-X", log.to_str().unwrap(), "root"], b"Subject: t\n\nb\n");
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.lines().all(|l| l.contains(" <<< ")) && text.contains("<<< Subject: t"), "{text}");
+}
+
+#[test]
+fn hostile_sender_with_a_line_break_is_refused_and_nothing_queued() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "-f", "a@b\r\nRPFD:evil", "root"], b"x\n");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(lab.messages().is_empty());
+    let out = lab.submit(&["-odq", "-F", "Evil\nH??X-Injected: 1", "root"], b"x\n");
+    assert!(out.status.success());
+    let qf = &lab.messages()[0].0;
+    assert!(!qf.contains("\nH??X-Injected"), "{qf}");
+    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+}
+
+#[test]
+fn a_huge_header_line_is_refused_without_reading_everything() {
+    let lab = Lab::new();
+    let mut input = b"Subject: ".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 1 << 20));
+    let out = lab.submit(&["-odq", "root"], &input);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(stderr(&out).contains("Headers too large (32768 max)"), "{}", stderr(&out));
+    assert!(lab.messages().is_empty());
+    assert!(std::fs::read_dir(&lab.queue).unwrap().next().is_none(), "no df left behind");
+}
+
+#[test]
+fn a_gigabyte_of_input_with_no_newline_is_refused_early() {
+    let lab = Lab::new();
+    let input = vec![b'A'; 1 << 30];
+    let out = lab.submit(&["-odq", "root"], &input);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(lab.messages().is_empty());
+}
+
+#[test]
+fn a_long_body_line_and_nul_bytes_are_kept() {
+    let lab = Lab::new();
+    let mut input = b"Subject: big\n\n".to_vec();
+    input.extend(std::iter::repeat_n(b'y', 16 << 20));
+    input.extend_from_slice(b"\0end");
+    let out = lab.submit(&["-odq", "root"], &input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = &lab.messages()[0].1;
+    assert_eq!(df.len(), (16 << 20) + 4);
+    assert!(df.ends_with(b"\0end"));
+}
+
+#[test]
+fn nul_in_a_header_is_refused() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "root"], b"Subject: a\0b\n\nx\n");
+    assert_eq!(out.status.code(), Some(65));
+    assert!(lab.messages().is_empty());
+}
+
+#[test]
+fn ten_thousand_recipients() {
+    let lab = Lab::new();
+    let rcpts: Vec<String> = (0..10_000).map(|i| format!("user{i}@example.org")).collect();
+    let mut args = vec!["-odq"];
+    args.extend(rcpts.iter().map(String::as_str));
+    let out = lab.submit(&args, b"Subject: many\n\nx\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let qf = &lab.messages()[0].0;
+    assert_eq!(qf_lines(qf, 'R').len(), 10_000);
+    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+}
+
+#[test]
+fn verify_mode_uses_the_aliases() {
+    let lab = Lab::with_mc("");
+    let aliases = lab.dir.path().join("aliases");
+    std::fs::write(&aliases, "postmaster: root\nstaff: root, daemon\n").unwrap();
+    let mc = std::fs::read_to_string(&lab.mc).unwrap()
+        + &format!("define(`ALIAS_FILE', `text:{}')dnl\n", aliases.display());
+    std::fs::write(&lab.mc, mc).unwrap();
+    let out = lab.submit(&["-bv", "postmaster", "nosuchuser"], b"");
+    // sendmail prints the failures first (reference aliases/bv-multi.txt).
+    assert_eq!(
+        stdout(&out),
+        "nosuchuser... User unknown\nroot... deliverable: mailer local, user root\n"
+    );
+    assert_eq!(out.status.code(), Some(67));
+}
+
+#[test]
+fn the_queue_runner_and_daemon_are_found_beside_or_reported_missing() {
+    let out = Lab::new().submit(&["-q"], b"");
+    if std::path::Path::new(env!("CARGO_BIN_EXE_submit")).with_file_name("queue-runner").exists() {
+        return;
+    }
+    assert_eq!(out.status.code(), Some(69));
+    assert!(stderr(&out).contains("queue-runner"), "{}", stderr(&out));
+}
+
+#[test]
+fn bp_and_bi_run_mailq_and_newaliases() {
+    let lab = Lab::new();
+    lab.submit(&["-odq", "root"], b"x\n");
+    let out = lab.submit(&["-bp", "-Ac"], b"");
+    assert!(stdout(&out).contains("(1 request)"), "{}{}", stdout(&out), stderr(&out));
+    let aliases = lab.dir.path().join("aliases");
+    std::fs::write(&aliases, "postmaster: root\n").unwrap();
+    let out = lab.submit(&["-bi", "-O", &format!("AliasFile={}", aliases.display())], b"");
+    assert!(stdout(&out).contains("1 aliases"), "{}{}", stdout(&out), stderr(&out));
+    assert!(lab.dir.path().join("aliases.db").exists());
+}
+
+#[test]
+fn called_as_mailq_or_hoststat() {
+    let lab = Lab::new();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_submit"));
+    let link = lab.dir.path().join("hoststat");
+    std::os::unix::fs::symlink(bin, &link).unwrap();
+    let out = std::process::Command::new(&link).output().unwrap();
+    assert_eq!(out.status.code(), Some(69));
+    assert!(stderr(&out).contains("not supported"), "{}", stderr(&out));
+}
