@@ -93,13 +93,16 @@ fn commit(msg: NewMessage, env: &Envelope) -> Result<QueueId> {
     Ok(id)
 }
 
-/// Queue file mode: `QueueFileMode`, else 0660 in a client queue, 0600 otherwise.
+/// Queue file mode: `QueueFileMode` when the configuration sets it; else 0660 in the
+/// client queue (the MSP's mode: the queue group may read it) and 0600 in the MTA's.
 pub fn file_mode(settings: &Settings) -> u32 {
     let configured = settings
         .config
-        .option("QueueFileMode")
-        .and_then(|m| u32::from_str_radix(m.trim_start_matches('0'), 8).ok());
-    configured.unwrap_or(0o660)
+        .is_set("QueueFileMode")
+        .then(|| settings.config.option("QueueFileMode"))
+        .flatten()
+        .and_then(|m| u32::from_str_radix(m.trim(), 8).ok());
+    configured.unwrap_or(if settings.client_queue { 0o660 } else { 0o600 })
 }
 
 /// The priority of a message of `size` bytes for `rcpts` recipients:

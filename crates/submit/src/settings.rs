@@ -56,6 +56,8 @@ pub struct Settings {
     pub config: Config,
     /// The queue to write to (client queue; `-Am` for the MTA queue).
     pub queue_dir: PathBuf,
+    /// Whether the queue is the client (submission) queue (`-Ac`, the default).
+    pub client_queue: bool,
     /// Whether the caller moved the queue or the config (`-C`, `-O QueueDirectory`).
     pub caller_chose_paths: bool,
     /// The `-C` file, if given.
@@ -146,6 +148,7 @@ pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
     Ok(Settings {
         mode,
         queue_dir,
+        client_queue: client,
         caller_chose_paths: config_file.is_some() || moved_queue,
         config_file,
         sender: flags.last('f').or(flags.last('r')).map(str::to_string),

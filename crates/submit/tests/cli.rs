@@ -71,6 +71,21 @@ fn git_send_email_call() {
 }
 
 #[test]
+fn client_queue_files_are_group_readable_and_mta_queue_files_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::new();
+    assert!(lab.submit(&["-odq", "root"], b"x\n").status.success());
+    for entry in std::fs::read_dir(&lab.queue).unwrap() {
+        assert_eq!(entry.unwrap().metadata().unwrap().permissions().mode() & 0o777, 0o660);
+    }
+    let lab = Lab::with_mc("define(`confQUEUE_FILE_MODE', `0640')dnl\n");
+    assert!(lab.submit(&["-odq", "root"], b"x\n").status.success());
+    for entry in std::fs::read_dir(&lab.queue).unwrap() {
+        assert_eq!(entry.unwrap().metadata().unwrap().permissions().mode() & 0o777, 0o640);
+    }
+}
+
+#[test]
 fn without_dash_i_a_lone_dot_ends_the_message() {
     let lab = Lab::new();
     let out = lab.submit(&["-odq", "root"], b"Subject: x\n\nbody\n.\nnot part of it\n");
