@@ -99,16 +99,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A `.mc` that cannot be understood.
-    #[error("{path}:{line}: {message}")]
-    Config {
-        /// The config file (or the file it includes).
-        path: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// A `.mc` that cannot be read or understood (the message names file and line).
+    #[error(transparent)]
+    Config(#[from] spool::config::ConfigError),
     /// The output file cannot be written.
     #[error("{path}: {source}")]
     Create {
@@ -143,7 +136,8 @@ impl Error {
             Error::Usage(_) => sysexits::EX_USAGE,
             Error::BadInput { .. } => sysexits::EX_DATAERR,
             Error::NoInput { .. } => sysexits::EX_NOINPUT,
-            Error::Config { .. } => sysexits::EX_CONFIG,
+            Error::Config(spool::config::ConfigError::Open { .. }) => sysexits::EX_NOINPUT,
+            Error::Config(_) => sysexits::EX_CONFIG,
             Error::Create { .. } => sysexits::EX_CANTCREAT,
             Error::Refused(_) => sysexits::EX_NOPERM,
             Error::Connect(_) => sysexits::EX_UNAVAILABLE,

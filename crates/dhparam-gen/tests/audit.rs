@@ -259,5 +259,8 @@ fn unreadable_mc_is_noinput_and_broken_mc_is_config_error() {
     fs::write(&broken, "dnl\ndefine(`confDH_PARAMETERS', `/etc/mail/dh.pem)dnl\n").unwrap();
     let (code, _, stderr) = audit(&["-C", broken.to_str().unwrap()]);
     assert_eq!(code, 78);
-    assert!(stderr.contains("broken.mc:2: quote opened on line 2 is never closed"), "{stderr}");
+    assert!(
+        stderr.contains("broken.mc: line 2, column 29: quote ` opened here is never closed"),
+        "{stderr}"
+    );
 }

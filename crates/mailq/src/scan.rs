@@ -136,14 +136,7 @@ fn read_control<'b>(
     Ok((&buffer[..], locked))
 }
 
-/// The C library's text for an I/O error, without Rust's " (os error N)".
-pub fn strerror(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
+pub use spool::sysexits::strerror;
 
 fn id_selected(id: &QueueId, filters: &[Filter]) -> bool {
     let mut group = filters.iter().filter(|f| f.field == 'I').peekable();

@@ -14,8 +14,9 @@ use crate::{flags, settings};
 use anyhow::Context;
 use spool::aliases::{AliasError, AliasFile, AliasSpec};
 use spool::classfile::Class;
+use spool::config::ConfigError;
 use spool::maps::{self, Duplicates, KeyRules, MapError, WriteOptions};
-use spool::sysexits::{EX_CANTCREAT, EX_NOINPUT, EX_SOFTWARE, EX_USAGE};
+use spool::sysexits::{EX_CANTCREAT, EX_CONFIG, EX_NOINPUT, EX_SOFTWARE, EX_USAGE};
 use std::io::Write;
 
 /// Runs newaliases with `args`; returns the exit status.
@@ -70,20 +71,16 @@ fn write_db(spec: &AliasSpec, file: &AliasFile) -> Result<(), MapError> {
 }
 
 /// The C library's text for an I/O error, without Rust's `(os error N)`.
-pub fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+pub use spool::sysexits::strerror;
 
 /// The sysexits status for an error that ended the run.
 pub fn exit_code_for(err: &anyhow::Error) -> i32 {
     if err.is::<flags::UsageError>() {
         EX_USAGE
-    } else if err.is::<settings::NoConfig>() {
+    } else if matches!(err.downcast_ref::<ConfigError>(), Some(ConfigError::Open { .. })) {
         EX_NOINPUT
+    } else if err.is::<ConfigError>() {
+        EX_CONFIG
     } else if err.is::<MapError>() {
         EX_CANTCREAT
     } else {

@@ -55,16 +55,12 @@ pub fn parse(args: Vec<String>) -> Result<Flags, UsageError> {
     Ok(flags)
 }
 
-/// Maps a one-letter `-o` option to its long name (`A` is `AliasFile`).
+/// A one-letter `-o` option as (letter, value), resolved later against the option
+/// table (`-oA/etc/aliases` is `AliasFile`).
 fn short_option(o: &str) -> (String, String) {
     let mut chars = o.chars();
     let letter = chars.next().unwrap_or(' ');
-    let value = chars.as_str().to_string();
-    let name = match letter {
-        'A' => "AliasFile".to_string(),
-        other => other.to_string(),
-    };
-    (name, value)
+    (letter.to_string(), chars.as_str().to_string())
 }
 
 #[cfg(test)]
@@ -79,7 +75,7 @@ mod tests {
     fn sendmail_style_options() {
         let f = p(&["-C", "/x.mc", "-oA/tmp/a", "-O", "AliasFile = /b", "-v", "-bi"]).unwrap();
         assert_eq!(f.config.as_deref(), Some("/x.mc"));
-        assert_eq!(f.options[0], ("AliasFile".to_string(), "/tmp/a".to_string()));
+        assert_eq!(f.options[0], ("A".to_string(), "/tmp/a".to_string()));
         assert_eq!(f.options[1], ("AliasFile".to_string(), "/b".to_string()));
         assert!(f.verbose);
         assert!(p(&["-x"]).is_err());

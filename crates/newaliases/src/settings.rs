@@ -1,25 +1,19 @@
 //! Resolves the command line and the configuration into what newaliases needs.
 //!
-//! The alias files come from, in order of precedence: `-O AliasFile=` / `-oA` (the
-//! last one given), the config's `define(`ALIAS_FILE', `...')`, then
-//! `/etc/mail/aliases`. The local host names (for alias names like `user@host`) are
-//! the config's `confCW_FILE` (default `/etc/mail/local-host-names`, optional), plus
-//! this machine's host name and `localhost`.
-//!
-//! Only those two `define`s are read from the `.mc`, by a tiny private reader meant to
-//! be replaced by `spool::config` once it exists.
+//! The configuration is the `.mc` (`-C`, default `/etc/mail/sendmail.mc`, sendmail's
+//! defaults without one) with `-O`/`-o` applied; the alias files are its `AliasFile`
+//! (`ALIAS_FILE` in the `.mc`, `-O AliasFile=`, `-oA`; default `/etc/mail/aliases`).
+//! The local host names (for alias names like `user@host`) are class `w`
+//! ([`spool::host::local_names`]).
 
 use anyhow::Context;
 use spool::aliases::{parse_alias_files, AliasSpec};
 use spool::classfile::Class;
+use spool::config::Config;
 use std::path::Path;
 
-/// The default configuration file.
-const DEFAULT_MC: &str = "/etc/mail/sendmail.mc";
 /// The default alias file.
 const DEFAULT_ALIASES: &str = "/etc/mail/aliases";
-/// The default class w file.
-const DEFAULT_CW: &str = "/etc/mail/local-host-names";
 
 /// What newaliases works with.
 #[derive(Debug, Clone)]
@@ -30,68 +24,27 @@ pub struct Settings {
     pub local_names: Class,
 }
 
-/// A configuration file named with `-C` that cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot open {path}: {reason}")]
-pub struct NoConfig {
-    /// The file.
-    pub path: String,
-    /// Why.
-    pub reason: String,
-}
-
 /// Builds the settings from the flags and the configuration.
 pub fn resolve(flags: &crate::flags::Flags) -> anyhow::Result<Settings> {
-    let mc = read_mc(flags.config.as_deref())?;
-    let option = flags.options.iter().rev().find(|(k, _)| k == "AliasFile").map(|(_, v)| v.clone());
-    let alias_option = option
-        .or_else(|| mc_define(&mc, "ALIAS_FILE"))
-        .unwrap_or_else(|| DEFAULT_ALIASES.to_string());
+    let mut config = match flags.config.as_deref() {
+        Some(file) => Config::load(Path::new(file))?,
+        None => Config::load_default()?,
+    };
+    for (name, value) in &flags.options {
+        if name.chars().count() == 1 {
+            config.set_short_option(&format!("{name}{value}"))?;
+        } else {
+            config.set_option(&format!("{name}={value}"))?;
+        }
+    }
+    let alias_option = config.option("AliasFile").unwrap_or(DEFAULT_ALIASES).to_string();
     let alias_files = parse_alias_files(&alias_option).context("AliasFile option")?;
-    let cw = mc_define(&mc, "confCW_FILE").unwrap_or_else(|| DEFAULT_CW.to_string());
-    let cw = cw.trim_start_matches("-o").trim();
-    let mut local_names = Class::read(Path::new(cw), true).unwrap_or_default();
-    local_names.insert("localhost");
-    if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
-        local_names.insert(h.trim());
-    }
-    Ok(Settings { alias_files, local_names })
-}
-
-/// The text of the `.mc` (empty when the default one does not exist).
-fn read_mc(path: Option<&str>) -> anyhow::Result<String> {
-    match path {
-        Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| NoConfig { path: p.to_string(), reason: crate::app::strerror(&e) }.into()),
-        None => Ok(std::fs::read_to_string(DEFAULT_MC).unwrap_or_default()),
-    }
-}
-
-/// The value of the last `define(`NAME', `value')` in `mc`, m4 quotes removed.
-fn mc_define(mc: &str, name: &str) -> Option<String> {
-    let head = format!("define(`{name}'");
-    mc.lines()
-        .filter_map(|l| {
-            let rest = l.trim_start().strip_prefix(&head)?.trim_start().strip_prefix(',')?;
-            let rest = rest.trim_start();
-            let rest = rest.strip_prefix('`').unwrap_or(rest);
-            let end = rest.find('\'')?;
-            Some(rest[..end].to_string())
-        })
-        .next_back()
+    Ok(Settings { alias_files, local_names: spool::host::local_names(&config) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_defines_from_mc() {
-        let mc = "dnl x\ndefine(`ALIAS_FILE', `/a/aliases,cdb:/b/more')dnl\ndefine(`confCW_FILE', `-o /x/w')dnl\n";
-        assert_eq!(mc_define(mc, "ALIAS_FILE").as_deref(), Some("/a/aliases,cdb:/b/more"));
-        assert_eq!(mc_define(mc, "confCW_FILE").as_deref(), Some("-o /x/w"));
-        assert_eq!(mc_define(mc, "QUEUE_DIR"), None);
-    }
 
     #[test]
     fn option_beats_config_beats_default() {
@@ -105,6 +58,8 @@ mod tests {
         assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new("/from/mc"));
         flags.options.push(("AliasFile".into(), "/from/option".into()));
         assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new("/from/option"));
+        flags.options.push(("A".into(), "/from/short".into()));
+        assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new("/from/short"));
         std::fs::write(&mc, "dnl nothing\n").unwrap();
         flags.options.clear();
         assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new(DEFAULT_ALIASES));

@@ -14,6 +14,7 @@ pub mod config;
 pub mod forward;
 pub mod genericstable;
 pub mod getopt;
+pub mod host;
 pub mod log;
 pub mod mailertable;
 pub mod maps;

@@ -75,3 +75,13 @@ pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
     }
     fallback
 }
+
+/// The C library's wording of an I/O error (`No such file or directory`), without
+/// Rust's ` (os error N)`: the text sendmail's messages carry.
+pub fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}

@@ -113,19 +113,9 @@ pub fn priority(settings: &Settings, size: u64, rcpts: usize) -> i64 {
     size as i64 + rcpts as i64 * factor
 }
 
-/// `$j`: `confDOMAIN_NAME`, else the system's host name.
+/// `$j`: the canonical name of this mail system.
 pub fn host_name(settings: &Settings) -> String {
-    if let Some(name) = settings.config.macro_value("confDOMAIN_NAME") {
-        return name.to_string();
-    }
-    system_host_name()
-}
-
-/// The host name of this machine (`$w`).
-pub fn system_host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or("localhost".into())
+    spool::host::canonical_name(&settings.config)
 }
 
 fn sender(settings: &Settings, messages: &mut Vec<String>) -> Sender {
@@ -323,7 +313,7 @@ impl Parts<'_> {
         if s.caller.uid == 0 {
             return Vec::new();
         }
-        let w = system_host_name();
+        let w = spool::host::system_name();
         let user = &s.caller.name;
         let mut out = Vec::new();
         if !self.sender.trusted {

@@ -29,16 +29,7 @@ impl Verifier {
     pub fn load(settings: &Settings) -> Result<Verifier> {
         let config = &settings.config;
         let host = crate::enqueue::host_name(settings);
-        let mut local_names = Class::default();
-        for name in [host.as_str(), &crate::enqueue::system_host_name(), "localhost"] {
-            local_names.insert(name);
-        }
-        let cw = config
-            .macro_value("confCW_FILE")
-            .or(config.feature("use_cw_file").map(|_| "/etc/mail/local-host-names"));
-        if let Some(Ok(class)) = cw.map(|f| Class::read(Path::new(f), true)) {
-            class.names().iter().for_each(|n| local_names.insert(n));
-        }
+        let local_names = spool::host::local_names(config);
         let mut aliases: Vec<Box<dyn Map>> = Vec::new();
         for spec in config.alias_files() {
             let kind = if spec.explicit_type {

@@ -9,7 +9,7 @@ const COMPILED_WITH: &str =
 
 /// Prints the version block (`Version`, `Compiled with:`, `SYSTEM IDENTITY`).
 pub fn print(out: &mut dyn Write, settings: &Settings) -> std::io::Result<()> {
-    let w = crate::enqueue::system_host_name();
+    let w = spool::host::system_name();
     let short = w.split('.').next().unwrap_or(&w).to_string();
     let j = crate::enqueue::host_name(settings);
     let m = j.split_once('.').map(|(_, d)| d.to_string()).unwrap_or("<null>".into());

@@ -29,9 +29,10 @@ fn mask_line(line: &str) -> String {
     let mut out = line.to_string();
     if let Some(at) = out.find(" GMT") {
         // "Tue, 24 Nov 2026 23:31:36 GMT": the date starts at the weekday before it.
-        if let Some(start) = out[..at].rfind(", ").and_then(|comma| {
-            out[..comma].rfind([' ', '\t']).or(Some(comma.saturating_sub(4)))
-        }) {
+        if let Some(start) = out[..at]
+            .rfind(", ")
+            .and_then(|comma| out[..comma].rfind([' ', '\t']).or(Some(comma.saturating_sub(4))))
+        {
             out.replace_range(start + 1..at + 4, "<date>");
         }
     }
