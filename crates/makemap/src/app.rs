@@ -197,7 +197,12 @@ fn build(flags: &Flags, type_name: &str, kind: Kind, name: &str) -> Result<i32, 
         (false, true) => Duplicates::Replace,
         _ => Duplicates::KeepFirst,
     };
-    let options = WriteOptions { rules, duplicates, follow_symlinks: flags.unsafe_ok };
+    let options = WriteOptions {
+        rules,
+        duplicates,
+        follow_symlinks: flags.unsafe_ok,
+        ..WriteOptions::default()
+    };
     let opening = |e: MapError| {
         Failure::new(
             EX_CANTCREAT,

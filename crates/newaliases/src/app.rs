@@ -62,6 +62,8 @@ fn write_db(spec: &AliasSpec, file: &AliasFile) -> Result<(), MapError> {
         rules: KeyRules { fold_case: false, nul_terminated: false },
         duplicates: Duplicates::Replace,
         follow_symlinks: false,
+        // sendmail's alias rebuild creates the hash database without a size hint.
+        nelem_hint: 0,
     };
     let mut writer = maps::create(spec.kind, &spec.path, options)?;
     for (k, v) in file.db_entries() {

@@ -152,3 +152,22 @@ fn real_praliases_reads_our_database() {
     let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect();
     assert_eq!(got, want);
 }
+
+/// Our aliases.db of the lab's aliases file is, byte for byte in `db5.3_dump -p`,
+/// the one sendmail built (`/tmp/smlab/etc/aliases.db`, made by the oracle's setup):
+/// same entries, same order, same meta data (no size hint, as sendmail's rebuild).
+#[test]
+fn database_dumps_like_sendmails() {
+    let theirs = Path::new("/tmp/smlab/etc/aliases.db");
+    let dump = |db: &Path| {
+        Command::new("db5.3_dump").arg("-p").arg(db).output().ok().filter(|o| o.status.success())
+    };
+    let Some(their_dump) = dump(theirs) else {
+        eprintln!("oracle aliases.db or db5.3_dump missing; skipping");
+        return;
+    };
+    let (dir, lines, code) = run("aliases");
+    assert_eq!(code, 0, "{lines:?}");
+    let ours = dump(&dir.path().join("aliases.db")).expect("db5.3_dump reads our aliases.db");
+    assert_eq!(String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&their_dump.stdout));
+}

@@ -41,6 +41,10 @@ pub struct WriteOptions {
     /// Write through a symbolic link to its target instead of refusing it
     /// (`makemap -s`).
     pub follow_symlinks: bool,
+    /// The element-count hint a hash map is created with: makemap's
+    /// [`MAKEMAP_NELEM`]; sendmail's alias rebuild gives none (0). Berkeley DB
+    /// stores it plus one per key in the meta page, so dumps differ without it.
+    pub nelem_hint: u32,
 }
 
 impl Default for WriteOptions {
@@ -49,6 +53,7 @@ impl Default for WriteOptions {
             rules: KeyRules::default(),
             duplicates: Duplicates::KeepFirst,
             follow_symlinks: false,
+            nelem_hint: MAKEMAP_NELEM,
         }
     }
 }
@@ -81,7 +86,7 @@ pub fn create(kind: MapType, name: &Path, options: WriteOptions) -> Result<Write
     let (temp, file) = temp_file(&target)?;
     let io = |source| MapError::Io { path: temp.clone(), source };
     let backend = match kind {
-        MapType::Hash => Backend::Hash(HashBuilder::new(PAGESIZE, MAKEMAP_NELEM)),
+        MapType::Hash => Backend::Hash(HashBuilder::new(PAGESIZE, options.nelem_hint)),
         MapType::Btree => Backend::Btree(BtreeBuilder::new(PAGESIZE)),
         MapType::Cdb => Backend::Cdb {
             make: cdb2::CDBMake::new(file.try_clone().map_err(io)?).map_err(io)?,
