@@ -9,7 +9,8 @@
 //! (reference queue 10): `$_` the client, `$r` the protocol, `$s` the HELO name,
 //! `S<addr>`, per recipient `rRFC822; addr` and `R<flags>:<addr>`, `Received: from`.
 
-use crate::enqueue::{self, Added};
+use crate::enqueue;
+use crate::fields::{self, Added};
 use crate::settings::Settings;
 use crate::verify::Verifier;
 use anyhow::Result;
@@ -180,10 +181,10 @@ impl SubmitPolicy<'_> {
             single.as_deref(),
             &date,
         );
-        let mut headers = vec![enqueue::return_path(), hdr(&format!("Received: {received}"))];
+        let mut headers = vec![fields::return_path(), hdr(&format!("Received: {received}"))];
         let added = Added { now, id, host: &self.host, from: &sender.address, full_name: None };
         headers.extend(added.missing_fields(header));
-        headers.extend(enqueue::message_fields(header));
+        headers.extend(fields::message_fields(header));
         let mut flags = String::new();
         for (on, c) in [
             (sink.eight_bit, '8'),
@@ -222,7 +223,7 @@ impl SubmitPolicy<'_> {
 }
 
 fn recipient(r: &Recipient) -> QfRecipient {
-    let notify = enqueue::notify_flags(r.notify.map(|n| (n.success, n.failure, n.delay)));
+    let notify = fields::notify_flags(r.notify.map(|n| (n.success, n.failure, n.delay)));
     QfRecipient {
         flags: format!("P{notify}"),
         address: format!("<{}>", r.address).into_bytes(),

@@ -4,6 +4,7 @@
 mod body;
 mod bs;
 mod enqueue;
+mod fields;
 mod flags;
 mod privileges;
 mod recipients;
