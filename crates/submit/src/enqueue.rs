@@ -305,11 +305,11 @@ impl Parts<'_> {
         if !self.sender.trusted {
             out.push(format!("{w}: {user} set sender to {} using -f", self.sender.envelope));
         }
-        if s.caller_chose_paths {
+        if s.moved_queue {
             out.push(format!("{w}: Processed from queue {}", s.queue_dir.display()));
-            if let Some(file) = &s.config_file {
-                out.push(format!("{w}: Processed by {user} with -C {}", file.display()));
-            }
+        }
+        if let Some(file) = &s.config_file {
+            out.push(format!("{w}: Processed by {user} with -C {}", file.display()));
         }
         out
     }

@@ -58,6 +58,8 @@ pub struct Settings {
     pub queue_dir: PathBuf,
     /// Whether the queue is the client (submission) queue (`-Ac`, the default).
     pub client_queue: bool,
+    /// Whether the caller named the queue directory (`-O QueueDirectory=`, `-oQ`).
+    pub moved_queue: bool,
     /// Whether the caller moved the queue or the config (`-C`, `-O QueueDirectory`).
     pub caller_chose_paths: bool,
     /// The `-C` file, if given.
@@ -149,6 +151,7 @@ pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
         mode,
         queue_dir,
         client_queue: client,
+        moved_queue,
         caller_chose_paths: config_file.is_some() || moved_queue,
         config_file,
         sender: flags.last('f').or(flags.last('r')).map(str::to_string),

@@ -357,3 +357,78 @@ fn called_as_mailq_or_hoststat() {
     assert_eq!(out.status.code(), Some(69));
     assert!(stderr(&out).contains("not supported"), "{}", stderr(&out));
 }
+
+#[test]
+fn flags_that_change_nothing_in_a_queued_message_are_accepted() {
+    // -G (gateway), -U (initial submission), -n (no aliasing: done at delivery),
+    // -v (verbose: nothing to show with -odq), -L tag (syslog ident), -Ms (macro).
+    let lab = Lab::new();
+    let out = lab
+        .submit(&["-odq", "-G", "-U", "-n", "-v", "-L", "mytag", "-Msgw.example", "root"], b"x\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let qf = &lab.messages()[0].0;
+    assert!(qf.contains("\n$sgw.example\n") && qf.contains("\nRPFD:root\n"), "{qf}");
+}
+
+#[test]
+fn am_writes_to_the_mta_queue_privately() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::new();
+    let mqueue = lab.dir.path().join("mqueue");
+    std::fs::create_dir(&mqueue).unwrap();
+    let mc = std::fs::read_to_string(&lab.mc).unwrap()
+        + &format!("define(`QUEUE_DIR', `{}')dnl\n", mqueue.display());
+    std::fs::write(&lab.mc, mc).unwrap();
+    assert!(lab.submit(&["-Am", "-odq", "root"], b"x\n").status.success());
+    assert!(lab.messages().is_empty(), "nothing in the client queue");
+    let files: Vec<_> = std::fs::read_dir(&mqueue).unwrap().map(|e| e.unwrap()).collect();
+    assert_eq!(files.len(), 2);
+    for f in files {
+        assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+/// As sendmail's MSP for an untrusted caller (checked on the oracle: nobody running
+/// `sendmail -C submit.cf -O QueueDirectory=... -f bob@example.org`): a warning for
+/// the sender set with -f, no A line, warnings for the moved queue and config.
+#[test]
+fn an_untrusted_caller_gets_authentication_warnings() {
+    if !common::is_root() || !std::path::Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("SKIP: needs root and setpriv to run as nobody");
+        return;
+    }
+    let lab = Lab::new();
+    for path in [lab.dir.path(), lab.queue.as_path()] {
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+    }
+    std::fs::set_permissions(&lab.mc, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_submit"))
+        .arg("-C")
+        .arg(&lab.mc)
+        .args(["-odq", "-f", "bob@example.org", "root"])
+        .stdin(std::fs::File::open("/dev/null").unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let qf = &lab.messages()[0].0;
+    let w = spool::host::system_name();
+    assert!(qf.contains("\nSbob@example.org\n") && !qf.contains("\nA"), "{qf}");
+    assert!(
+        qf.contains(&format!(
+            "\nH??X-Authentication-Warning: {w}: nobody set sender to bob@example.org using -f\n"
+        )),
+        "{qf}"
+    );
+    assert!(
+        qf.contains(&format!(
+            "\nH??X-Authentication-Warning: {w}: Processed by nobody with -C {}\n",
+            lab.mc.display()
+        )),
+        "{qf}"
+    );
+    assert!(qf.contains("$_nobody@localhost"), "{qf}");
+    assert!(!qf.contains("Processed from queue"), "the queue was not moved: {qf}");
+}
