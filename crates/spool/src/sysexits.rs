@@ -53,8 +53,10 @@ impl Exit {
 }
 
 /// The exit code for an error chain: the first [`Exit`] in it decides; otherwise a
-/// configuration error is `EX_CONFIG`, a queue or I/O error `EX_IOERR`, a qf that
-/// cannot be read `EX_DATAERR`, anything else `EX_SOFTWARE`.
+/// configuration file that cannot be opened is `EX_NOINPUT` (sendmail's missing `-C`
+/// file), another configuration error `EX_CONFIG`, a queue that cannot be written
+/// `EX_TEMPFAIL` (try again later: nothing was queued), an I/O error `EX_IOERR`, a
+/// qf that cannot be read `EX_DATAERR`, anything else `EX_SOFTWARE`.
 pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
     let mut fallback = EX_SOFTWARE;
     let mut current = Some(err);
@@ -63,11 +65,14 @@ pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
             return exit.code;
         }
         if fallback == EX_SOFTWARE {
-            if e.is::<crate::config::ConfigError>() {
-                fallback = EX_CONFIG;
+            if let Some(config) = e.downcast_ref::<crate::config::ConfigError>() {
+                let open = matches!(config, crate::config::ConfigError::Open { .. });
+                fallback = if open { EX_NOINPUT } else { EX_CONFIG };
             } else if e.is::<crate::qf::QfError>() {
                 fallback = EX_DATAERR;
-            } else if e.is::<crate::queue::QueueError>() || e.is::<std::io::Error>() {
+            } else if e.is::<crate::queue::QueueError>() {
+                fallback = EX_TEMPFAIL;
+            } else if e.is::<std::io::Error>() {
                 fallback = EX_IOERR;
             }
         }

@@ -6,9 +6,13 @@
 //!   later can become someone's stdout;
 //! * sets its umask to 007, so queue files are `0660` at most (owner and queue group);
 //! * keeps only `TZ` from the environment for itself (children get a fixed `PATH`);
-//! * gives up the setgid group (setgid(getgid())) when a caller other than root moves
-//!   the configuration or the queue directory (`-C`, `-O QueueDirectory=`, `-oQ`),
-//!   as sendmail does, so the group's rights never serve a path the caller chose.
+//! * gives up the setgid group (setgid(getgid())) first thing, before any file is
+//!   opened, when a caller other than root asks for something only the
+//!   administrator may: another configuration (`-C`, which `include()` could use to
+//!   read queued mail), a transcript or debug file (`-X`, `-D`), or an option
+//!   sendmail does not mark safe (`-O`/`-o`, except delivery mode, error mode,
+//!   IgnoreDots, MeToo and the 7/8-bit options), as sendmail does; so the group's
+//!   rights never serve a path or setting the caller chose.
 
 use std::fs::OpenOptions;
 use std::os::fd::IntoRawFd;
@@ -38,6 +42,29 @@ pub fn sanitize_process() {
     unsafe { libc::umask(0o007) };
 }
 
+/// sendmail's option letters (for finding `-C`, `-X`, `-O`, `-o` in any argv).
+const OPTIONS: &str = "A:B:b:C:cD:d:e:F:f:Gh:IijL:M:mN:nO:o:p:Q:q:R:r:sTtV:vX:U";
+/// `-O` options an unprivileged caller may set without losing the group.
+const SAFE_OPTIONS: &[&str] =
+    &["DeliveryMode", "ErrorMode", "IgnoreDots", "MeToo", "SevenBitInput", "EightBitMode"];
+/// `-o` letters an unprivileged caller may set without losing the group.
+const SAFE_LETTERS: &str = "78deim";
+
+/// Whether `args` ask for something only root may have done with the group's rights.
+pub fn asks_for_unsafe(args: &[String]) -> bool {
+    spool::getopt::Getopt::new(args.to_vec(), OPTIONS).any(|opt| match opt {
+        spool::getopt::Opt::Flag('C' | 'X' | 'D', _) => true,
+        spool::getopt::Opt::Flag('O', Some(value)) => {
+            let name = value.split(['=', ' ']).next().unwrap_or("").trim();
+            !SAFE_OPTIONS.iter().any(|safe| safe.eq_ignore_ascii_case(name))
+        }
+        spool::getopt::Opt::Flag('o', Some(value)) => {
+            !value.chars().next().is_some_and(|c| SAFE_LETTERS.contains(c))
+        }
+        _ => false,
+    })
+}
+
 /// Drops the setgid group: the effective gid becomes the real one.
 pub fn drop_setgid() -> std::io::Result<()> {
     // SAFETY: getgid cannot fail; setgid's result is checked.
@@ -52,4 +79,25 @@ pub fn drop_setgid() -> std::io::Result<()> {
 pub fn is_setgid() -> bool {
     // SAFETY: these getters cannot fail.
     unsafe { libc::getegid() != libc::getgid() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unsafe_args(args: &[&str]) -> bool {
+        asks_for_unsafe(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn paths_and_unsafe_options_are_noticed() {
+        assert!(unsafe_args(&["-C", "/tmp/evil.mc", "root"]));
+        assert!(unsafe_args(&["-vC/tmp/x"]));
+        assert!(unsafe_args(&["-X", "/tmp/log"]));
+        assert!(unsafe_args(&["-O", "QueueDirectory=/tmp/q"]));
+        assert!(unsafe_args(&["-OAliasFile=/tmp/a", "-bi"]));
+        assert!(unsafe_args(&["-oQ/tmp/q"]));
+        assert!(!unsafe_args(&["-odq", "-oi", "-oem", "-ODeliveryMode=q", "-f", "a@b", "root"]));
+        assert!(!unsafe_args(&["-t", "-i", "--", "-C"]));
+    }
 }

@@ -33,6 +33,11 @@ impl Recipients {
             if a.is_empty() || self.list.iter().any(|r| same(&r.address, &a)) {
                 continue;
             }
+            if a.chars().any(|c| c.is_ascii_control() && c != '\t') {
+                self.errors
+                    .push(format!("{}... Invalid control character in address", a.escape_debug()));
+                continue;
+            }
             match address::parse(&a) {
                 Ok(parsed) => {
                     self.errors.extend(parsed.repaired.iter().map(|e| format!("{a}... {e}")));

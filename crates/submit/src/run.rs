@@ -11,6 +11,12 @@ use std::io::{self, Write};
 /// Runs submit as `prog` with `args` (without the program name); returns the exit code.
 pub fn run(prog: &str, args: Vec<String>) -> Result<i32> {
     privileges::sanitize_process();
+    let caller = Caller::current();
+    // Before anything is opened: a non-root caller naming a config, a file or an
+    // unsafe option loses the queue group (this also covers mailq and newaliases).
+    if caller.uid != 0 && privileges::is_setgid() && privileges::asks_for_unsafe(&args) {
+        privileges::drop_setgid()?;
+    }
     match prog {
         "mailq" => return siblings::exec("mailq", "mailq", &args).map(|_| EX_OK),
         "newaliases" => return siblings::exec("newaliases", "newaliases", &args).map(|_| EX_OK),
@@ -24,10 +30,7 @@ pub fn run(prog: &str, args: Vec<String>) -> Result<i32> {
         _ => {}
     }
     let flags = flags::parse(args.clone())?;
-    let settings = settings::resolve(flags, Caller::current())?;
-    if settings.caller_chose_paths && settings.caller.uid != 0 && privileges::is_setgid() {
-        privileges::drop_setgid()?;
-    }
+    let settings = settings::resolve(flags, caller)?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if settings.show_version {

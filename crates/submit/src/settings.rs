@@ -133,13 +133,11 @@ pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
             soft_errors.push(format!("Bad hop count ({h})"));
         }
     }
-    for (what, value) in [
-        ('f', flags.last('f')),
-        ('r', flags.last('r')),
-        ('V', flags.last('V')),
-        ('p', flags.last('p')),
-    ] {
-        check_line(what, value)?;
+    // Every value that can reach a queue file or a log line.
+    for letter in ['f', 'r', 'V', 'p', 'M', 'L', 'Q'] {
+        for value in flags.all(letter) {
+            check_line(letter, Some(value))?;
+        }
     }
     for rcpt in &flags.operands {
         check_line(' ', Some(rcpt))?;

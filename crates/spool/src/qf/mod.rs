@@ -89,6 +89,10 @@ pub enum QfErrorKind {
     /// An empty line (sendmail never writes one).
     #[error("empty line")]
     EmptyLine,
+    /// A value would not read back as written: a NUL, or a line break that is not
+    /// followed by a blank (it would start a new record).
+    #[error("value would not read back: {0}")]
+    Unwritable(String),
     /// A continuation line comes first.
     #[error("continuation line with no line to continue")]
     StrayContinuation,
@@ -224,6 +228,36 @@ impl QueueFile {
             out.push(b'\n');
         }
         out
+    }
+
+    /// Checks that [`QueueFile::to_bytes`] reads back as these same lines: no NUL, no
+    /// line break except before a continuation blank, no record starting with a blank.
+    /// Every writer calls this before a qf reaches the disk, so no input, however
+    /// hostile, can add a record to a queue file.
+    pub fn check(&self, file: &Path) -> Result<(), QfError> {
+        for (i, line) in self.lines.iter().enumerate() {
+            let fail = |why: &str| QfError {
+                file: file.to_path_buf(),
+                line: i + 1,
+                kind: QfErrorKind::Unwritable(format!("{}: {why}", line.letter as char)),
+            };
+            if matches!(line.letter, b' ' | b'\t' | b'\n' | 0) {
+                return Err(fail("record starts with a blank"));
+            }
+            if line.value.contains(&0) {
+                return Err(fail("NUL byte"));
+            }
+            let breaks = line.value.iter().enumerate().filter(|(_, &b)| b == b'\n');
+            for (at, _) in breaks {
+                if !matches!(line.value.get(at + 1), Some(b' ') | Some(b'\t')) {
+                    return Err(fail("line break not followed by a blank"));
+                }
+            }
+            if line.value.len() > MAX_LINE {
+                return Err(fail("line too long"));
+            }
+        }
+        Ok(())
     }
 
     /// The values of every line of `code`, in order.

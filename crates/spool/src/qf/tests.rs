@@ -147,3 +147,18 @@ fn records_skip_continuations_and_stop_at_the_end() {
     assert_eq!(records(SIMPLE).nth(8), Some((b'S', &b"root"[..])));
     assert_eq!(records(b"V8\n.\nX\n").count(), 1);
 }
+
+#[test]
+fn check_refuses_values_that_would_add_records() {
+    let mut qf = parse(Path::new("qf"), SIMPLE).unwrap();
+    assert!(qf.check(Path::new("qf")).is_ok());
+    qf.push(Code::Macro, "rx\nRPFD:injected@evil.example");
+    let err = qf.check(Path::new("qfX")).unwrap_err();
+    assert!(matches!(err.kind, QfErrorKind::Unwritable(_)), "{err}");
+    let mut qf = QueueFile::new();
+    qf.push(Code::Sender, "a\0b");
+    assert!(qf.check(Path::new("q")).is_err());
+    let mut qf = QueueFile::new();
+    qf.push(Code::Header, "??Received: x\n\tby y");
+    assert!(qf.check(Path::new("q")).is_ok());
+}

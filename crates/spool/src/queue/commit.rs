@@ -117,6 +117,7 @@ pub(super) fn write_control(
     id: &QueueId,
     qf: &QueueFile,
 ) -> Result<File, QueueError> {
+    qf.check(&queue.path(FileKind::Control, id))?;
     let tf_path = queue.path(FileKind::Temp, id);
     let mut tf = queue
         .fs()

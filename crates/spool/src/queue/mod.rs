@@ -70,13 +70,14 @@ impl FileKind {
 /// An error on a queue file, naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
-    /// A filesystem call failed.
-    #[error("{}: {source}", path.display())]
+    /// A filesystem call failed (the message carries the OS error's text; it is not
+    /// repeated as a source).
+    #[error("{}: {}", path.display(), crate::sysexits::strerror(error))]
     Io {
         /// The file or directory.
         path: PathBuf,
         /// What failed.
-        source: io::Error,
+        error: io::Error,
     },
     /// A control file could not be parsed.
     #[error(transparent)]
@@ -85,8 +86,13 @@ pub enum QueueError {
 
 impl QueueError {
     /// Wraps an I/O error with the path it happened on.
-    pub fn io(path: &Path, source: io::Error) -> QueueError {
-        QueueError::Io { path: path.to_path_buf(), source }
+    pub fn io(path: &Path, error: io::Error) -> QueueError {
+        QueueError::Io { path: path.to_path_buf(), error }
+    }
+
+    /// Whether the error is the disk or quota being full.
+    pub fn is_no_space(&self) -> bool {
+        matches!(self, QueueError::Io { error, .. } if matches!(error.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)))
     }
 }
 
