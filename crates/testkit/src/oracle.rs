@@ -135,7 +135,7 @@ mod tests {
         let mut o = at("/nonexistent", "/nonexistent");
         assert!(!o.available(&[]), "no smns");
         o.smns = dir.clone();
-        assert!(o.available(&[dir.clone()]));
+        assert!(o.available(std::slice::from_ref(&dir)));
         assert!(!o.available(&[dir, o.sendmail()]));
     }
 
