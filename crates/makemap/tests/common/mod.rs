@@ -34,24 +34,20 @@ pub fn real_makemap(oracle: &Oracle) -> Command {
 
 /// Runs the real makemap with `args` in `dir`, stdin from `input`.
 pub fn run_oracle(oracle: &Oracle, dir: &Path, args: &[&str], input: &Path) -> i32 {
-    real_makemap(oracle)
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::fs::File::open(input).unwrap())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .code()
-        .unwrap_or(-1)
+    exit_status(real_makemap(oracle), dir, args, input)
 }
 
 /// Runs ferrymail's makemap with `args` in `dir`, stdin from `input`.
 pub fn run_ours(dir: &Path, args: &[&str], input: &Path) -> i32 {
     std::fs::write(dir.join("ferry.mc"), "dnl test config\n").unwrap();
-    Command::new(env!("CARGO_BIN_EXE_makemap"))
-        .arg("-C")
-        .arg("ferry.mc")
-        .args(args)
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_makemap"));
+    ours.arg("-C").arg("ferry.mc");
+    exit_status(ours, dir, args, input)
+}
+
+/// The exit status of `cmd` with `args` in `dir`, stdin from `input`, stderr dropped.
+fn exit_status(mut cmd: Command, dir: &Path, args: &[&str], input: &Path) -> i32 {
+    cmd.args(args)
         .current_dir(dir)
         .stdin(std::fs::File::open(input).unwrap())
         .stderr(std::process::Stdio::null())
