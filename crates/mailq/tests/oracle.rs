@@ -10,43 +10,25 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use testkit::oracle::{skip, Oracle};
 
-struct Oracle {
-    smns: PathBuf,
-    sendmail: PathBuf,
-    mailq: PathBuf,
-    cf: PathBuf,
-}
+/// The real sendmail and the lab's sendmail.cf, run on a queue of the test's own.
+struct Real(Oracle);
 
-fn oracle() -> Option<Oracle> {
-    let root = PathBuf::from(std::env::var("SMROOT").unwrap_or("/tmp/sm-root".into()));
-    let lab = PathBuf::from(std::env::var("SMLAB").unwrap_or("/tmp/smlab".into()));
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let smns = [
-        workspace.join("../shared/oracle/bin/smns"),
-        PathBuf::from("/work/shared/oracle/bin/smns"),
-    ]
-    .into_iter()
-    .find(|p| p.exists())?;
-    let o = Oracle {
-        smns,
-        sendmail: root.join("usr/libexec/sendmail/sendmail"),
-        mailq: lab.join("sbin/mailq"),
-        cf: lab.join("etc/sendmail.cf"),
-    };
-    if !(o.sendmail.exists() && o.mailq.exists() && o.cf.exists()) {
-        eprintln!("SKIP: the sendmail oracle is not set up (run ../shared/oracle/setup.sh)");
+fn oracle() -> Option<Real> {
+    let o = Oracle::locate();
+    if !o.available(&[o.sendmail(), o.mailq(), o.sendmail_cf()]) {
+        skip("the sendmail oracle is not set up (run ../shared/oracle/setup.sh)");
         return None;
     }
-    Some(o)
+    Some(Real(o))
 }
 
-impl Oracle {
+impl Real {
     fn mailq(&self, queue: &Path) -> String {
-        let out = Command::new(&self.smns)
-            .arg(&self.mailq)
-            .arg("-C")
-            .arg(&self.cf)
+        let o = &self.0;
+        let out = o
+            .command(&o.mailq(), &o.sendmail_cf())
             .arg(format!("-OQueueDirectory={}", queue.display()))
             .env("TZ", "UTC")
             .output()
@@ -56,11 +38,9 @@ impl Oracle {
     }
 
     fn sendmail(&self, queue: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.smns);
-        cmd.arg(&self.sendmail)
-            .arg("-C")
-            .arg(&self.cf)
-            .arg(format!("-OQueueDirectory={}", queue.display()));
+        let o = &self.0;
+        let mut cmd = o.command(&o.sendmail(), &o.sendmail_cf());
+        cmd.arg(format!("-OQueueDirectory={}", queue.display()));
         cmd.args(args);
         cmd
     }
@@ -171,7 +151,7 @@ fn we_see_the_lock_of_a_sendmail_queue_run() {
     // The lab's relay mailer delivers to 127.0.0.1:2527; a listener that never answers
     // keeps sendmail's queue runner inside the job, holding its lock.
     let Ok(stall) = TcpListener::bind("127.0.0.1:2527") else {
-        eprintln!("SKIP: 127.0.0.1:2527 is in use (lab sink running?)");
+        skip("127.0.0.1:2527 is in use (lab sink running?)");
         return;
     };
     let (_tmp, dir) = queue_dir();

@@ -5,16 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The recorded queues and sendmail's listings of them (`reference/queue`).
 fn reference() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for candidate in
-        [workspace.join("../shared/reference"), PathBuf::from("/work/shared/reference")]
-    {
-        if candidate.is_dir() {
-            return candidate.join("queue");
-        }
-    }
-    panic!("the shared reference folder (../shared/reference next to the workspace) is missing");
+    testkit::paths::reference().join("queue")
 }
 
 /// Copies the regular files of `from` (if it exists) into a fresh directory.

@@ -10,36 +10,13 @@
 
 mod common;
 
-use common::{fixture, oracle, output, run_oracle, run_ours};
+use common::{fixture, oracle, output, real_makemap, run_oracle, run_ours};
 use spool::maps::{self, Duplicates, KeyRules, MapType, WriteOptions};
 use std::path::Path;
+use testkit::dbdump;
+use testkit::rng::XorShift64;
 
 type Entries = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// Entries of a `db_dump -p` file.
-fn parse_print_dump(text: &str) -> Entries {
-    let body = text.split("HEADER=END\n").nth(1).unwrap().split("DATA=END").next().unwrap();
-    let items: Vec<Vec<u8>> = body.lines().map(|l| unescape(&l[1..])).collect();
-    items.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect()
-}
-
-fn unescape(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let (mut out, mut i) = (Vec::new(), 0);
-    while i < b.len() {
-        if b[i] == b'\\' && b.get(i + 1) == Some(&b'\\') {
-            out.push(b'\\');
-            i += 2;
-        } else if b[i] == b'\\' {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
-}
 
 fn read(kind: MapType, path: &Path) -> Entries {
     let name = path.with_extension("");
@@ -89,7 +66,7 @@ fn reads_the_lab_access_and_mailertable_as_the_real_makemap_dumps_them() {
 
 #[test]
 fn reads_newaliases_db_with_nul_terminated_keys() {
-    let want = parse_print_dump(&std::fs::read_to_string(fixture("aliases.dump")).unwrap());
+    let want = dbdump::entries(&std::fs::read_to_string(fixture("aliases.dump")).unwrap());
     let got = read(MapType::Hash, &fixture("aliases.db"));
     assert_eq!(got, want);
     let map = maps::open(MapType::Hash, &fixture("aliases")).unwrap();
@@ -127,7 +104,7 @@ fn reads_a_10k_key_btree_map_in_key_order() {
 
 #[test]
 fn big_items_nul_keys_and_binary_values_both_ways() {
-    let want = parse_print_dump(&std::fs::read_to_string(fixture("overflow.dump")).unwrap());
+    let want = dbdump::entries(&std::fs::read_to_string(fixture("overflow.dump")).unwrap());
     for kind in [MapType::Hash, MapType::Btree] {
         let file = if kind == MapType::Hash { "overflow-hash.db" } else { "overflow-btree.db" };
         let got = read(kind, &fixture(file));
@@ -153,11 +130,7 @@ fn live_compare(name: &str, input: &[u8], flags: &[&str]) {
     let dump = |m: &str| output(dir.path(), "db5.3_dump", &["-p", &format!("{m}.db")]);
     assert_eq!(dump("ours"), dump("real"), "{name}: db5.3_dump -p");
     let u = |m: &str| {
-        let (smns, makemap, cf) = &oracle;
-        let out = std::process::Command::new(smns)
-            .arg(makemap)
-            .arg("-C")
-            .arg(cf)
+        let out = real_makemap(&oracle)
             .args(flags)
             .args(["-u", "hash", m])
             .current_dir(dir.path())
@@ -172,13 +145,8 @@ fn live_compare(name: &str, input: &[u8], flags: &[&str]) {
 }
 
 fn generated(n: usize, seed: u64, max_value: usize) -> Vec<u8> {
-    let mut x = seed;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = XorShift64::new(seed);
+    let mut next = move || rng.next();
     let mut out = Vec::new();
     for i in 0..n {
         let v = "v".repeat((next() % max_value as u64) as usize + 1);

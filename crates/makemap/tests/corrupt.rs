@@ -5,18 +5,7 @@ mod common;
 
 use common::fixture;
 use spool::maps::{self, MapType};
-
-/// A small deterministic generator (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use testkit::rng::XorShift64;
 
 fn exercise(kind: MapType, bytes: &[u8], dir: &std::path::Path) {
     let name = dir.join("m");
@@ -32,7 +21,7 @@ fn exercise(kind: MapType, bytes: &[u8], dir: &std::path::Path) {
 fn mutate_file(kind: MapType, file: &str, rounds: usize, seed: u64) {
     let original = std::fs::read(fixture(file)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(seed);
+    let mut rng = XorShift64::new(seed);
     for round in 0..rounds {
         let mut bytes = original.clone();
         match round % 4 {

@@ -9,9 +9,11 @@
 
 mod common;
 
-use common::{fixture, have, parse_transcript, reference_dir, Case};
+use common::fixture;
 use std::path::Path;
 use std::process::Command;
+use testkit::oracle::on_path;
+use testkit::transcript::{self, Case};
 
 /// The lab's sendmail.cf K lines, as recorded in type-from-cf.txt.
 const K_LINES: &str =
@@ -43,7 +45,8 @@ fn adapt(text: &str, command: &str, lab: &str) -> String {
 }
 
 fn run_file(name: &str) {
-    let text = std::fs::read_to_string(reference_dir().join("makemap").join(name)).unwrap();
+    let text =
+        std::fs::read_to_string(testkit::paths::reference().join("makemap").join(name)).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let bin = scratch.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
@@ -54,10 +57,10 @@ fn run_file(name: &str) {
     std::fs::create_dir(&work).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let mut ran = 0;
-    for case in parse_transcript(&text) {
+    for case in transcript::parse(&text) {
         let needs: Vec<&str> =
             ["db5.3_dump", "file "].into_iter().filter(|p| case.command.contains(p)).collect();
-        if needs.iter().any(|p| !have(p.trim())) {
+        if needs.iter().any(|p| !on_path(p.trim())) {
             eprintln!("{name}: skipped (needs {needs:?}): {}", case.command);
             continue;
         }

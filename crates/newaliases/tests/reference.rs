@@ -1,51 +1,26 @@
 //! newaliases against the recorded sendmail output (`../shared/reference/aliases`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+use testkit::oracle::{skip, Oracle};
+use testkit::{paths, transcript};
 
-fn shared() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if beside.join("reference").is_dir() {
-        return beside;
-    }
-    let fixed = PathBuf::from("/work/shared");
-    assert!(
-        fixed.join("reference").is_dir(),
-        "reference files not found at {beside:?} or {fixed:?}"
-    );
-    fixed
-}
-
-/// The [stdout] block and exit status recorded after the command containing `cmd`.
+/// The [stdout] lines and exit status recorded for the first command containing `cmd`.
 fn recorded(file: &str, cmd: &str) -> (Vec<String>, i32) {
-    let text = std::fs::read_to_string(shared().join("reference/aliases").join(file)).unwrap();
-    let mut lines = text.lines().skip_while(|l| !(l.starts_with("$ ") && l.contains(cmd)));
-    lines.next();
-    let block: Vec<&str> = lines.take_while(|l| !l.starts_with("[syslog]")).collect();
-    let stdout = block
-        .iter()
-        .skip_while(|l| **l != "[stdout]")
-        .skip(1)
-        .take_while(|l| !l.starts_with("[stderr]"))
-        .map(|s| s.to_string())
-        .collect();
-    let exit = block
-        .iter()
-        .find_map(|l| l.strip_prefix("[exit ").and_then(|r| r.strip_suffix(']')))
-        .unwrap()
-        .parse()
-        .unwrap();
-    (stdout, exit)
+    let text = std::fs::read_to_string(paths::reference().join("aliases").join(file)).unwrap();
+    let cases = transcript::parse(&text);
+    let case = transcript::find(&cases, cmd);
+    (case.stdout_lines(), case.exit)
 }
 
 /// Runs newaliases on the lab's `source` file copied into a temp dir.
 fn run(source: &str) -> (tempfile::TempDir, Vec<String>, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(shared().join("oracle/conf").join(source)).unwrap();
+    let text = std::fs::read_to_string(paths::oracle_conf().join(source)).unwrap();
     let path = dir.path().join("aliases");
     std::fs::write(&path, text.replace("@SMLAB@", "/tmp/smlab")).unwrap();
     let lhn = dir.path().join("local-host-names");
-    std::fs::copy(shared().join("oracle/conf/local-host-names"), &lhn).unwrap();
+    std::fs::copy(paths::oracle_conf().join("local-host-names"), &lhn).unwrap();
     let mc = dir.path().join("sendmail.mc");
     std::fs::write(&mc, format!("define(`confCW_FILE', `{}')dnl\n", lhn.display())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_newaliases"))
@@ -127,24 +102,20 @@ fn missing_file_is_reported_and_skipped() {
 /// database exactly as it reads sendmail's: same entries, same order.
 #[test]
 fn real_praliases_reads_our_database() {
-    let praliases = Path::new("/tmp/sm-root/usr/libexec/sendmail/praliases");
-    let smns = shared().join("oracle/bin/smns");
-    let cf = Path::new("/tmp/smlab/etc/sendmail.cf");
-    if !praliases.exists() || !cf.exists() {
-        eprintln!("oracle not unpacked; skipping");
+    let oracle = Oracle::locate();
+    if !oracle.available(&[oracle.praliases(), oracle.sendmail_cf()]) {
+        skip("oracle not unpacked");
         return;
     }
     let (dir, _, _) = run("aliases-torture");
-    let out = Command::new(&smns)
-        .arg(praliases)
-        .arg("-C")
-        .arg(cf)
+    let out = oracle
+        .command(&oracle.praliases(), &oracle.sendmail_cf())
         .arg("-f")
         .arg(dir.path().join("aliases"))
         .output()
         .unwrap();
     if out.status.code() == Some(69) {
-        eprintln!("smns cannot create its namespace here; skipping");
+        skip("smns cannot create its namespace here");
         return;
     }
     let (want, _) =
@@ -158,12 +129,12 @@ fn real_praliases_reads_our_database() {
 /// same entries, same order, same meta data (no size hint, as sendmail's rebuild).
 #[test]
 fn database_dumps_like_sendmails() {
-    let theirs = Path::new("/tmp/smlab/etc/aliases.db");
+    let theirs = Oracle::locate().lab.join("etc/aliases.db");
     let dump = |db: &Path| {
         Command::new("db5.3_dump").arg("-p").arg(db).output().ok().filter(|o| o.status.success())
     };
-    let Some(their_dump) = dump(theirs) else {
-        eprintln!("oracle aliases.db or db5.3_dump missing; skipping");
+    let Some(their_dump) = dump(&theirs) else {
+        skip("oracle aliases.db or db5.3_dump missing");
         return;
     };
     let (dir, lines, code) = run("aliases");

@@ -3,27 +3,19 @@
 
 mod common;
 
-use common::{lab_settings, reference_dir, LabPolicy};
+use common::{lab_settings, LabPolicy};
 use smtp::server::{serve_blocking, ClientInfo, Session};
 use std::io::Read;
+use testkit::{paths, transcript};
 
-/// The `[stdout]` blocks of the file, `^M` turned back into CR.
+/// The `[stdout]` of each command of the file up to its `rc=` line, `^M` turned back
+/// into CR.
 fn stdout_blocks(text: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        if line == "[stdout]" {
-            current = Some(String::new());
-        } else if line.starts_with("rc=") || line.starts_with('[') {
-            if let Some(block) = current.take() {
-                blocks.push(block);
-            }
-        } else if let Some(block) = current.as_mut() {
-            block.push_str(&line.replace("^M", "\r"));
-            block.push('\n');
-        }
-    }
-    blocks
+    let block = |stdout: &str| {
+        let lines = stdout.lines().take_while(|l| !l.starts_with("rc="));
+        lines.map(|l| format!("{}\n", l.replace("^M", "\r"))).collect()
+    };
+    transcript::parse(text).iter().map(|case| block(&case.stdout)).collect()
 }
 
 fn mask_greeting(text: &str) -> String {
@@ -65,7 +57,7 @@ const COMMANDS: [&str; 6] = [
 
 #[test]
 fn piped_input_is_traffic_before_response() {
-    let text = std::fs::read_to_string(reference_dir().join("cli/bs-mode.txt")).unwrap();
+    let text = std::fs::read_to_string(paths::reference().join("cli/bs-mode.txt")).unwrap();
     let want = &stdout_blocks(&text)[0];
     let input = "EHLO client.lab.example\r\nMAIL FROM:<alice@mail.lab.example>\r\nRCPT TO:<nosuchuser>\r\nQUIT\r\n";
     assert_eq!(mask_greeting(&run(input.as_bytes())), mask_greeting(want));
@@ -73,7 +65,7 @@ fn piped_input_is_traffic_before_response() {
 
 #[test]
 fn paced_input_is_served() {
-    let text = std::fs::read_to_string(reference_dir().join("cli/bs-mode.txt")).unwrap();
+    let text = std::fs::read_to_string(paths::reference().join("cli/bs-mode.txt")).unwrap();
     let want = &stdout_blocks(&text)[1];
     let lines = COMMANDS.iter().map(|c| format!("{c}\r\n").into_bytes()).collect();
     assert_eq!(mask_greeting(&run(Paced(lines))), mask_greeting(want));

@@ -6,21 +6,7 @@ mod common;
 
 use common::{lab_client, lab_settings, LabPolicy};
 use smtp::server::{Action, Session};
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use testkit::rng::Rng;
 
 const PIECES: &[&str] = &[
     "EHLO client.lab.example\r\n",
@@ -114,7 +100,7 @@ fn check(actions: &[Action], closed: &mut bool) {
 
 #[test]
 fn random_streams_never_panic() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     for round in 0..5000 {
         let ip = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"][round % 5];
         let mut settings = lab_settings(round % 2 == 0);

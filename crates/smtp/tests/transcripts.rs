@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{lab_client, lab_settings, reference_dir, LabPolicy};
+use common::{lab_client, lab_settings, LabPolicy};
 use smtp::server::{Action, Session};
 
 /// One thing in a transcript session.
@@ -171,7 +171,7 @@ fn replay(rec: &Recorded) -> Vec<String> {
 
 #[test]
 fn reference_transcripts() {
-    let dir = reference_dir().join("smtp");
+    let dir = testkit::paths::reference().join("smtp");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))

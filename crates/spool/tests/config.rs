@@ -4,35 +4,28 @@
 use std::path::{Path, PathBuf};
 
 use spool::config::{Config, ConfigError, OPTIONS};
+use testkit::oracle::{skip, Oracle};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/config").join(name)
 }
 
-/// `../shared` beside the workspace, else `/work/shared`.
-fn shared() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    for dir in [beside, PathBuf::from("/work/shared")] {
-        if dir.join("oracle/conf").is_dir() {
-            return dir;
-        }
-    }
-    panic!("neither ../shared nor /work/shared has oracle/conf: the lab's .mc files are missing");
-}
-
 /// The unpacked oracle (`SMROOT`, default /tmp/sm-root), or `None` with a message.
 fn smroot() -> Option<PathBuf> {
-    let root = PathBuf::from(std::env::var("SMROOT").unwrap_or_else(|_| "/tmp/sm-root".into()));
-    if root.join("usr/share/sendmail/cf").is_dir() {
-        return Some(root);
+    let oracle = Oracle::locate();
+    if oracle.cf_tree().is_dir() {
+        return Some(oracle.root);
     }
-    println!("skipped: {} has no sendmail cf tree (run ../shared/oracle/setup.sh)", root.display());
+    skip(format!(
+        "{} has no sendmail cf tree (run ../shared/oracle/setup.sh)",
+        oracle.root.display()
+    ));
     None
 }
 
 /// A lab `.mc.in` with its placeholders filled in as setup.sh does.
 fn lab(name: &str) -> Config {
-    let path = shared().join("oracle/conf").join(name);
+    let path = testkit::paths::oracle_conf().join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replace("@SMLAB@", "/tmp/smlab").replace("@SMROOT@", "/tmp/sm-root");
     Config::from_str(&path, &text).unwrap_or_else(|e| panic!("{e}"))
@@ -92,11 +85,11 @@ fn lab_submit_mc_is_an_msp_with_its_own_queue() {
 #[test]
 fn lab_options_agree_with_the_generated_cf() {
     for (mc, cf) in [("sendmail.mc", "sendmail.cf"), ("submit.mc", "submit.cf")] {
-        let etc = Path::new("/tmp/smlab/etc");
+        let etc = Oracle::locate().lab.join("etc");
         let (Ok(_), Ok(cf_text)) =
             (std::fs::metadata(etc.join(mc)), std::fs::read_to_string(etc.join(cf)))
         else {
-            println!("skipped: /tmp/smlab/etc/{cf} not generated (run ../shared/oracle/setup.sh)");
+            skip(format!("{}/{cf} not generated (run ../shared/oracle/setup.sh)", etc.display()));
             return;
         };
         let config = Config::load(&etc.join(mc)).unwrap();

@@ -1,25 +1,11 @@
 //! Thousands of mutated and hostile `.mc` inputs: the reader may fail, never panic
 //! or hang.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use spool::config::Config;
-
-/// xorshift64*: small, deterministic, good enough to shuffle bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use testkit::oracle::Oracle;
+use testkit::rng::Rng;
 
 /// Pieces that matter to the m4 reader, spliced in at random.
 const TOKENS: &[&str] = &[
@@ -81,10 +67,8 @@ fn seeds() -> Vec<String> {
         .filter_map(|e| std::fs::read(e.unwrap().path()).ok())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .collect();
-    for dir in [
-        PathBuf::from("/work/shared/oracle/conf"),
-        PathBuf::from("/tmp/sm-root/usr/share/sendmail/cf/cf"),
-    ] {
+    let lab_conf = testkit::paths::find_shared().map(|shared| shared.join("oracle/conf"));
+    for dir in lab_conf.into_iter().chain([Oracle::locate().cf_tree().join("cf")]) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             if let Ok(bytes) = std::fs::read(entry.path()) {
                 seeds.push(String::from_utf8_lossy(&bytes).into_owned());
@@ -128,7 +112,7 @@ fn mutated_inputs_never_panic() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("x"), "define(`a', `b')dnl\ninclude(`x')").unwrap();
     let seeds = seeds();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     for _ in 0..4000 {
         let seed = &seeds[rng.below(seeds.len())];
         let text = mutate(&mut rng, seed);
@@ -139,7 +123,7 @@ fn mutated_inputs_never_panic() {
 #[test]
 fn random_token_soup_never_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     for _ in 0..3000 {
         let text: String = (0..rng.below(60)).map(|_| TOKENS[rng.below(TOKENS.len())]).collect();
         check(dir.path(), &text);

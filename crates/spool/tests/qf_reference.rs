@@ -11,7 +11,7 @@ fn is_control_file(name: &str) -> bool {
 
 #[test]
 fn every_reference_qf_round_trips_byte_identical() {
-    let files = common::files_under(&common::reference(), &is_control_file);
+    let files = common::files_under(&testkit::paths::reference(), &is_control_file);
     assert!(files.len() >= 90, "expected the reference queue files, found {}", files.len());
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
@@ -22,7 +22,7 @@ fn every_reference_qf_round_trips_byte_identical() {
 
 #[test]
 fn complete_reference_qfs_pass_the_delivery_reader_and_envelope_round_trip() {
-    let files = common::files_under(&common::reference(), &is_control_file);
+    let files = common::files_under(&testkit::paths::reference(), &is_control_file);
     let mut strict = 0;
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
@@ -44,7 +44,7 @@ fn complete_reference_qfs_pass_the_delivery_reader_and_envelope_round_trip() {
 
 #[test]
 fn the_damaged_reference_files_fail_as_sendmail_says() {
-    let base = common::reference().join("queue/41-broken-qf");
+    let base = testkit::paths::reference().join("queue/41-broken-qf");
     let a = base.join("case-A/2-damaged/qf6AONYxf0032726");
     let err = qf::parse(&a, &std::fs::read(&a).unwrap()).unwrap_err();
     assert_eq!(err.line, 6);

@@ -9,9 +9,9 @@ mod common;
 use common::Lab;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
+use testkit::oracle::{skip, Oracle};
 
 /// Answers one SMTP session as a permissive server; returns the client's lines.
 fn record_session(stream: TcpStream) -> Vec<String> {
@@ -54,20 +54,15 @@ fn record_session(stream: TcpStream) -> Vec<String> {
 
 #[test]
 fn sendmail_delivers_what_submit_queued() {
-    let root = PathBuf::from(std::env::var("SMROOT").unwrap_or("/tmp/sm-root".into()));
-    let lab = PathBuf::from(std::env::var("SMLAB").unwrap_or("/tmp/smlab".into()));
-    let smns = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/oracle/bin/smns");
-    let smns = if smns.exists() { smns } else { PathBuf::from("/work/shared/oracle/bin/smns") };
-    let sendmail = root.join("usr/libexec/sendmail/sendmail");
-    let submit_cf = lab.join("etc/submit.cf");
-    if !(sendmail.exists() && submit_cf.exists() && smns.exists() && common::is_root()) {
-        eprintln!("SKIP: the sendmail oracle is not set up (or not root)");
+    let oracle = Oracle::locate();
+    if !(oracle.available(&[oracle.sendmail(), oracle.submit_cf()]) && common::is_root()) {
+        skip("the sendmail oracle is not set up (or not root)");
         return;
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let ours = Lab::new();
-    let cf = std::fs::read_to_string(&submit_cf)
+    let cf = std::fs::read_to_string(oracle.submit_cf())
         .unwrap()
         .replace("A=TCP $h 2525", &format!("A=TCP $h {port}"));
     let submit_cf = ours.dir.path().join("submit.cf");
@@ -79,10 +74,8 @@ fn sendmail_delivers_what_submit_queued() {
         Command::new("chown").arg("-R").arg("mail:mail").arg(ours.dir.path()).status().unwrap();
     assert!(status.success());
     let server = std::thread::spawn(move || record_session(listener.accept().unwrap().0));
-    let run = Command::new(&smns)
-        .arg(&sendmail)
-        .arg("-C")
-        .arg(&submit_cf)
+    let run = oracle
+        .command(&oracle.sendmail(), &submit_cf)
         .arg(format!("-OQueueDirectory={}", ours.queue.display()))
         .arg("-q")
         .output()

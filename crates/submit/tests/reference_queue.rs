@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{reference, Lab};
+use common::Lab;
+use testkit::oracle::skip;
+use testkit::paths;
 
 /// Masks what differs between runs: the ID, times, dates and software version.
 fn normalize(qf: &str) -> String {
@@ -44,7 +46,7 @@ fn mask_line(line: &str) -> String {
 
 fn case(folder: &str, args: &[&str], input: &[u8]) {
     if !common::is_root() {
-        eprintln!("SKIP {folder}: the reference submissions ran as root");
+        skip(format!("{folder}: the reference submissions ran as root"));
         return;
     }
     let lab = Lab::new();
@@ -53,7 +55,8 @@ fn case(folder: &str, args: &[&str], input: &[u8]) {
     let out = lab.submit(&all, input);
     assert!(out.status.success(), "{folder}: {}", String::from_utf8_lossy(&out.stderr));
     let ours = lab.messages();
-    let theirs = common::files(&reference().join("queue").join(folder).join("files/clientmqueue"));
+    let theirs =
+        common::files(&paths::reference().join("queue").join(folder).join("files/clientmqueue"));
     assert_eq!(ours.len(), 1, "{folder}");
     assert_eq!(normalize(&ours[0].0), normalize(&theirs[0].0), "{folder}: qf differs");
     assert_eq!(ours[0].1, theirs[0].1, "{folder}: df differs");

@@ -1,131 +1,53 @@
-//! Helpers shared by makemap's integration tests: where the reference files, fixtures
-//! and the oracle are, and how to parse a reference transcript.
+//! Helpers shared by makemap's integration tests: the committed fixtures and running
+//! either makemap. The shared folder, the oracle and the reference transcripts come
+//! from `testkit`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// `../shared/reference` beside the workspace, else `/work/shared/reference`.
-pub fn reference_dir() -> PathBuf {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
-    for dir in [beside, PathBuf::from("/work/shared/reference")] {
-        if dir.is_dir() {
-            return dir;
-        }
-    }
-    panic!("reference data not found: need ../shared/reference beside the workspace or /work/shared/reference");
-}
+use testkit::oracle::{on_path, skip, Oracle};
 
 /// A committed fixture file.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// Whether a program is on PATH.
-pub fn have(program: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program} >/dev/null"))
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
-/// The real makemap and how to run it: (smns wrapper, makemap binary, sendmail.cf),
-/// or `None` (with a message) when the oracle is not unpacked here.
-pub fn oracle() -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let root = std::env::var("SMROOT").unwrap_or_else(|_| "/tmp/sm-root".into());
-    let lab = std::env::var("SMLAB").unwrap_or_else(|_| "/tmp/smlab".into());
-    let makemap = Path::new(&root).join("usr/libexec/sendmail/makemap");
-    let cf = Path::new(&lab).join("etc/sendmail.cf");
-    let smns = reference_dir().join("../oracle/bin/smns");
-    if makemap.exists() && cf.exists() && smns.exists() && have("db5.3_dump") {
-        Some((smns, makemap, cf))
+/// The oracle when the real makemap, the lab's sendmail.cf and `db5.3_dump` are all
+/// here, or `None` (with a message).
+pub fn oracle() -> Option<Oracle> {
+    let oracle = Oracle::locate();
+    if oracle.available(&[oracle.makemap(), oracle.sendmail_cf()]) && on_path("db5.3_dump") {
+        Some(oracle)
     } else {
-        eprintln!(
-            "oracle or db5.3-util not available (SMROOT={root}); skipping the live comparison"
-        );
+        skip(format!(
+            "oracle or db5.3-util not available (SMROOT={}); skipping the live comparison",
+            oracle.root.display()
+        ));
         None
     }
 }
 
-/// One recorded command and what it printed.
-#[derive(Debug, Clone)]
-pub struct Case {
-    pub command: String,
-    pub stdout: String,
-    pub stderr: String,
-    pub exit: i32,
-}
-
-/// Parses a reference transcript: `$ ` lines, then `[stdout]`, `[stderr]`, `[exit N]`.
-pub fn parse_transcript(text: &str) -> Vec<Case> {
-    let mut cases = Vec::new();
-    let mut section = "";
-    let mut cur: Option<Case> = None;
-    for line in text.lines() {
-        if let Some(cmd) = line.strip_prefix("$ ") {
-            cases.extend(cur.take());
-            cur = Some(Case {
-                command: cmd.into(),
-                stdout: String::new(),
-                stderr: String::new(),
-                exit: -1,
-            });
-            section = "";
-            continue;
-        }
-        let Some(case) = cur.as_mut() else { continue };
-        if line.starts_with("[stdout]") {
-            section = "stdout";
-        } else if line.starts_with("[stderr]") {
-            section = "stderr";
-        } else if let Some(n) = line.strip_prefix("[exit ") {
-            case.exit = n.trim_end_matches(']').parse().expect("exit code");
-            section = "";
-        } else if line.starts_with('[') && line.ends_with(']') {
-            section = "";
-        } else if section == "stdout" {
-            case.stdout.push_str(line);
-            case.stdout.push('\n');
-        } else if section == "stderr" {
-            case.stderr.push_str(line);
-            case.stderr.push('\n');
-        }
-    }
-    cases.extend(cur);
-    cases
+/// The real makemap with the lab's sendmail.cf (`smns makemap -C sendmail.cf`).
+pub fn real_makemap(oracle: &Oracle) -> Command {
+    oracle.command(&oracle.makemap(), &oracle.sendmail_cf())
 }
 
 /// Runs the real makemap with `args` in `dir`, stdin from `input`.
-pub fn run_oracle(
-    oracle: &(PathBuf, PathBuf, PathBuf),
-    dir: &Path,
-    args: &[&str],
-    input: &Path,
-) -> i32 {
-    let (smns, makemap, cf) = oracle;
-    Command::new(smns)
-        .arg(makemap)
-        .arg("-C")
-        .arg(cf)
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::fs::File::open(input).unwrap())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .code()
-        .unwrap_or(-1)
+pub fn run_oracle(oracle: &Oracle, dir: &Path, args: &[&str], input: &Path) -> i32 {
+    exit_status(real_makemap(oracle), dir, args, input)
 }
 
 /// Runs ferrymail's makemap with `args` in `dir`, stdin from `input`.
 pub fn run_ours(dir: &Path, args: &[&str], input: &Path) -> i32 {
     std::fs::write(dir.join("ferry.mc"), "dnl test config\n").unwrap();
-    Command::new(env!("CARGO_BIN_EXE_makemap"))
-        .arg("-C")
-        .arg("ferry.mc")
-        .args(args)
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_makemap"));
+    ours.arg("-C").arg("ferry.mc");
+    exit_status(ours, dir, args, input)
+}
+
+/// The exit status of `cmd` with `args` in `dir`, stdin from `input`, stderr dropped.
+fn exit_status(mut cmd: Command, dir: &Path, args: &[&str], input: &Path) -> i32 {
+    cmd.args(args)
         .current_dir(dir)
         .stdin(std::fs::File::open(input).unwrap())
         .stderr(std::process::Stdio::null())

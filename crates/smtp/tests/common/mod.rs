@@ -9,23 +9,6 @@ use smtp::server::{
     Recipient, Reply, Sender, Settings,
 };
 use std::net::IpAddr;
-use std::path::PathBuf;
-
-/// `shared/reference` next to the workspace, else `/work/shared/reference`.
-pub fn reference_dir() -> PathBuf {
-    let near = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
-    if near.is_dir() {
-        return near;
-    }
-    let fixed = PathBuf::from("/work/shared/reference");
-    assert!(
-        fixed.is_dir(),
-        "reference files not found at {} or {}",
-        near.display(),
-        fixed.display()
-    );
-    fixed
-}
 
 /// The lab's settings: main MTA (port 2525) or open MTA (2526).
 pub fn lab_settings(open: bool) -> Settings {

@@ -1,5 +1,6 @@
 use super::*;
-use crate::testutil::{exit_after, oracle_conf_dir, reference_dir, stdout_after, Rng};
+use crate::testutil::{oracle_conf_dir, reference_dir, Rng};
+use testkit::{dbdump, transcript};
 
 fn lab_local(d: &str) -> bool {
     ["mail.lab.example", "lab.example", "localhost", "vm", "[127.0.0.1]"]
@@ -12,52 +13,23 @@ fn lab_file(name: &str) -> String {
     text.replace("@SMLAB@", "/tmp/smlab")
 }
 
-/// The `key\00` / `value\00` pairs of a `db5.3_dump -p` listing.
-fn dump_pairs(lines: &[String]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let data: Vec<Vec<u8>> = lines
-        .iter()
-        .skip_while(|l| *l != "HEADER=END")
-        .skip(1)
-        .take_while(|l| *l != "DATA=END")
-        .map(|l| unescape_dump(&l[1..]))
-        .collect();
-    let mut pairs: Vec<_> = data.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect();
-    pairs.sort();
-    pairs
-}
-
-fn unescape_dump(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && b.get(i + 1) == Some(&b'\\') {
-            out.push(b'\\');
-            i += 2;
-        } else if b[i] == b'\\' {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 fn check_reference(case: &str, source: &str) {
-    let transcript =
+    let text =
         std::fs::read_to_string(reference_dir().join(format!("aliases/{case}.txt"))).unwrap();
+    let cases = transcript::parse(&text);
     let path = format!("/tmp/smlab/ref/aliases/{case}/aliases");
     let file = parse_text(&lab_file(source), &lab_local);
     let mut got: Vec<String> = file.diagnostics.iter().map(|d| d.render(&path)).collect();
     got.push(format!("{path}: {}", file.summary()));
-    let cmd = format!("-oA{path}");
-    assert_eq!(got, stdout_after(&transcript, &cmd));
-    assert_eq!(file.exit_code(), exit_after(&transcript, &cmd));
+    let newaliases = transcript::find(&cases, &format!("-oA{path}"));
+    assert_eq!(got, newaliases.stdout_lines());
+    assert_eq!(file.exit_code(), newaliases.exit);
     let mut mine = file.db_entries();
     mine.sort();
-    assert_eq!(mine, dump_pairs(&stdout_after(&transcript, "db5.3_dump -p aliases.db")));
+    // The `key\00` / `value\00` pairs sendmail stored, as db5.3_dump -p listed them.
+    let mut theirs = dbdump::entries(&transcript::find(&cases, "db5.3_dump -p aliases.db").stdout);
+    theirs.sort();
+    assert_eq!(mine, theirs);
 }
 
 #[test]

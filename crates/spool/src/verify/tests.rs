@@ -5,6 +5,7 @@ use crate::forward::{StaticUsers, User};
 use crate::maps::text::TextMap;
 use crate::testutil::{oracle_conf_dir, reference_dir};
 use std::path::Path;
+use testkit::transcript;
 
 /// The lab (oracle/conf) installed in a temporary directory.
 struct Lab {
@@ -91,9 +92,8 @@ fn check_reference(name: &str) -> usize {
     let text = std::fs::read_to_string(reference_dir().join("aliases").join(name)).unwrap();
     let lab = Lab::new();
     let mut checked = 0;
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        let Some(cmd) = line.strip_prefix("$ sendmail ") else { continue };
+    for case in transcript::parse(&text) {
+        let Some(cmd) = case.command.strip_prefix("sendmail ") else { continue };
         let w = words(cmd);
         let verbose = w.iter().any(|a| a == "-v");
         let args: Vec<&str> = w
@@ -103,23 +103,9 @@ fn check_reference(name: &str) -> usize {
             .filter(|a| *a != "-v")
             .map(String::as_str)
             .collect();
-        let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("[syslog]")).collect();
-        let stdout: Vec<String> = block
-            .iter()
-            .skip_while(|l| **l != "[stdout]")
-            .skip(1)
-            .take_while(|l| !l.starts_with("[stderr]"))
-            .map(|s| s.to_string())
-            .collect();
-        let exit: i32 = block
-            .iter()
-            .find_map(|l| l.strip_prefix("[exit ").and_then(|r| r.strip_suffix(']')))
-            .unwrap()
-            .parse()
-            .unwrap();
         let got = lab.run(&args, verbose);
-        assert_eq!(got.lines, stdout, "{name}: {cmd}");
-        assert_eq!(got.exit_code, exit, "{name}: {cmd}");
+        assert_eq!(got.lines, case.stdout_lines(), "{name}: {cmd}");
+        assert_eq!(got.exit_code, case.exit, "{name}: {cmd}");
         checked += 1;
     }
     assert!(checked > 0, "{name}: no -bv command found");

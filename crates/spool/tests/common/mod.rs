@@ -1,23 +1,7 @@
-//! Paths shared by the spool integration tests.
+//! Helpers shared by the spool integration tests (the shared folder is `testkit::paths`).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-
-/// `../shared` next to the workspace (the project's shared folder), else `/work/shared`.
-pub fn shared() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for candidate in [workspace.join("../shared"), PathBuf::from("/work/shared")] {
-        if candidate.join("reference").is_dir() {
-            return candidate;
-        }
-    }
-    panic!("the shared reference folder (../shared/reference next to the workspace) is missing");
-}
-
-/// `../shared/reference`.
-pub fn reference() -> PathBuf {
-    shared().join("reference")
-}
 
 /// Every file under `dir` whose name satisfies `keep`, sorted.
 pub fn files_under(dir: &std::path::Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {

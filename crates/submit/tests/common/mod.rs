@@ -5,19 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// `../shared/reference` next to the workspace, else `/work/shared/reference`.
-pub fn reference() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for candidate in
-        [workspace.join("../shared/reference"), PathBuf::from("/work/shared/reference")]
-    {
-        if candidate.is_dir() {
-            return candidate;
-        }
-    }
-    panic!("the shared reference folder (../shared/reference next to the workspace) is missing");
-}
-
 /// A scratch system: a config naming `mail.lab.example` and a client queue in a temp dir.
 pub struct Lab {
     pub dir: tempfile::TempDir,
