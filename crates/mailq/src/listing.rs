@@ -28,6 +28,10 @@ pub struct Style {
     pub lost: bool,
     /// The time zone of the arrival times (the process's, from `TZ`).
     pub tz: jiff::tz::TimeZone,
+    /// `MinQueueAge` in seconds: a job tried less long ago is shown with `-`.
+    pub min_queue_age: i64,
+    /// Now, in seconds since the epoch (for `MinQueueAge`).
+    pub now: i64,
 }
 
 /// Prints the title of one queue directory with `total` jobs, `shown` of them listed.
@@ -70,12 +74,24 @@ pub fn print_entry(out: &mut dyn Write, entry: &Entry, style: &Style) -> io::Res
         b'*'
     } else if style.lost {
         b'?'
+    } else if too_young(entry, style) {
+        b'-'
     } else {
         b' '
     };
     out.write_all(&[status])?;
     print_lines(out, entry, size, style)?;
     out.write_all(b"\n")
+}
+
+/// sendmail's "too young": `MinQueueAge` is set and the last delivery attempt (`K`)
+/// was less than that long ago.
+fn too_young(entry: &Entry, style: &Style) -> bool {
+    if style.min_queue_age <= 0 {
+        return false;
+    }
+    let last = entry.records().find(|(l, _)| *l == b'K').map(|(_, v)| parse_i64(v)).unwrap_or(0);
+    last > 0 && last + style.min_queue_age > style.now
 }
 
 /// The body of a job, driven by its control lines in order.

@@ -54,6 +54,10 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         mode: flags.mode,
         filters: flags.filters,
         style: Style {
+            min_queue_age: config
+                .option_duration("MinQueueAge", 'm')
+                .map_or(0, |d| d.as_secs() as i64),
+            now: jiff::Timestamp::now().as_second(),
             verbose: flags.verbose,
             lost: flags.mode == Mode::Lost,
             tz: jiff::tz::TimeZone::system(),

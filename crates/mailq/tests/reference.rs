@@ -250,3 +250,20 @@ fn an_empty_or_missing_queue_directory() {
     );
     assert_eq!(code, 78);
 }
+
+#[test]
+fn jobs_tried_within_min_queue_age_are_marked_too_young() {
+    let tmp = tempfile::tempdir().unwrap();
+    let queue = tmp.path().join("mqueue");
+    copy_queue(&reference().join("20-queue-run/files/mqueue"), &queue);
+    // qf6AONWNWH022987 was last tried at K1795563182; make that "now".
+    let qf = queue.join("qf6AONWNWH022987");
+    let now = jiff::Timestamp::now().as_second();
+    let text = std::fs::read_to_string(&qf).unwrap().replace("K1795563182", &format!("K{now}"));
+    std::fs::write(&qf, text).unwrap();
+    let (out, _, _) = mailq(&queue, &["-O", "MinQueueAge=30m"]);
+    assert!(out.contains("6AONWNWH022987-"), "{out}");
+    assert!(out.contains("6AONWxpE025639 "), "an old attempt is not too young: {out}");
+    let (out, _, _) = mailq(&queue, &[]);
+    assert!(out.contains("6AONWNWH022987 "), "no MinQueueAge, no mark: {out}");
+}
