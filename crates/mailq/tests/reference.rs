@@ -259,7 +259,11 @@ fn jobs_tried_within_min_queue_age_are_marked_too_young() {
     // qf6AONWNWH022987 was last tried at K1795563182; make that "now".
     let qf = queue.join("qf6AONWNWH022987");
     let now = jiff::Timestamp::now().as_second();
-    let text = std::fs::read_to_string(&qf).unwrap().replace("K1795563182", &format!("K{now}"));
+    let bytes = std::fs::read(&qf).unwrap();
+    let at = bytes.windows(12).position(|w| w == b"\nK1795563182").expect("the K line");
+    let mut text = bytes[..at + 2].to_vec();
+    text.extend_from_slice(now.to_string().as_bytes());
+    text.extend_from_slice(&bytes[at + 12..]);
     std::fs::write(&qf, text).unwrap();
     let (out, _, _) = mailq(&queue, &["-O", "MinQueueAge=30m"]);
     assert!(out.contains("6AONWNWH022987-"), "{out}");
