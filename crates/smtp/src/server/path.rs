@@ -59,23 +59,61 @@ pub(super) struct Path {
     pub(super) address: String,
 }
 
-/// Split the address off the start of `text`; returns it and the parameter text.
-pub(super) fn split_address(text: &str) -> (&str, &str) {
-    let (mut angle, mut paren, mut quote, mut escape) = (0i32, 0i32, false, false);
-    for (i, c) in text.char_indices() {
-        if escape {
-            escape = false;
-            continue;
+/// Where the characters of an address stand under sendmail's quoting rules: `\`
+/// escapes the next character, `"..."` quotes (outside comments), `(...)` comments
+/// nest (outside quotes), `<...>` nest outside both.
+#[derive(Default)]
+struct Nesting {
+    angle: i32,
+    paren: i32,
+    quote: bool,
+    escape: bool,
+}
+
+/// What one character is, for [`Nesting::step`].
+enum Char {
+    /// Escaped, a quote mark, inside quotes or a comment, or a bracket.
+    Inner,
+    /// A closing bracket with nothing open: `)` or `>`.
+    Unbalanced(char),
+    /// A character outside quotes and comments (angle depth in [`Nesting::angle`]).
+    Top(char),
+}
+
+impl Nesting {
+    fn step(&mut self, c: char) -> Char {
+        if std::mem::take(&mut self.escape) {
+            return Char::Inner;
         }
         match c {
-            '\\' => escape = true,
-            '"' if paren == 0 => quote = !quote,
-            '(' if !quote => paren += 1,
-            ')' if !quote && paren > 0 => paren -= 1,
-            '<' if !quote && paren == 0 => angle += 1,
-            '>' if !quote && paren == 0 => angle -= 1,
-            ' ' | '\t' if !quote && paren == 0 && angle <= 0 => return (&text[..i], &text[i..]),
-            _ => {}
+            '\\' => self.escape = true,
+            '"' if self.paren == 0 => self.quote = !self.quote,
+            _ if self.quote => {}
+            '(' => self.paren += 1,
+            ')' if self.paren == 0 => return Char::Unbalanced(')'),
+            ')' => self.paren -= 1,
+            _ if self.paren > 0 => {}
+            '<' => self.angle += 1,
+            '>' => {
+                self.angle -= 1;
+                if self.angle < 0 {
+                    return Char::Unbalanced('>');
+                }
+            }
+            _ => return Char::Top(c),
+        }
+        Char::Inner
+    }
+}
+
+/// Split the address off the start of `text`; returns it and the parameter text.
+pub(super) fn split_address(text: &str) -> (&str, &str) {
+    let mut nesting = Nesting::default();
+    for (i, c) in text.char_indices() {
+        if let Char::Top(' ' | '\t') = nesting.step(c) {
+            if nesting.angle <= 0 {
+                return (&text[..i], &text[i..]);
+            }
         }
     }
     (text, "")
@@ -116,31 +154,17 @@ pub(super) fn check(raw: &str, recipient: bool) -> Result<Path, Reply> {
 
 /// The first unbalanced bracket or quote character, if any.
 fn unbalanced(text: &str) -> Option<char> {
-    let (mut angle, mut paren, mut quote, mut escape) = (0i32, 0i32, false, false);
+    let mut nesting = Nesting::default();
     for c in text.chars() {
-        if escape {
-            escape = false;
-            continue;
-        }
-        match c {
-            '\\' => escape = true,
-            '"' if paren == 0 => quote = !quote,
-            _ if quote => {}
-            '(' => paren += 1,
-            ')' if paren == 0 => return Some(')'),
-            ')' => paren -= 1,
-            _ if paren > 0 => {}
-            '<' => angle += 1,
-            '>' if angle == 0 => return Some('>'),
-            '>' => angle -= 1,
-            _ => {}
+        if let Char::Unbalanced(c) = nesting.step(c) {
+            return Some(c);
         }
     }
-    if quote {
+    if nesting.quote {
         Some('"')
-    } else if paren > 0 {
+    } else if nesting.paren > 0 {
         Some('(')
-    } else if angle > 0 {
+    } else if nesting.angle > 0 {
         Some('<')
     } else {
         None
