@@ -4,7 +4,7 @@
 mod common;
 
 use common::{lab_settings, LabPolicy};
-use smtp::server::{serve_blocking, ClientInfo, Session};
+use smtp::server::{serve_blocking, ClientInfo, PolicySession};
 use std::io::Read;
 use testkit::{paths, transcript};
 
@@ -40,7 +40,7 @@ impl Read for Paced {
 
 fn run(input: impl Read) -> String {
     let mut session =
-        Session::new(lab_settings(false), ClientInfo::local("root"), LabPolicy::default());
+        PolicySession::new(lab_settings(false), ClientInfo::local("root"), LabPolicy::default());
     let mut out = Vec::new();
     serve_blocking(&mut session, input, &mut out).unwrap();
     String::from_utf8(out).unwrap()

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{lab_client, lab_settings, LabPolicy};
-use smtp::server::{Action, Session};
+use smtp::server::{Action, PolicySession};
 
 /// One thing in a transcript session.
 #[derive(Debug)]
@@ -120,7 +120,7 @@ fn render(actions: &[Action]) -> (Vec<String>, u64) {
         match action {
             Action::Send(b) => bytes.extend_from_slice(b),
             Action::Sleep(d) => delay += d.as_secs(),
-            Action::StartTls | Action::Close => {}
+            _ => {}
         }
     }
     let text = String::from_utf8_lossy(&bytes);
@@ -133,7 +133,7 @@ fn render(actions: &[Action]) -> (Vec<String>, u64) {
 fn replay(rec: &Recorded) -> Vec<String> {
     let open = rec.port == 2526;
     let mut session =
-        Session::new(lab_settings(open), lab_client(&rec.source), LabPolicy::default());
+        PolicySession::new(lab_settings(open), lab_client(&rec.source), LabPolicy::default());
     let (mut got, mut delay) = render(&session.start());
     let mut want: Vec<String> = Vec::new();
     let mut timing: Option<f64> = None;

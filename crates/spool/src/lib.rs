@@ -27,3 +27,16 @@ pub mod virtusertable;
 
 #[cfg(test)]
 mod testutil;
+
+/// What a daemon shares between its sessions must be shareable across threads.
+#[cfg(test)]
+mod shareable {
+    fn send_and_sync<T: Send + Sync + ?Sized>() {}
+
+    #[test]
+    fn config_and_maps_are_send_and_sync() {
+        send_and_sync::<crate::config::Config>();
+        send_and_sync::<dyn crate::maps::Map>();
+        send_and_sync::<Box<dyn crate::maps::Map>>();
+    }
+}

@@ -16,8 +16,8 @@ use crate::verify::Verifier;
 use anyhow::Result;
 use jiff::{tz::TimeZone, Timestamp};
 use smtp::server::{
-    self, BodySink, BodyType, ClientInfo, CommitError, Decision, Envelope, Policy, Recipient,
-    Reply, Ret, Sender, Session,
+    self, BodySink, BodyType, ClientInfo, CommitError, Decision, Envelope, Policy, PolicySession,
+    Recipient, Reply, Ret, Sender,
 };
 use spool::log::{Severity, Syslog};
 use spool::message::{added, read_header};
@@ -37,7 +37,7 @@ pub fn run(settings: &Settings) -> Result<i32> {
         syslog: Syslog::new(&settings.log_tag),
         verifier,
     };
-    let mut session = Session::new(engine_settings(settings, &host), client, policy);
+    let mut session = PolicySession::new(engine_settings(settings, &host), client, policy);
     let stdin = io::stdin();
     let stdout = io::stdout();
     let input = crate::transcript::Tee::new(stdin.lock(), settings.transcript.as_deref())?;

@@ -12,9 +12,9 @@
 //!
 //! While a challenge is outstanding, the next line is the answer, whatever it is.
 
-use super::{base64, AuthStep, Phase, Policy, Reply, Session};
+use super::{base64, AuthStep, Pending, Phase, Question, Reply, Session};
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn auth(&mut self, args: &str) {
         if let Err(reply) = self.auth_allowed() {
             self.reply(reply);
@@ -40,8 +40,7 @@ impl<P: Policy> Session<P> {
             },
         };
         let mechanism = mechanism.to_ascii_uppercase();
-        let step = self.policy.auth_start(&mechanism, initial.as_deref());
-        self.auth_step(step);
+        self.ask(Question::AuthStart { mechanism, initial }, Pending::Auth);
     }
 
     fn auth_allowed(&self) -> Result<(), Reply> {
@@ -65,10 +64,7 @@ impl<P: Policy> Session<P> {
             return;
         }
         match base64::decode(text.trim_end().as_bytes()) {
-            Some(bytes) => {
-                let step = self.policy.auth_continue(&bytes);
-                self.auth_step(step);
-            }
+            Some(bytes) => self.ask(Question::AuthContinue(bytes), Pending::Auth),
             None => self.cannot_decode(&text),
         }
     }
@@ -77,7 +73,8 @@ impl<P: Policy> Session<P> {
         self.reply(Reply::new(501, "5.5.4", format!("cannot decode AUTH parameter {text}")));
     }
 
-    fn auth_step(&mut self, step: AuthStep) {
+    /// The policy's answer to one SASL step.
+    pub(super) fn auth_step(&mut self, step: AuthStep) {
         match step {
             AuthStep::Challenge(bytes) => {
                 self.phase = Phase::Auth;

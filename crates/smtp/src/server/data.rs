@@ -3,31 +3,31 @@
 //!
 //! # Description
 //! `503 5.0.0 Need MAIL command` / `503 5.0.0 Need RCPT (recipient)` first; then
-//! the policy opens its store ([`Policy::data`]) and the client gets `354 End data
+//! the driver opens its store ([`Question::Data`]) and the client gets `354 End data
 //! with <CR><LF>.<CR><LF>`.
 //!
 //! Each line must end in CRLF: a bare LF ends the session at once with `421 4.5.0
 //! Bare linefeed (LF) not allowed` (the smuggling fix; nothing is queued). A line
-//! that is a single dot ends the text; otherwise one leading dot is removed. Lines
-//! go to the [`BodySink`] as they arrive: header lines (up to the blank line or the
-//! first line that is not a header) through `header`, the rest through `body` with
-//! LF line ends. A line longer than 64 KiB is passed on in pieces, so memory stays
-//! bounded.
+//! that is a single dot ends the text; otherwise one leading dot is removed. The
+//! text goes out as [`MessagePart`]s in order: header lines (up to the blank line or
+//! the first line that is not a header) one by one, the rest as body chunks with LF
+//! line ends, gathered up to 64 KiB. A line longer than 64 KiB is passed on in
+//! pieces, so memory stays bounded.
 //!
 //! After the final dot: `552 5.6.0 Headers too large (N max)` past
 //! `MaxHeadersLength`, `552 5.2.3 Message exceeds maximum fixed size (N)` past
-//! `MaxMessageSize`, the commit error's 451/452 if the sink or the commit failed,
-//! else `250 2.0.0 <id> Message accepted for delivery`.
+//! `MaxMessageSize` (the message is dropped with [`MessagePart::Abort`]); else the
+//! [`Question::Commit`], whose answer gives `250 2.0.0 <id> Message accepted for
+//! delivery` or the commit error's 451/452.
 
-use super::{BodySink, Envelope, Event, Phase, Policy, Reply, Session};
-use std::io;
+use super::{Action, CommitError, Event, MessagePart, Pending, Phase, Question, Reply, Session};
 
-/// Longest piece of one message line held before it is passed on.
+/// Longest piece of one message line held before it is passed on, and the size at
+/// which gathered body text goes out.
 const CHUNK: usize = 64 * 1024;
 
 /// A message being received.
-pub(super) struct Incoming<S> {
-    sink: S,
+pub(super) struct Incoming {
     in_headers: bool,
     seen_header: bool,
     header_bytes: usize,
@@ -38,14 +38,13 @@ pub(super) struct Incoming<S> {
     discarding: bool,
     headers_too_large: bool,
     too_big: bool,
-    sink_error: Option<io::Error>,
-    line: Vec<u8>,
+    /// Body text not yet handed out.
+    body: Vec<u8>,
 }
 
-impl<S: BodySink> Incoming<S> {
-    fn new(sink: S) -> Incoming<S> {
+impl Incoming {
+    fn new() -> Incoming {
         Incoming {
-            sink,
             in_headers: true,
             seen_header: false,
             header_bytes: 0,
@@ -54,17 +53,12 @@ impl<S: BodySink> Incoming<S> {
             discarding: false,
             headers_too_large: false,
             too_big: false,
-            sink_error: None,
-            line: Vec::new(),
+            body: Vec::new(),
         }
     }
 
-    pub(super) fn into_sink(self) -> S {
-        self.sink
-    }
-
     fn failed(&self) -> bool {
-        self.headers_too_large || self.too_big || self.sink_error.is_some()
+        self.headers_too_large || self.too_big
     }
 
     fn count(&mut self, n: usize, max_size: u64) {
@@ -75,7 +69,8 @@ impl<S: BodySink> Incoming<S> {
     }
 
     /// One complete line (unstuffed, without CRLF).
-    fn complete(&mut self, content: &[u8], max_headers: usize, max_size: u64) {
+    fn complete(&mut self, content: &[u8], limits: (usize, u64), out: &mut Vec<Action>) {
+        let (max_headers, max_size) = limits;
         self.count(content.len() + 1, max_size);
         let continuing = std::mem::replace(&mut self.continuing, false);
         if std::mem::replace(&mut self.discarding, false) {
@@ -94,21 +89,19 @@ impl<S: BodySink> Incoming<S> {
                     self.headers_too_large = true;
                 }
                 if !self.failed() {
-                    let result = self.sink.header(content);
-                    self.note(result);
+                    out.push(Action::Message(MessagePart::Header(content.to_vec())));
                 }
                 return;
             }
             self.in_headers = false;
         }
-        self.line.clear();
-        self.line.extend_from_slice(content);
-        self.line.push(b'\n');
-        self.write_body();
+        self.add_body(content, out);
+        self.add_body(b"\n", out);
     }
 
     /// The first part of a line too long to hold.
-    fn partial(&mut self, piece: &[u8], max_headers: usize, max_size: u64) {
+    fn partial(&mut self, piece: &[u8], limits: (usize, u64), out: &mut Vec<Action>) {
+        let (max_headers, max_size) = limits;
         self.count(piece.len(), max_size);
         let first = !std::mem::replace(&mut self.continuing, true);
         if self.discarding || (first && self.in_headers && max_headers > 0) {
@@ -117,21 +110,23 @@ impl<S: BodySink> Incoming<S> {
             return;
         }
         self.in_headers = false;
-        self.line.clear();
-        self.line.extend_from_slice(piece);
-        self.write_body();
+        self.add_body(piece, out);
     }
 
-    fn write_body(&mut self) {
-        if !self.failed() {
-            let result = self.sink.body(&self.line);
-            self.note(result);
+    fn add_body(&mut self, bytes: &[u8], out: &mut Vec<Action>) {
+        if self.failed() {
+            return;
+        }
+        self.body.extend_from_slice(bytes);
+        if self.body.len() >= CHUNK {
+            self.flush(out);
         }
     }
 
-    fn note(&mut self, result: io::Result<()>) {
-        if let Err(e) = result {
-            self.sink_error.get_or_insert(e);
+    /// Hand out the body text gathered so far.
+    fn flush(&mut self, out: &mut Vec<Action>) {
+        if !self.body.is_empty() {
+            out.push(Action::Message(MessagePart::Body(std::mem::take(&mut self.body))));
         }
     }
 }
@@ -143,7 +138,7 @@ fn is_header_field(line: &[u8]) -> bool {
     name_len > 0 && rest.take(1).eq([b':'].iter())
 }
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn data(&mut self) {
         let Some(tx) = self.tx.as_ref() else {
             self.reply(Reply::new(503, "5.0.0", "Need MAIL command"));
@@ -153,10 +148,15 @@ impl<P: Policy> Session<P> {
             self.reply(Reply::new(503, "5.0.0", "Need RCPT (recipient)"));
             return;
         }
-        match self.policy.data(tx) {
-            Ok(sink) => {
+        self.ask(Question::Data(tx.clone()), Pending::Data);
+    }
+
+    /// The driver's answer to [`Question::Data`]: `354`, or its reply.
+    pub(super) fn data_opened(&mut self, result: Result<(), Reply>) {
+        match result {
+            Ok(()) => {
                 self.last_command = "data";
-                self.phase = Phase::Data(Box::new(Incoming::new(sink)));
+                self.phase = Phase::Data(Box::new(Incoming::new()));
                 self.reply(Reply::bare(354, "End data with <CR><LF>.<CR><LF>"));
             }
             Err(reply) => self.reply(reply),
@@ -165,8 +165,8 @@ impl<P: Policy> Session<P> {
 
     /// Consume message text; false when more input is needed or the session ended.
     pub(super) fn data_input(&mut self) -> bool {
-        let max_headers = self.settings.limits.max_headers_length;
-        let max_size = self.settings.limits.max_message_size;
+        let limits =
+            (self.settings.limits.max_headers_length, self.settings.limits.max_message_size);
         let Phase::Data(incoming) = &mut self.phase else {
             return false;
         };
@@ -179,7 +179,7 @@ impl<P: Policy> Session<P> {
             if !incoming.continuing && piece.first() == Some(&b'.') {
                 piece.remove(0);
             }
-            incoming.partial(&piece, max_headers, max_size);
+            incoming.partial(&piece, limits, &mut self.out);
             return true;
         };
         if lf == 0 || self.input[lf - 1] != b'\r' {
@@ -196,49 +196,60 @@ impl<P: Policy> Session<P> {
             Some(b'.') if !incoming.continuing => &content[1..],
             _ => content,
         };
-        incoming.complete(unstuffed, max_headers, max_size);
+        incoming.complete(unstuffed, limits, &mut self.out);
         true
     }
 
     fn bare_linefeed(&mut self) {
-        self.policy.event(Event::BareLinefeed);
+        self.event(Event::BareLinefeed);
         self.tx = None;
         self.reply(Reply::new(421, "4.5.0", "Bare linefeed (LF) not allowed"));
         self.close();
     }
 
     fn end_of_data(&mut self) {
-        let Phase::Data(incoming) = std::mem::replace(&mut self.phase, Phase::Command) else {
+        let Phase::Data(mut incoming) = std::mem::replace(&mut self.phase, Phase::Command) else {
             return;
         };
-        let Some(mut envelope) = self.tx.take() else {
-            self.policy.abort(incoming.into_sink());
+        let refusal = self.refusal(&incoming);
+        let Some(envelope) = self.tx.as_mut() else {
+            self.out.push(Action::Message(MessagePart::Abort));
             return;
         };
         envelope.message_size = incoming.size;
-        let reply = self.finish(*incoming, &envelope);
-        self.reply(reply);
+        let envelope = envelope.clone();
+        if let Some(reply) = refusal {
+            self.tx = None;
+            self.out.push(Action::Message(MessagePart::Abort));
+            self.reply(reply);
+            return;
+        }
+        incoming.flush(&mut self.out);
+        self.ask(Question::Commit(envelope), Pending::Commit);
     }
 
-    fn finish(&mut self, incoming: Incoming<P::Sink>, envelope: &Envelope) -> Reply {
+    /// The reply for a message that cannot be accepted whatever the store says.
+    fn refusal(&self, incoming: &Incoming) -> Option<Reply> {
         let limits = &self.settings.limits;
-        let error = if incoming.headers_too_large {
+        if incoming.headers_too_large {
             let max = limits.max_headers_length;
             Some(Reply::new(552, "5.6.0", format!("Headers too large ({max} max)")))
         } else if incoming.too_big {
             let max = limits.max_message_size;
             Some(Reply::new(552, "5.2.3", format!("Message exceeds maximum fixed size ({max})")))
         } else {
-            incoming.sink_error.map(|e| super::CommitError::Io(e).reply())
-        };
-        if let Some(reply) = error {
-            self.policy.abort(incoming.sink);
-            return reply;
+            None
         }
-        match self.policy.commit(envelope, incoming.sink) {
+    }
+
+    /// The driver's answer to [`Question::Commit`]: 250 only when it is durable.
+    pub(super) fn committed(&mut self, result: Result<String, CommitError>) {
+        self.tx = None;
+        let reply = match result {
             Ok(id) => Reply::new(250, "2.0.0", format!("{id} Message accepted for delivery")),
             Err(e) => e.reply(),
-        }
+        };
+        self.reply(reply);
     }
 }
 

@@ -17,14 +17,19 @@
 //! STARTTLS, DELIVERBY, HELP.
 
 use super::limits::Flood;
-use super::{Connect, Event, Phase, Policy, Reply, Session};
+use super::{Connect, Event, Pending, Phase, Question, Reply, Session};
 
 /// sendmail's MAXNAME: longest HELO argument.
 const MAX_HELO_NAME: usize = 256;
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn greet(&mut self) {
-        match self.policy.connect(&self.client) {
+        self.ask(Question::Connect(self.client.clone()), Pending::Connect);
+    }
+
+    /// The policy's answer about the client.
+    pub(super) fn connected(&mut self, connect: Connect) {
+        match connect {
             Connect::Accept => self.send_greeting(),
             Connect::Refuse(reply) => {
                 self.reply(reply);
@@ -54,7 +59,7 @@ impl<P: Policy> Session<P> {
             return;
         };
         if self.input_pending() {
-            self.policy.event(Event::TrafficBeforeResponse { verb });
+            self.event(Event::TrafficBeforeResponse { verb });
             self.reply(Reply::new(554, "5.5.0", "SMTP protocol error"));
             self.reject_all = Some(Reply::new(550, "5.0.0", "Command rejected"));
             return;

@@ -8,7 +8,7 @@
 //! are those of Debian's sendmail 8.17 `/etc/mail/helpfile`, as the real server
 //! sent them; `$v` is [`super::Settings::version`].
 
-use super::{Policy, Reply, Session};
+use super::{Reply, Session};
 
 /// The version placeholder in the topic list's first line.
 const VERSION: &str = "$v";
@@ -134,7 +134,7 @@ const TOPICS: &[(&str, &[&str])] = &[
     ("starttls", &["STARTTLS", "\tStart TLS negotiation."]),
 ];
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn help(&mut self, args: &str) {
         let topic = args.trim_end().to_lowercase();
         let Some((_, lines)) = TOPICS.iter().find(|(name, _)| *name == topic) else {

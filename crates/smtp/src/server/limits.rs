@@ -14,7 +14,7 @@
 //!
 //! Delays are [`Action::Sleep`]s placed before the reply: the session never sleeps.
 
-use super::{Action, Event, Policy, Session};
+use super::{Action, Event, Session};
 use std::time::Duration;
 
 /// The counters of one connection (`bad_rcpts`: of the current transaction).
@@ -47,7 +47,7 @@ pub(super) fn slow_down(count: u32, max: u32, cap: Duration) -> Option<Duration>
     Some(Duration::from_secs(secs).min(cap))
 }
 
-impl<P: Policy> Session<P> {
+impl Session {
     /// Count one command of `kind` and emit its delay, if any.
     pub(super) fn flood(&mut self, kind: Flood, name: &'static str) {
         let limits = &self.settings.limits;
@@ -61,7 +61,7 @@ impl<P: Policy> Session<P> {
         let count = *counter;
         if let Some(delay) = slow_down(count, max, limits.max_delay) {
             if count == max {
-                self.policy.event(Event::PossibleAttack { command: name, count });
+                self.event(Event::PossibleAttack { command: name, count });
             }
             self.out.push(Action::Sleep(delay));
         }
@@ -74,7 +74,7 @@ impl<P: Policy> Session<P> {
             return;
         }
         if self.counters.bad_rcpts == limit {
-            self.policy.event(Event::RcptFlood);
+            self.event(Event::RcptFlood);
         }
         self.out.push(Action::Sleep(Duration::from_secs(1)));
     }

@@ -10,9 +10,9 @@
 //! Accepted: `250 2.1.0 <address>... Sender ok`. A new MAIL resets the bad-RCPT
 //! throttle.
 
-use super::{params, path, Decision, Envelope, Policy, Reply, Sender, Session};
+use super::{params, path, Decision, Envelope, Pending, Question, Reply, Sender, Session};
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn mail(&mut self, args: &str) {
         if self.helo.is_none() && self.settings.privacy.needmailhelo {
             self.reply(Reply::new(503, "5.0.0", "Polite people say HELO first"));
@@ -23,7 +23,10 @@ impl<P: Policy> Session<P> {
             return;
         }
         match self.parse_sender(args) {
-            Ok(sender) => self.ask_mail_from(sender),
+            Ok(sender) => {
+                let size = sender.size;
+                self.ask(Question::Space { size }, Pending::Space(sender));
+            }
             Err(reply) => self.reply(reply),
         }
     }
@@ -39,13 +42,15 @@ impl<P: Policy> Session<P> {
             let text = format!("Message size exceeds fixed maximum message size ({max})");
             return Err(Reply::new(552, "5.2.3", text));
         }
-        if !self.policy.enough_space(sender.size) {
-            return Err(Reply::new(452, "4.4.5", "Insufficient disk space; try again later"));
-        }
         Ok(sender)
     }
 
-    fn ask_mail_from(&mut self, sender: Sender) {
+    /// The answer to [`Question::Space`]: go on to the policy, or 452.
+    pub(super) fn has_space(&mut self, sender: Sender, room: bool) {
+        if !room {
+            self.reply(Reply::new(452, "4.4.5", "Insufficient disk space; try again later"));
+            return;
+        }
         let envelope = Envelope {
             client: self.client.clone(),
             helo: self.helo.clone(),
@@ -56,8 +61,13 @@ impl<P: Policy> Session<P> {
             message_size: 0,
         };
         self.last_command = "mail";
-        let shown = match self.policy.mail_from(&sender, &envelope) {
-            Decision::Accept => sender.raw.clone(),
+        self.ask(Question::Mail { sender, envelope: envelope.clone() }, Pending::Mail(envelope));
+    }
+
+    /// The policy's answer to MAIL: start the transaction, or its reply.
+    pub(super) fn mail_decided(&mut self, envelope: Envelope, decision: Decision) {
+        let shown = match decision {
+            Decision::Accept => envelope.sender.raw.clone(),
             Decision::AcceptAs(shown) => shown,
             Decision::Reject(reply) => return self.reply(reply),
         };

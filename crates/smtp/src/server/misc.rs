@@ -19,9 +19,9 @@
 //! already buffered after the command is dropped (CVE-2011-0411).
 
 use super::limits::Flood;
-use super::{Action, Phase, Policy, Reply, Session};
+use super::{Action, Pending, Phase, Question, Reply, Session};
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn noop(&mut self) {
         self.flood(Flood::Noop, "NOOP");
         self.reply(Reply::new(250, "2.0.0", "OK"));
@@ -46,11 +46,10 @@ impl<P: Policy> Session<P> {
             return;
         }
         self.last_command = "vrfy";
-        let reply = match args.trim_end() {
-            "" => Reply::new(501, "5.5.2", "Argument required"),
-            arg => self.policy.vrfy(arg),
-        };
-        self.reply(reply);
+        match args.trim_end() {
+            "" => self.reply(Reply::new(501, "5.5.2", "Argument required")),
+            arg => self.ask(Question::Vrfy(arg.to_string()), Pending::Lookup),
+        }
     }
 
     pub(super) fn expn(&mut self, args: &str) {
@@ -60,11 +59,10 @@ impl<P: Policy> Session<P> {
             return;
         }
         self.last_command = "expn";
-        let reply = match args.trim_end() {
-            "" => Reply::new(501, "5.5.2", "Argument required"),
-            arg => self.policy.expn(arg),
-        };
-        self.reply(reply);
+        match args.trim_end() {
+            "" => self.reply(Reply::new(501, "5.5.2", "Argument required")),
+            arg => self.ask(Question::Expn(arg.to_string()), Pending::Lookup),
+        }
     }
 
     pub(super) fn verb(&mut self) {
@@ -88,8 +86,7 @@ impl<P: Policy> Session<P> {
         }
         self.flood(Flood::Etrn, "ETRN");
         self.last_command = "etrn";
-        let reply = self.policy.etrn(node);
-        self.reply(reply);
+        self.ask(Question::Etrn(node.to_string()), Pending::Lookup);
     }
 
     pub(super) fn starttls(&mut self, args: &str) {

@@ -3,18 +3,32 @@
 //!
 //! # Synopsis
 //! ```text
-//! let mut s = Session::new(settings, ClientInfo::local("root"), policy);
-//! write(s.start());
-//! loop { write(s.feed(&read()?, more_input_already_waiting)); }
-//! write(s.eof());
+//! let mut s = Session::new(settings, ClientInfo::local("root"));
+//! perform(s.start());
+//! loop {
+//!     perform(s.feed(&read()?, more_input_already_waiting));
+//! }
+//! // where perform() writes Send, sleeps on Sleep, runs TLS on StartTls, and for
+//! // Ask(question) works out the answer (as long as that takes) and performs
+//! // s.answer(answer) in turn.
 //! ```
 //!
 //! # Description
 //! [`Session`] is a sans-IO state machine: bytes from the client go in through
 //! [`Session::feed`], [`Action`]s come out (bytes to write, delays to sleep, TLS to
-//! start, close). It never blocks, sleeps or reads a file, so the same engine serves
-//! `smtpd` on sockets and `submit -bs` on stdin/stdout; [`serve_blocking`] (and,
-//! with the `tokio` feature, `serve_async`) are the drivers.
+//! start, message text to store, events to log, close). It never blocks, sleeps or
+//! reads a file. Where sendmail would consult its rulesets or its queue, the session
+//! hands the driver a [`Question`] ([`Action::Ask`]) and waits: it reads no further
+//! input until [`Session::answer`] gives the [`Answer`], so a DNSBL lookup, a milter
+//! round trip, saslauthd or the commit's fsyncs can take their time without blocking
+//! a thread. Input that arrives meanwhile is kept, in order.
+//!
+//! The same engine serves `smtpd` on sockets and `submit -bs` on stdin/stdout:
+//! [`PolicySession`] answers every question at once from a synchronous [`Policy`]
+//! (what `-bs` and the tests use), [`serve_blocking`] drives it over a reader and a
+//! writer, and with the `tokio` feature `serve_async` drives a [`Session`] against an
+//! [`AsyncPolicy`], with the read timeouts of [`Timeouts`] and STARTTLS handed back
+//! to its caller.
 //!
 //! One file per verb group: `helo` (greeting, HELO/EHLO, the early-talker check),
 //! `mail` and `rcpt` (with `path` and `params` for their syntax), `data` (message
@@ -38,6 +52,7 @@
 //! partial message line); no input panics. After STARTTLS the plaintext already
 //! received is discarded (CVE-2011-0411).
 
+mod answer;
 mod auth;
 mod base64;
 mod blocking;
@@ -53,47 +68,55 @@ mod policy;
 mod rcpt;
 mod reply;
 mod settings;
+mod sync;
 #[cfg(feature = "tokio")]
 mod tokio_driver;
 
 #[cfg(test)]
 mod tests;
 
+pub use answer::{Answer, AsyncPolicy, MessagePart, Question};
 pub use blocking::serve_blocking;
 pub use policy::{
     AuthStep, BodySink, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
     Notify, Policy, Protocol, Recipient, Ret, Sender,
 };
 pub use reply::{Action, Reply};
-pub use settings::{Extensions, Limits, Privacy, Settings};
+pub use settings::{Extensions, Limits, Privacy, Settings, Timeouts};
+pub use sync::PolicySession;
 #[cfg(feature = "tokio")]
-pub use tokio_driver::serve_async;
+pub use tokio_driver::{serve_async, Served};
 
+use answer::Pending;
 use data::Incoming;
 use limits::Counters;
 use reply::lossy;
+use std::time::Duration;
 
 /// Where the session is in the dialogue.
-enum Phase<S> {
+enum Phase {
     /// Reading command lines.
     Command,
     /// Reading the client's answer to a `334` challenge.
     Auth,
     /// Reading message text after `354`.
-    Data(Box<Incoming<S>>),
+    Data(Box<Incoming>),
     /// Closed: no more input is looked at.
     Closed,
 }
 
 /// One SMTP server session over any byte stream.
-pub struct Session<P: Policy> {
+pub struct Session {
     settings: Settings,
     client: ClientInfo,
-    policy: P,
     input: Vec<u8>,
     more_pending: bool,
     out: Vec<Action>,
-    phase: Phase<P::Sink>,
+    phase: Phase,
+    /// The question asked and not yet answered; no input is looked at meanwhile.
+    waiting: Option<Pending>,
+    /// The client closed while a question was outstanding.
+    eof_seen: bool,
     started: bool,
     helo: Option<String>,
     esmtp: bool,
@@ -105,17 +128,18 @@ pub struct Session<P: Policy> {
     last_command: &'static str,
 }
 
-impl<P: Policy> Session<P> {
+impl Session {
     /// A session for `client`, not yet greeted.
-    pub fn new(settings: Settings, client: ClientInfo, policy: P) -> Session<P> {
+    pub fn new(settings: Settings, client: ClientInfo) -> Session {
         Session {
             settings,
             client,
-            policy,
             input: Vec::new(),
             more_pending: false,
             out: Vec::new(),
             phase: Phase::Command,
+            waiting: None,
+            eof_seen: false,
             started: false,
             helo: None,
             esmtp: false,
@@ -128,7 +152,7 @@ impl<P: Policy> Session<P> {
         }
     }
 
-    /// Ask the policy about the client and greet it (or refuse it).
+    /// Ask about the client ([`Question::Connect`]), then greet it (or refuse it).
     pub fn start(&mut self) -> Vec<Action> {
         if !self.started {
             self.started = true;
@@ -152,27 +176,99 @@ impl<P: Policy> Session<P> {
         std::mem::take(&mut self.out)
     }
 
-    /// The client closed its side: drop any message in progress.
+    /// The answer to the last [`Action::Ask`]; the session goes on with the input it
+    /// holds.
+    ///
+    /// # Panics
+    /// When no question is outstanding or the answer is of another kind than the
+    /// question: a bug in the driver.
+    pub fn answer(&mut self, answer: Answer) -> Vec<Action> {
+        let pending = self.waiting.take().expect("an answer with no question outstanding");
+        self.resume(pending, answer);
+        if !self.is_closed() {
+            self.run();
+        }
+        if self.eof_seen && self.waiting.is_none() {
+            self.lost_input();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// True while a question is outstanding.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    /// The client closed its side: drop any message in progress. With a question
+    /// outstanding, this takes effect after its answer.
     pub fn eof(&mut self) -> Vec<Action> {
         if self.is_closed() {
             return Vec::new();
         }
+        if self.waiting.is_some() {
+            self.eof_seen = true;
+        } else {
+            self.lost_input();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// How long the driver waits for the client's next bytes: sendmail's
+    /// `Timeout.datablock` while reading message text, `Timeout.auth` during a SASL
+    /// exchange, `Timeout.command` otherwise.
+    pub fn read_timeout(&self) -> Duration {
+        let t = &self.settings.timeouts;
+        match self.phase {
+            Phase::Data(_) => t.datablock,
+            Phase::Auth => t.auth,
+            _ => t.command,
+        }
+    }
+
+    /// The client sent nothing for [`Session::read_timeout`]: end the session as
+    /// sendmail does (`451 4.4.1 collect: read timeout ...` during message text,
+    /// else `421 4.4.1 <host> Lost input channel from <client>`).
+    pub fn timed_out(&mut self) -> Vec<Action> {
+        if self.is_closed() {
+            return Vec::new();
+        }
+        let during = match self.phase {
+            Phase::Data(_) => "message collect",
+            Phase::Auth => "auth",
+            _ => "server cmd read",
+        };
+        self.event(Event::Timeout { during });
+        if matches!(self.phase, Phase::Data(_)) {
+            let sender = self.tx.as_ref().map(|tx| tx.sender.raw.clone()).unwrap_or_default();
+            let text = format!(
+                "collect: read timeout on connection from {}, from={sender}",
+                self.client.description
+            );
+            self.reply(Reply::new(451, "4.4.1", text));
+            self.tx = None;
+            self.close();
+            return std::mem::take(&mut self.out);
+        }
+        self.lost_input();
+        std::mem::take(&mut self.out)
+    }
+
+    fn lost_input(&mut self) {
         let phase = match std::mem::replace(&mut self.phase, Phase::Command) {
-            Phase::Data(incoming) => {
-                self.policy.abort(incoming.into_sink());
+            Phase::Data(_) => {
+                self.out.push(Action::Message(MessagePart::Abort));
                 "during message collect".to_string()
             }
             _ if self.last_command.is_empty() => "during connection".to_string(),
             _ => format!("after {}", self.last_command),
         };
-        self.policy.event(Event::LostInput { phase });
+        self.event(Event::LostInput { phase });
         let text = format!(
             "{} Lost input channel from {}",
             self.settings.host_name, self.client.description
         );
         self.reply(Reply::new(421, "4.4.1", text));
         self.close();
-        std::mem::take(&mut self.out)
     }
 
     /// The driver finished the TLS handshake after [`Action::StartTls`]: the session
@@ -190,18 +286,16 @@ impl<P: Policy> Session<P> {
         matches!(self.phase, Phase::Closed)
     }
 
-    /// The caller's policy.
-    pub fn policy(&self) -> &P {
-        &self.policy
-    }
-
-    /// The caller's policy, mutably.
-    pub fn policy_mut(&mut self) -> &mut P {
-        &mut self.policy
+    /// The client this session serves.
+    pub fn client(&self) -> &ClientInfo {
+        &self.client
     }
 
     fn run(&mut self) {
         loop {
+            if self.waiting.is_some() {
+                return;
+            }
             match self.phase {
                 Phase::Closed => {
                     self.input.clear();
@@ -242,7 +336,7 @@ impl<P: Policy> Session<P> {
     }
 
     fn command_too_long(&mut self) {
-        self.policy.event(Event::CommandTooLong);
+        self.event(Event::CommandTooLong);
         let text = format!(
             "{} Command too long, possible attack {}",
             self.settings.host_name, self.client.description
@@ -312,7 +406,7 @@ impl<P: Policy> Session<P> {
         if self.counters.bad_commands <= self.settings.limits.max_bad_commands {
             return false;
         }
-        self.policy.event(Event::TooManyBadCommands);
+        self.event(Event::TooManyBadCommands);
         let text = format!("{} Too many bad commands; closing connection", self.settings.host_name);
         self.reply(Reply::new(421, "4.7.0", text));
         self.close();
@@ -323,10 +417,21 @@ impl<P: Policy> Session<P> {
         self.out.push(Action::Send(reply.to_bytes()));
     }
 
+    fn event(&mut self, event: Event) {
+        self.out.push(Action::Log(event));
+    }
+
+    /// Hand the driver a question and read no input until it is answered.
+    fn ask(&mut self, question: Question, pending: Pending) {
+        self.waiting = Some(pending);
+        self.out.push(Action::Ask(Box::new(question)));
+    }
+
     fn close(&mut self) {
-        if let Phase::Data(incoming) = std::mem::replace(&mut self.phase, Phase::Closed) {
-            self.policy.abort(incoming.into_sink());
+        if let Phase::Data(_) = std::mem::replace(&mut self.phase, Phase::Closed) {
+            self.out.push(Action::Message(MessagePart::Abort));
         }
+        self.waiting = None;
         self.input.clear();
         self.out.push(Action::Close);
     }

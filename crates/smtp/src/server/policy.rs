@@ -278,6 +278,12 @@ pub enum Event {
     CommandTooLong,
     /// 421 for a bare LF in the message text.
     BareLinefeed,
+    /// No input for the read timeout: `timeout waiting for input from <client>
+    /// during <during>`.
+    Timeout {
+        /// `server cmd read`, `message collect` or `auth`.
+        during: &'static str,
+    },
     /// The client went away; `phase` is the last command (`after rcpt`, `during data`).
     LostInput {
         /// sendmail's phase text, e.g. `after rcpt`.

@@ -8,9 +8,9 @@
 //! keyword, address syntax, NOTIFY/ORCPT, and the policy. Accepted: `250 2.1.5
 //! <address>... Recipient ok`. Every refused RCPT counts towards the throttle.
 
-use super::{params, path, Decision, Policy, Recipient, Reply, Session};
+use super::{params, path, Decision, Pending, Question, Recipient, Reply, Session};
 
-impl<P: Policy> Session<P> {
+impl Session {
     pub(super) fn rcpt(&mut self, args: &str) {
         let Some(count) = self.tx.as_ref().map(|tx| tx.recipients.len()) else {
             self.reply(Reply::new(503, "5.0.0", "Need MAIL before RCPT"));
@@ -22,15 +22,17 @@ impl<P: Policy> Session<P> {
         let result = if max > 0 && count >= max {
             Err(Reply::new(452, "4.5.3", "Too many recipients"))
         } else {
-            self.parse_recipient(args).and_then(|rcpt| self.ask_rcpt_to(rcpt))
+            self.parse_recipient(args)
         };
         match result {
-            Ok(reply) => self.reply(reply),
-            Err(reply) => {
-                self.counters.bad_rcpts = self.counters.bad_rcpts.saturating_add(1);
-                self.reply(reply);
-            }
+            Ok(recipient) => self.ask_rcpt_to(recipient),
+            Err(reply) => self.refuse_rcpt(reply),
         }
+    }
+
+    fn refuse_rcpt(&mut self, reply: Reply) {
+        self.counters.bad_rcpts = self.counters.bad_rcpts.saturating_add(1);
+        self.reply(reply);
     }
 
     fn parse_recipient(&self, args: &str) -> Result<Recipient, Reply> {
@@ -42,17 +44,26 @@ impl<P: Policy> Session<P> {
         Ok(rcpt)
     }
 
-    fn ask_rcpt_to(&mut self, rcpt: Recipient) -> Result<Reply, Reply> {
-        let Some(tx) = self.tx.as_mut() else {
-            return Err(Reply::new(503, "5.0.0", "Need MAIL before RCPT"));
+    fn ask_rcpt_to(&mut self, recipient: Recipient) {
+        let Some(tx) = self.tx.as_ref() else {
+            return self.refuse_rcpt(Reply::new(503, "5.0.0", "Need MAIL before RCPT"));
         };
-        let shown = match self.policy.rcpt_to(&rcpt, tx) {
-            Decision::Accept => rcpt.raw.clone(),
+        let question = Question::Rcpt { recipient: recipient.clone(), envelope: tx.clone() };
+        self.ask(question, Pending::Rcpt(recipient));
+    }
+
+    /// The policy's answer to RCPT: add the recipient, or its reply.
+    pub(super) fn rcpt_decided(&mut self, recipient: Recipient, decision: Decision) {
+        let shown = match decision {
+            Decision::Accept => recipient.raw.clone(),
             Decision::AcceptAs(shown) => shown,
-            Decision::Reject(reply) => return Err(reply),
+            Decision::Reject(reply) => return self.refuse_rcpt(reply),
         };
-        tx.recipients.push(rcpt);
-        Ok(Reply::about(250, "2.1.5", &shown, "Recipient ok"))
+        let Some(tx) = self.tx.as_mut() else {
+            return self.refuse_rcpt(Reply::new(503, "5.0.0", "Need MAIL before RCPT"));
+        };
+        tx.recipients.push(recipient);
+        self.reply(Reply::about(250, "2.1.5", &shown, "Recipient ok"));
     }
 }
 

@@ -8,12 +8,14 @@
 //!
 //! An [`Action`] is one step a driver performs, in order: write bytes, sleep (the
 //! sendmail slow-downs are output, never sleeps inside the state machine), start
-//! TLS, or close the connection.
+//! TLS, answer a question, store message text, log an event, or close the
+//! connection.
 //!
 //! # Invariants
 //! No reply line contains CR, LF or NUL: text taken from the client is passed through
 //! [`printable`] before it is echoed.
 
+use super::{Event, MessagePart, Question};
 use std::time::Duration;
 
 /// One SMTP reply, possibly multi-line.
@@ -100,6 +102,13 @@ pub enum Action {
     Sleep(Duration),
     /// Flush, then run the TLS handshake and call [`super::Session::tls_started`].
     StartTls,
+    /// Work out the answer and give it to [`super::Session::answer`]; the session
+    /// reads no input meanwhile. Always the last action of its batch.
+    Ask(Box<Question>),
+    /// Store this part of the message being received.
+    Message(MessagePart),
+    /// Log this event.
+    Log(Event),
     /// Flush and close the connection; the session takes no more input.
     Close,
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     pub auth_mechanisms: Vec<String>,
     /// True when the driver can run a TLS handshake (STARTTLS offered).
     pub tls_available: bool,
+    /// How long the driver waits for the client.
+    pub timeouts: Timeouts,
 }
 
 impl Settings {
@@ -44,7 +46,28 @@ impl Settings {
             extensions: Extensions::default(),
             auth_mechanisms: Vec::new(),
             tls_available: false,
+            timeouts: Timeouts::default(),
         }
+    }
+}
+
+/// sendmail's server-side `Timeout.*` options, enforced by the drivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `Timeout.command`: waiting for the next command (default 1 hour).
+    pub command: Duration,
+    /// `Timeout.datablock`: waiting for message text after `354` (default 1 hour).
+    pub datablock: Duration,
+    /// `Timeout.auth`: waiting for the client's answer to a `334` (default 10 minutes).
+    pub auth: Duration,
+    /// `Timeout.starttls`: the TLS handshake (default 1 hour).
+    pub starttls: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        let hour = Duration::from_secs(3600);
+        Timeouts { command: hour, datablock: hour, auth: Duration::from_secs(600), starttls: hour }
     }
 }
 

@@ -51,13 +51,13 @@ impl Policy for TestPolicy {
 pub(crate) type Store = Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>;
 
 /// A session and its store.
-pub(crate) type Started = (Session<TestPolicy>, Store);
+pub(crate) type Started = (PolicySession<TestPolicy>, Store);
 
 pub(crate) fn session(settings: Settings) -> Started {
     let stored = Rc::new(RefCell::new(Vec::new()));
     let policy = TestPolicy { stored: stored.clone(), fail_commit: false };
     let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
-    (Session::new(settings, client, policy), stored)
+    (PolicySession::new(settings, client, policy), stored)
 }
 
 /// Everything sent, as text, with sleeps shown as `[sleep N]` lines.
@@ -69,6 +69,7 @@ pub(crate) fn text(actions: &[Action]) -> String {
             Action::Sleep(d) => out.push_str(&format!("[sleep {}]\r\n", d.as_secs())),
             Action::StartTls => out.push_str("[starttls]\r\n"),
             Action::Close => out.push_str("[close]\r\n"),
+            other => out.push_str(&format!("[{other:?}]\r\n")),
         }
     }
     out
@@ -89,6 +90,6 @@ pub(crate) fn started(settings: Settings) -> Started {
     (s, st)
 }
 
-pub(crate) fn say(s: &mut Session<TestPolicy>, input: &str) -> String {
+pub(crate) fn say(s: &mut PolicySession<TestPolicy>, input: &str) -> String {
     text(&s.feed(input.as_bytes(), false))
 }

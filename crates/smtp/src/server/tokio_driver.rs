@@ -2,70 +2,106 @@
 //! tokio_driver - drive a session over tokio's async reader and writer (feature `tokio`)
 //!
 //! # Description
-//! [`serve_async`] is [`super::serve_blocking`] for `smtpd`: it greets, then feeds
-//! each read (everything the socket had) to the session and performs the actions,
-//! sleeping with `tokio::time::sleep` so a slowed-down client costs no thread.
-//! Policy calls are synchronous: a policy that blocks (the commit's fsync) blocks the
-//! task's worker thread for that long. STARTTLS is left to the caller (the session
-//! must not offer it through this driver).
+//! [`serve_async`] is the driver of `smtpd`: it greets, then feeds each read
+//! (everything the socket had) to the [`Session`] and performs the actions in order.
+//! Questions go to the [`AsyncPolicy`] and are awaited, so a DNSBL lookup, a milter
+//! or the commit's fsyncs hold only this session, never a runtime thread; message
+//! text goes to [`AsyncPolicy::message`], events to [`AsyncPolicy::event`]. Slow-downs
+//! sleep with `tokio::time::sleep`, so a slowed client costs no thread.
+//!
+//! Every read waits at most [`Session::read_timeout`] (`Timeout.command`,
+//! `Timeout.datablock`, `Timeout.auth`); past it the session ends as sendmail's does.
+//!
+//! STARTTLS: after `220 Ready to start TLS` the function flushes and returns
+//! [`Served::StartTls`]. The caller runs the handshake on the same connection (the
+//! plaintext already read is gone: the session dropped it), calls
+//! [`Session::tls_started`] and calls [`serve_async`] again on the TLS stream.
 //!
 //! # Errors
 //! I/O errors of the reader or writer; end of input is not an error.
 
-use super::{Action, Policy, Session};
+use super::{Action, AsyncPolicy, Session};
+use std::collections::VecDeque;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Size of one read.
 const READ_SIZE: usize = 16 * 1024;
 
-/// Serve one SMTP session on `reader`/`writer` until it closes or input ends.
-pub async fn serve_async<P, R, W>(
-    session: &mut Session<P>,
+/// How a call of [`serve_async`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// The session is over (QUIT, 421, end of input, timeout).
+    Closed,
+    /// The client asked for TLS: run the handshake, then serve again.
+    StartTls,
+}
+
+/// Serve one SMTP session on `reader`/`writer` until it closes, input ends, or the
+/// client starts TLS.
+pub async fn serve_async<A, R, W>(
+    session: &mut Session,
+    policy: &mut A,
     mut reader: R,
     mut writer: W,
-) -> std::io::Result<()>
+) -> std::io::Result<Served>
 where
-    P: Policy,
+    A: AsyncPolicy,
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let mut buf = vec![0u8; READ_SIZE];
-    if perform(session.start(), &mut writer).await? {
-        return Ok(());
+    let actions = session.start();
+    if let Some(served) = perform(actions, session, policy, &mut writer).await? {
+        return Ok(served);
     }
     loop {
-        let n = reader.read(&mut buf).await?;
-        if n == 0 {
-            perform(session.eof(), &mut writer).await?;
-            return Ok(());
+        let read = tokio::time::timeout(session.read_timeout(), reader.read(&mut buf)).await;
+        let actions = match read {
+            Err(_elapsed) => session.timed_out(),
+            Ok(read) => match read? {
+                0 => session.eof(),
+                n => session.feed(&buf[..n], false),
+            },
+        };
+        if let Some(served) = perform(actions, session, policy, &mut writer).await? {
+            return Ok(served);
         }
-        let actions = session.feed(&buf[..n], false);
-        if perform(actions, &mut writer).await? || session.is_closed() {
-            return Ok(());
+        if session.is_closed() {
+            return Ok(Served::Closed);
         }
     }
 }
 
-/// Carry out actions; true when the session closed.
-async fn perform<W: AsyncWrite + Unpin>(
+/// Carry out actions, answering questions as they come; `Some` when the session
+/// closed or asked for TLS.
+async fn perform<A: AsyncPolicy, W: AsyncWrite + Unpin>(
     actions: Vec<Action>,
+    session: &mut Session,
+    policy: &mut A,
     writer: &mut W,
-) -> std::io::Result<bool> {
-    let mut closed = false;
-    for action in actions {
+) -> std::io::Result<Option<Served>> {
+    let mut todo: VecDeque<Action> = actions.into();
+    let mut ended = None;
+    while let Some(action) = todo.pop_front() {
         match action {
             Action::Send(bytes) => writer.write_all(&bytes).await?,
             Action::Sleep(delay) => {
                 writer.flush().await?;
                 tokio::time::sleep(delay).await;
             }
-            Action::StartTls => {
+            Action::Ask(question) => {
+                // Replies so far go out first: a pipelining client sees them while
+                // the answer is worked out.
                 writer.flush().await?;
-                return Err(std::io::Error::other("STARTTLS is not supported by this driver"));
+                let answer = policy.answer(*question).await;
+                todo.extend(session.answer(answer));
             }
-            Action::Close => closed = true,
+            Action::Message(part) => policy.message(part).await,
+            Action::Log(event) => policy.event(event),
+            Action::StartTls => ended = Some(Served::StartTls),
+            Action::Close => ended = Some(Served::Closed),
         }
     }
     writer.flush().await?;
-    Ok(closed)
+    Ok(ended)
 }

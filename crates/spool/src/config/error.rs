@@ -7,13 +7,13 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A position in a `.mc` file: 1-based line and column (in characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pos {
     /// The file, shared by every position in it.
-    pub file: Rc<Path>,
+    pub file: Arc<Path>,
     /// 1-based line number.
     pub line: usize,
     /// 1-based column, counted in characters.
@@ -22,7 +22,7 @@ pub(crate) struct Pos {
 
 impl Pos {
     /// The first character of `file`.
-    pub fn start(file: Rc<Path>) -> Pos {
+    pub fn start(file: Arc<Path>) -> Pos {
         Pos { file, line: 1, col: 1 }
     }
 }

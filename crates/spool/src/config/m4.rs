@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::error::{ConfigError, Pos, Warning};
 use super::mc::{McData, Output};
@@ -85,7 +85,7 @@ impl Engine {
     }
 
     /// Reads a whole file's text through the interpreter.
-    pub fn run_file(&mut self, file: Rc<Path>, text: &str) -> Result<(), ConfigError> {
+    pub fn run_file(&mut self, file: Arc<Path>, text: &str) -> Result<(), ConfigError> {
         check_garbled(&file, text)?;
         self.reader.push_file(file, text);
         self.run(0)?;

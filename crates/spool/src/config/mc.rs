@@ -20,7 +20,7 @@
 //! is a warning. `sinclude` of a missing file is silent, as in m4.
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::error::{io_reason, ConfigError, Pos, Warning};
 use super::m4::{Arg, Engine};
@@ -285,7 +285,7 @@ impl Engine {
             }
         };
         let text = String::from_utf8_lossy(&bytes);
-        let file: Rc<Path> = Rc::from(path.as_path());
+        let file: Arc<Path> = Arc::from(path.as_path());
         check_garbled(&file, &text)?;
         self.reader.push_file(file, &text);
         Ok(String::new())

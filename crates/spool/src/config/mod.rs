@@ -60,7 +60,7 @@ mod types;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 pub use error::{ConfigError, Warning};
 pub use options::KNOWN_MACROS;
@@ -120,7 +120,7 @@ impl Config {
     /// Reads `.mc` text as if from file `name` (relative includes resolve beside it).
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(name: &Path, text: &str) -> Result<Config, ConfigError> {
-        let file: Rc<Path> = Rc::from(name);
+        let file: Arc<Path> = Arc::from(name);
         let mut engine = Engine::new();
         engine.run_file(file.clone(), text)?;
         let values = option_values(&mut engine, &file)?;
@@ -353,7 +353,7 @@ impl Config {
 /// Each option the `.mc` defines, expanded as proto.m4 would and checked by type.
 fn option_values(
     engine: &mut Engine,
-    file: &Rc<Path>,
+    file: &Arc<Path>,
 ) -> Result<BTreeMap<usize, String>, ConfigError> {
     let mut values = BTreeMap::new();
     for (index, spec) in OPTIONS.iter().enumerate() {

@@ -9,7 +9,7 @@
 //! pasted config: HTML entities such as `&#039;` where m4 quotes belong, and NUL bytes.
 
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::error::{ConfigError, Pos};
 
@@ -31,7 +31,7 @@ pub(crate) struct Reader {
 
 impl Reader {
     /// Pushes the text of a file, to be read before whatever was being read.
-    pub fn push_file(&mut self, file: Rc<Path>, text: &str) {
+    pub fn push_file(&mut self, file: Arc<Path>, text: &str) {
         self.drop_exhausted();
         let pos = Pos::start(file);
         self.stack.push(Chunk { chars: text.chars().collect(), next: 0, pos, advance: true });
@@ -120,7 +120,7 @@ impl Reader {
             }
             text.push(c);
         }
-        let open = open.unwrap_or_else(|| Pos::start(Rc::from(Path::new("-"))));
+        let open = open.unwrap_or_else(|| Pos::start(Arc::from(Path::new("-"))));
         Err(ConfigError::syntax(&open, "quote ` opened here is never closed with '"))
     }
 
@@ -168,7 +168,7 @@ const ENTITIES: &[(&str, bool)] = &[
 
 /// Rejects text that came through a web page: an HTML entity or a NUL byte, reported
 /// at its line and column.
-pub(crate) fn check_garbled(file: &Rc<Path>, text: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_garbled(file: &Arc<Path>, text: &str) -> Result<(), ConfigError> {
     for (index, line) in text.split('\n').enumerate() {
         let at = |byte: usize| Pos {
             file: file.clone(),
@@ -199,8 +199,8 @@ pub(crate) fn check_garbled(file: &Rc<Path>, text: &str) -> Result<(), ConfigErr
 mod tests {
     use super::*;
 
-    fn file() -> Rc<Path> {
-        Rc::from(Path::new("t.mc"))
+    fn file() -> Arc<Path> {
+        Arc::from(Path::new("t.mc"))
     }
 
     #[test]

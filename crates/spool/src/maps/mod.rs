@@ -93,8 +93,9 @@ impl MapType {
 /// Every entry of a map, key and value, in the map's own order.
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// A read-only map, as stored (keys exactly as their bytes are in the file).
-pub trait Map {
+/// A read-only map, as stored (keys exactly as their bytes are in the file). Maps are
+/// `Send + Sync`, so one opened map serves every session of a daemon.
+pub trait Map: Send + Sync {
     /// The value stored under exactly these key bytes.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError>;
     /// Every entry, in the map's own order (for `makemap -u`).
