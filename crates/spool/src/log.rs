@@ -5,9 +5,15 @@
 //! `6AONVaU4019530: from=root, size=81, class=0, nrcpts=1, msgid=<...>, relay=root@localhost`.
 //! Like syslog(3), logging never fails the caller: with no syslog daemon the line is
 //! dropped.
+//!
+//! For tests and for sites without a syslog daemon, the `LogFile` option (ferrymail's
+//! own) sends the same lines, without the `<PRI>` prefix, to a file opened for
+//! appending, or to standard error when it is `-`: [`Syslog::from_option`].
 
+use std::io::Write;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// The syslog socket.
 pub const DEV_LOG: &str = "/dev/log";
@@ -35,8 +41,24 @@ pub enum Severity {
 #[derive(Debug)]
 pub struct Syslog {
     ident: String,
-    socket: Option<UnixDatagram>,
-    target: std::path::PathBuf,
+    sink: Sink,
+}
+
+/// Where the lines go.
+enum Sink {
+    /// A syslog datagram socket.
+    Socket { socket: Option<UnixDatagram>, target: std::path::PathBuf },
+    /// A file (or standard error), one line each, without the priority prefix.
+    File(Mutex<Box<dyn Write + Send>>),
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sink::Socket { target, .. } => write!(f, "Socket({})", target.display()),
+            Sink::File(_) => f.write_str("File"),
+        }
+    }
 }
 
 impl Syslog {
@@ -47,11 +69,22 @@ impl Syslog {
 
     /// A client logging as `ident` to the datagram socket at `path`.
     pub fn to(ident: &str, path: &Path) -> Syslog {
-        Syslog {
-            ident: ident.to_string(),
-            socket: UnixDatagram::unbound().ok(),
-            target: path.to_path_buf(),
-        }
+        let socket = UnixDatagram::unbound().ok();
+        Syslog { ident: ident.to_string(), sink: Sink::Socket { socket, target: path.into() } }
+    }
+
+    /// As the `LogFile` option says: `None` is syslog, `-` standard error, else a file
+    /// opened for appending.
+    ///
+    /// # Errors
+    /// The file cannot be opened.
+    pub fn from_option(ident: &str, log_file: Option<&Path>) -> std::io::Result<Syslog> {
+        let writer: Box<dyn Write + Send> = match log_file {
+            None => return Ok(Syslog::new(ident)),
+            Some(p) if p == Path::new("-") => Box::new(std::io::stderr()),
+            Some(p) => Box::new(std::fs::OpenOptions::new().append(true).create(true).open(p)?),
+        };
+        Ok(Syslog { ident: ident.to_string(), sink: Sink::File(Mutex::new(writer)) })
     }
 
     /// The line for `message` at `severity`, stamped `now` in the local zone.
@@ -64,8 +97,18 @@ impl Syslog {
     /// Sends `message` at `severity`; errors are ignored, as with syslog(3).
     pub fn log(&self, severity: Severity, message: &str) {
         let line = self.format(severity, message, jiff::Timestamp::now());
-        if let Some(socket) = &self.socket {
-            let _ = socket.send_to(line.as_bytes(), &self.target);
+        match &self.sink {
+            Sink::Socket { socket: Some(socket), target } => {
+                let _ = socket.send_to(line.as_bytes(), target);
+            }
+            Sink::Socket { socket: None, .. } => {}
+            Sink::File(writer) => {
+                let text = line.split_once('>').map_or(line.as_str(), |(_, rest)| rest);
+                if let Ok(mut w) = writer.lock() {
+                    let _ = writeln!(w, "{text}");
+                    let _ = w.flush();
+                }
+            }
         }
     }
 }
@@ -92,6 +135,21 @@ mod tests {
         let ts: jiff::Timestamp = "2026-11-04T08:01:02Z".parse().unwrap();
         let stamp = log.format(Severity::Notice, "x", ts);
         assert!(stamp.starts_with("<21>"));
+    }
+
+    #[test]
+    fn a_log_file_gets_the_lines_without_priority() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("maillog");
+        let log = Syslog::from_option("sm-mta", Some(&path)).unwrap();
+        log.log(Severity::Info, "QID: from=<a@b>, size=1");
+        log.log(Severity::Notice, "second");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let pid = std::process::id();
+        assert!(lines[0].ends_with(&format!(" sm-mta[{pid}]: QID: from=<a@b>, size=1")));
+        assert!(!lines[0].starts_with('<'), "{}", lines[0]);
     }
 
     #[test]

@@ -56,6 +56,7 @@ mod answer;
 mod auth;
 mod base64;
 mod blocking;
+mod configure;
 mod data;
 mod helo;
 mod help;
@@ -77,6 +78,7 @@ mod tests;
 
 pub use answer::{Answer, AsyncPolicy, MessagePart, Question};
 pub use blocking::serve_blocking;
+pub use configure::{greeting, Macros};
 pub use policy::{
     AuthStep, BodySink, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
     Notify, Policy, Protocol, Recipient, Ret, Sender,

@@ -90,6 +90,8 @@ pub struct Config {
     warnings: Vec<Warning>,
     /// The queue of a submit.mc beside the loaded file.
     sibling_client_queue: Option<PathBuf>,
+    /// `-O DaemonPortOptions=...` listeners, in order.
+    daemon_port_overrides: Vec<DaemonOptions>,
 }
 
 impl Config {
@@ -174,8 +176,14 @@ impl Config {
     }
 
     /// `-O Name=value`: sets an option by its cf name (any case) over the `.mc`.
+    /// `DaemonPortOptions` is a list, as in sendmail.cf: each one adds a listener (see
+    /// [`Config::daemon_port_overrides`]).
     pub fn set_option(&mut self, assignment: &str) -> Result<(), ConfigError> {
         let (name, value) = assignment.split_once('=').unwrap_or((assignment, ""));
+        if name.trim().eq_ignore_ascii_case("DaemonPortOptions") {
+            self.daemon_port_overrides.push(DaemonOptions::parse(value).0);
+            return Ok(());
+        }
         let Some(index) = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(name.trim()))
         else {
             return Err(ConfigError::UnknownOption { name: name.to_string() });
@@ -251,6 +259,11 @@ impl Config {
     /// `AliasFile` (`ALIAS_FILE`), one entry per comma-separated file.
     pub fn alias_files(&self) -> Vec<AliasFileSpec> {
         AliasFileSpec::parse_list(self.option("AliasFile").unwrap_or_default())
+    }
+
+    /// The listeners given with `-O DaemonPortOptions=...`, in order.
+    pub fn daemon_port_overrides(&self) -> &[DaemonOptions] {
+        &self.daemon_port_overrides
     }
 
     /// Every `FEATURE(...)`, in order.
