@@ -63,18 +63,23 @@ fn block_id(block: &str) -> &str {
     &block[..14]
 }
 
-/// `P` of the job in `queue`.
+/// `P` of the job in `queue`, read from its qf (or hf, Qf) as bytes: every recorded qf
+/// holds sendmail's raw 0x81 macro byte, so it is not UTF-8.
+///
+/// # Panics
+/// When the job has no control file or its control file has no `P` line: the order of
+/// the listing could not be checked.
 fn priority(queue: &Path, id: &str) -> i64 {
     for prefix in ["qf", "hf", "Qf"] {
-        if let Ok(text) = std::fs::read_to_string(queue.join(format!("{prefix}{id}"))) {
-            return text
-                .lines()
-                .find_map(|l| l.strip_prefix('P'))
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
-        }
+        let path = queue.join(format!("{prefix}{id}"));
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let line = bytes.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(b"P"));
+        let line = line.unwrap_or_else(|| panic!("{}: no P line", path.display()));
+        let text =
+            std::str::from_utf8(line).unwrap_or_else(|e| panic!("{}: P: {e}", path.display()));
+        return text.parse().unwrap_or_else(|e| panic!("{}: P{text}: {e}", path.display()));
     }
-    0
+    panic!("no control file for job {id} in {}", queue.display())
 }
 
 /// Asserts `actual` equals `expected` up to the order of equal-priority jobs.
