@@ -5,11 +5,10 @@
 
 use spool::qf::envelope::{Envelope, Header, Recipient};
 use spool::queue::{FileKind, Queue, QueueId};
-use std::io::{BufRead, BufReader};
+use std::fs::TryLockError;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use testkit::oracle::{skip, Oracle};
 
 /// The real sendmail and the lab's sendmail.cf, run on a queue of the test's own.
@@ -168,14 +167,18 @@ fn we_see_the_lock_of_a_sendmail_queue_run() {
         oracle.sendmail(&dir, &[&format!("-qI{id}"), "-v"]).stdout(Stdio::piped()).spawn().unwrap();
     let _runner = Reap(runner);
     stall.set_nonblocking(false).unwrap();
+    // The runner connects from inside the job, after readqf has taken the qf's flock, so
+    // its connection is the ready signal: from accept() until the connection ends the
+    // lock is held. The test checks that with a lock attempt of its own, then lists the
+    // queue once: no retries that would hide a detection that works only sometimes.
     let (conn, _) = stall.accept().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut listing = our_mailq(&dir);
-    while !listing.contains(&format!("{id}*")) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        listing = our_mailq(&dir);
-    }
+    let qf = std::fs::File::open(dir.join(format!("qf{id}"))).unwrap();
+    assert!(
+        matches!(qf.try_lock(), Err(TryLockError::WouldBlock)),
+        "sendmail's queue runner connected without holding the flock of qf{id}"
+    );
+    let listing = our_mailq(&dir);
     assert!(listing.contains(&format!("{id}*")), "we do not see sendmail's lock:\n{listing}");
     assert_eq!(listing, oracle.mailq(&dir));
-    drop(BufReader::new(conn).lines());
+    drop(conn);
 }

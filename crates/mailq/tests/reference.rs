@@ -63,18 +63,23 @@ fn block_id(block: &str) -> &str {
     &block[..14]
 }
 
-/// `P` of the job in `queue`.
+/// `P` of the job in `queue`, read from its qf (or hf, Qf) as bytes: every recorded qf
+/// holds sendmail's raw 0x81 macro byte, so it is not UTF-8.
+///
+/// # Panics
+/// When the job has no control file or its control file has no `P` line: the order of
+/// the listing could not be checked.
 fn priority(queue: &Path, id: &str) -> i64 {
     for prefix in ["qf", "hf", "Qf"] {
-        if let Ok(text) = std::fs::read_to_string(queue.join(format!("{prefix}{id}"))) {
-            return text
-                .lines()
-                .find_map(|l| l.strip_prefix('P'))
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
-        }
+        let path = queue.join(format!("{prefix}{id}"));
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let line = bytes.split(|&b| b == b'\n').find_map(|l| l.strip_prefix(b"P"));
+        let line = line.unwrap_or_else(|| panic!("{}: no P line", path.display()));
+        let text =
+            std::str::from_utf8(line).unwrap_or_else(|e| panic!("{}: P: {e}", path.display()));
+        return text.parse().unwrap_or_else(|e| panic!("{}: P{text}: {e}", path.display()));
     }
-    0
+    panic!("no control file for job {id} in {}", queue.display())
 }
 
 /// Asserts `actual` equals `expected` up to the order of equal-priority jobs.
@@ -251,6 +256,23 @@ fn an_empty_or_missing_queue_directory() {
     assert_eq!(code, 78);
 }
 
+/// The recordings of sendmail's mailq with `MinQueueAge=30m` (`tests/fixtures/min-queue-age`).
+///
+/// Made with the oracle (8.17.1.9) on 2026-12-04: the files of
+/// `reference/queue/20-queue-run/files/mqueue` copied to `/tmp/smlab-q/mqueue`, the
+/// `K1795563182` line of qf6AONWNWH022987 set to the time of the run (`date +%s`), then
+/// `TZ=UTC smns /tmp/smlab/sbin/mailq -C /tmp/smlab/etc/sendmail.cf
+/// -OQueueDirectory=/tmp/smlab-q/mqueue -OMinQueueAge=30m` (`mailq.txt`), and the same
+/// with `-v` (`mailq-v.txt`). The listing shows no `K` time, so the recordings hold
+/// whenever the test sets that `K` to its own now; qf6AONWxpE025639's attempt
+/// (`K1795563180`) stays days old. Without `-OMinQueueAge` sendmail's listing of that
+/// queue was `20-queue-run/mailq.txt` byte for byte.
+fn min_queue_age_fixture(name: &str) -> String {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/min-queue-age").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 #[test]
 fn jobs_tried_within_min_queue_age_are_marked_too_young() {
     let tmp = tempfile::tempdir().unwrap();
@@ -260,14 +282,22 @@ fn jobs_tried_within_min_queue_age_are_marked_too_young() {
     let qf = queue.join("qf6AONWNWH022987");
     let now = jiff::Timestamp::now().as_second();
     let bytes = std::fs::read(&qf).unwrap();
-    let at = bytes.windows(12).position(|w| w == b"\nK1795563182").expect("the K line");
+    let at = bytes.windows(13).position(|w| w == b"\nK1795563182\n").expect("the K line");
     let mut text = bytes[..at + 2].to_vec();
     text.extend_from_slice(now.to_string().as_bytes());
     text.extend_from_slice(&bytes[at + 12..]);
     std::fs::write(&qf, text).unwrap();
-    let (out, _, _) = mailq(&queue, &["-O", "MinQueueAge=30m"]);
-    assert!(out.contains("6AONWNWH022987-"), "{out}");
-    assert!(out.contains("6AONWxpE025639 "), "an old attempt is not too young: {out}");
-    let (out, _, _) = mailq(&queue, &[]);
-    assert!(out.contains("6AONWNWH022987 "), "no MinQueueAge, no mark: {out}");
+    let here =
+        |listing: String| listing.replace("/tmp/smlab-q/mqueue", &queue.display().to_string());
+    for (fixture, verbose) in [("mailq.txt", None), ("mailq-v.txt", Some("-v"))] {
+        let mut args = vec!["-O", "MinQueueAge=30m"];
+        args.extend(verbose);
+        let (out, err, code) = mailq(&queue, &args);
+        assert_eq!((err.as_str(), code), ("", 0), "{args:?}");
+        assert_listing(&here(min_queue_age_fixture(fixture)), &out, &queue, fixture);
+    }
+    let (out, _, code) = mailq(&queue, &[]);
+    assert_eq!(code, 0);
+    let recorded = std::fs::read_to_string(reference().join("20-queue-run/mailq.txt")).unwrap();
+    assert_listing(&here(recorded), &out, &queue, "no MinQueueAge, no mark");
 }

@@ -9,6 +9,11 @@
 //! That of the first diagnostic that sets one (70 for most bad lines, 64 for an
 //! unusable address), else 0; 64 for a bad command line, 66 for a missing `-C` file,
 //! 73 when the database cannot be written.
+//!
+//! # Modes
+//! The umask is set to 022 before anything is written, as sendmail's `main` does, so a
+//! new database is `0640` whatever the caller's umask (checked against the real
+//! newaliases under umasks 000 to 0777).
 
 use crate::{flags, settings};
 use anyhow::Context;
@@ -19,8 +24,13 @@ use spool::maps::{self, Duplicates, KeyRules, MapError, WriteOptions};
 use spool::sysexits::{EX_CANTCREAT, EX_CONFIG, EX_NOINPUT, EX_SOFTWARE, EX_USAGE};
 use std::io::Write;
 
+/// sendmail's own umask: the caller's is replaced before any file is created.
+const UMASK: libc::mode_t = 0o022;
+
 /// Runs newaliases with `args`; returns the exit status.
 pub fn run(args: Vec<String>) -> anyhow::Result<i32> {
+    // SAFETY: umask only replaces the process's file mode creation mask; it cannot fail.
+    unsafe { libc::umask(UMASK) };
     let flags = flags::parse(args)?;
     let settings = settings::resolve(&flags)?;
     let stdout = std::io::stdout();

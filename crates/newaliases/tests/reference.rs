@@ -51,7 +51,36 @@ fn torture_output_and_exit_status() {
     let meta = std::fs::metadata(&db).unwrap();
     assert!(meta.len() > 0);
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(meta.permissions().mode() & 0o777 & !0o022, 0o640 & !0o022);
+    let mode = format!("{:04o}", meta.permissions().mode() & 0o7777);
+    assert_eq!(mode, "0640", "mode of {}", db.display());
+}
+
+/// The database is created mode 0640 whatever the caller's umask: the real newaliases
+/// (8.17.1.9, run through the oracle under umasks 000, 002, 022, 027, 077 and 0777)
+/// made `aliases.db` `-rw-r-----` every time, as it sets its own umask (022) first.
+#[test]
+fn a_new_database_is_mode_0640_under_any_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for umask in ["000", "022", "077", "0777"] {
+        let dir = tempfile::tempdir().unwrap();
+        let aliases = dir.path().join("aliases");
+        std::fs::write(&aliases, "a: root\n").unwrap();
+        let mc = dir.path().join("sendmail.mc");
+        std::fs::write(&mc, "dnl an empty configuration\n").unwrap();
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_newaliases"))
+            .arg("-C")
+            .arg(&mc)
+            .arg(format!("-oA{}", aliases.display()))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "umask {umask}: {out:?}");
+        let meta = std::fs::metadata(dir.path().join("aliases.db")).unwrap();
+        let mode = format!("{:04o}", meta.permissions().mode() & 0o7777);
+        assert_eq!(mode, "0640", "umask {umask}");
+    }
 }
 
 #[test]

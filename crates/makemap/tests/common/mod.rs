@@ -12,18 +12,31 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// The oracle when the real makemap, the lab's sendmail.cf and `db5.3_dump` are all
-/// here, or `None` (with a message).
+/// The oracle when the real makemap, the lab's sendmail.cf, `db5.3_dump` and
+/// `db5.3_verify` are all here, or `None` after saying, with [`skip`], what is missing:
+/// a live comparison runs whole or not at all.
 pub fn oracle() -> Option<Oracle> {
     let oracle = Oracle::locate();
-    if oracle.available(&[oracle.makemap(), oracle.sendmail_cf()]) && on_path("db5.3_dump") {
-        Some(oracle)
-    } else {
+    let missing: Vec<&str> =
+        [("db5.3_dump", on_path("db5.3_dump")), ("db5.3_verify", on_path("db5.3_verify"))]
+            .into_iter()
+            .filter(|(_, here)| !here)
+            .map(|(tool, _)| tool)
+            .collect();
+    if !oracle.available(&[oracle.makemap(), oracle.sendmail_cf()]) {
         skip(format!(
-            "oracle or db5.3-util not available (SMROOT={}); skipping the live comparison",
+            "the makemap oracle is not set up (SMROOT={}); skipping the live comparison",
             oracle.root.display()
         ));
         None
+    } else if !missing.is_empty() {
+        skip(format!(
+            "{} not on PATH (package db5.3-util); skipping the live comparison",
+            missing.join(" and ")
+        ));
+        None
+    } else {
+        Some(oracle)
     }
 }
 
@@ -57,8 +70,22 @@ fn exit_status(mut cmd: Command, dir: &Path, args: &[&str], input: &Path) -> i32
         .unwrap_or(-1)
 }
 
-/// Output of a command run in `dir`.
+/// Standard output of a command run in `dir`.
+///
+/// # Panics
+/// When the command cannot be started or fails: two failed runs print the same nothing,
+/// and a comparison of their outputs would prove nothing.
 pub fn output(dir: &Path, program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).current_dir(dir).output().unwrap();
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
