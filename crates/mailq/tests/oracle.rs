@@ -1,4 +1,4 @@
-//! Live interoperability with the real sendmail (the oracle in `../shared/oracle`):
+//! Live interoperability with the real sendmail (the oracle, `tests/oracle`):
 //! a queue written by `spool::queue` is listed by sendmail's mailq exactly as by ours,
 //! sendmail's queue is listed by ours exactly as by sendmail's, and each side sees the
 //! other's locks. Skipped, with a message, where the oracle is not set up.
@@ -17,7 +17,7 @@ struct Real(Oracle);
 fn oracle() -> Option<Real> {
     let o = Oracle::locate();
     if !o.available(&[o.sendmail(), o.mailq(), o.sendmail_cf()]) {
-        skip("the sendmail oracle is not set up (run ../shared/oracle/setup.sh)");
+        skip("the sendmail oracle is not set up (run tests/oracle/setup.sh)");
         return None;
     }
     Some(Real(o))
@@ -37,8 +37,13 @@ impl Real {
     }
 
     fn sendmail(&self, queue: &Path, args: &[&str]) -> Command {
+        self.sendmail_with(&self.0.sendmail_cf(), queue, args)
+    }
+
+    /// sendmail with the config `cf` (a changed copy of the lab's) on `queue`.
+    fn sendmail_with(&self, cf: &Path, queue: &Path, args: &[&str]) -> Command {
         let o = &self.0;
-        let mut cmd = o.command(&o.sendmail(), &o.sendmail_cf());
+        let mut cmd = o.command(&o.sendmail(), cf);
         cmd.arg(format!("-OQueueDirectory={}", queue.display()));
         cmd.args(args);
         cmd
@@ -147,15 +152,18 @@ impl Drop for Reap {
 #[test]
 fn we_see_the_lock_of_a_sendmail_queue_run() {
     let Some(oracle) = oracle() else { return };
-    // The lab's relay mailer delivers to 127.0.0.1:2527; a listener that never answers
-    // keeps sendmail's queue runner inside the job, holding its lock.
-    let Ok(stall) = TcpListener::bind("127.0.0.1:2527") else {
-        skip("127.0.0.1:2527 is in use (lab sink running?)");
-        return;
-    };
-    let (_tmp, dir) = queue_dir();
+    // The lab's relay mailer delivers to 127.0.0.1:2527; in a copy of its sendmail.cf it
+    // delivers to a port of the test's own, where a listener that never answers keeps
+    // sendmail's queue runner inside the job, holding its lock.
+    let stall = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = stall.local_addr().unwrap().port();
+    let (tmp, dir) = queue_dir();
+    let lab_cf = std::fs::read_to_string(oracle.0.sendmail_cf()).unwrap();
+    assert!(lab_cf.contains("A=TCP $h 2527"), "the lab's relay mailer moved");
+    let cf = tmp.path().join("sendmail.cf");
+    std::fs::write(&cf, lab_cf.replace("A=TCP $h 2527", &format!("A=TCP $h {port}"))).unwrap();
     let mut child = oracle
-        .sendmail(&dir, &["-odq", "someone@sink.example"])
+        .sendmail_with(&cf, &dir, &["-odq", "someone@sink.example"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();
@@ -163,8 +171,11 @@ fn we_see_the_lock_of_a_sendmail_queue_run() {
     child.stdin.take().unwrap().write_all(b"Subject: lock test\n\nbody\n").unwrap();
     assert!(child.wait().unwrap().success());
     let id = Queue::open(&dir).list(FileKind::Control).unwrap().pop().unwrap();
-    let runner =
-        oracle.sendmail(&dir, &[&format!("-qI{id}"), "-v"]).stdout(Stdio::piped()).spawn().unwrap();
+    let runner = oracle
+        .sendmail_with(&cf, &dir, &[&format!("-qI{id}"), "-v"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let _runner = Reap(runner);
     stall.set_nonblocking(false).unwrap();
     // The runner connects from inside the job, after readqf has taken the qf's flock, so

@@ -1,5 +1,5 @@
 //! mailq reproduces real sendmail's listings byte for byte from the same queue files
-//! (`../shared/reference/queue/*`). Entries of equal priority may be listed in
+//! (`tests/reference/queue/*`). Entries of equal priority may be listed in
 //! another order, as with sendmail.
 
 use std::path::{Path, PathBuf};

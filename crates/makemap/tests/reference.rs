@@ -1,18 +1,20 @@
-//! Runs every command of `../shared/reference/makemap/*.txt` with ferrymail's makemap
+//! Runs every command of `tests/reference/makemap/*.txt` with ferrymail's makemap
 //! in place of the real one and compares stdout, stderr and the exit status.
 //!
 //! Adaptations, all explicit below: the lab's paths point into a scratch directory
 //! holding a `sendmail.cf` with the lab's K lines and copies of the lab's map
 //! sources; `-l`/`-L`/`-x` list `cdb` too (this build has it); without `-C`, ferrymail
 //! reads `/etc/mail/sendmail.mc`, not `sendmail.cf`. Commands that need `file` or
-//! `db5.3_dump` are skipped where those are not installed.
+//! `db5.3_dump` are skipped (with `testkit::oracle::skip`) where those are not
+//! installed, as is the command that shows there is no `/etc/mail/sendmail.cf` on a
+//! machine that has one.
 
 mod common;
 
 use common::fixture;
 use std::path::Path;
 use std::process::Command;
-use testkit::oracle::on_path;
+use testkit::oracle::{on_path, skip};
 use testkit::transcript::{self, Case};
 
 /// The lab's sendmail.cf K lines, as recorded in type-from-cf.txt.
@@ -61,13 +63,13 @@ fn run_file(name: &str) {
         let needs: Vec<&str> =
             ["db5.3_dump", "file "].into_iter().filter(|p| case.command.contains(p)).collect();
         if needs.iter().any(|p| !on_path(p.trim())) {
-            eprintln!("{name}: skipped (needs {needs:?}): {}", case.command);
+            skip(format!("{name}: needs {needs:?}: {}", case.command));
             continue;
         }
         if case.command.starts_with("ls /etc/mail/sendmail.cf")
             && Path::new("/etc/mail/sendmail.mc").exists()
         {
-            eprintln!("{name}: skipped (this machine has /etc/mail/sendmail.mc)");
+            skip(format!("{name}: this machine has /etc/mail/sendmail.mc: {}", case.command));
             continue;
         }
         check(name, &case, &work, &path, &lab_path);

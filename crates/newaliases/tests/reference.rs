@@ -1,4 +1,4 @@
-//! newaliases against the recorded sendmail output (`../shared/reference/aliases`).
+//! newaliases against the recorded sendmail output (`tests/reference/aliases`).
 
 use std::path::Path;
 use std::process::Command;

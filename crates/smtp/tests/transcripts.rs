@@ -1,4 +1,4 @@
-//! Replays every `shared/reference/smtp/*.transcript` (real sendmail 8.17.1.9) against
+//! Replays every `tests/reference/smtp/*.transcript` (real sendmail 8.17.1.9) against
 //! the session with the lab's policy and compares the replies byte for byte, with the
 //! greeting date, queue IDs and SASL challenges masked, and the `@timing` delays.
 //!

@@ -16,10 +16,7 @@ fn smroot() -> Option<PathBuf> {
     if oracle.cf_tree().is_dir() {
         return Some(oracle.root);
     }
-    skip(format!(
-        "{} has no sendmail cf tree (run ../shared/oracle/setup.sh)",
-        oracle.root.display()
-    ));
+    skip(format!("{} has no sendmail cf tree (run tests/oracle/setup.sh)", oracle.root.display()));
     None
 }
 
@@ -89,7 +86,7 @@ fn lab_options_agree_with_the_generated_cf() {
         let (Ok(_), Ok(cf_text)) =
             (std::fs::metadata(etc.join(mc)), std::fs::read_to_string(etc.join(cf)))
         else {
-            skip(format!("{}/{cf} not generated (run ../shared/oracle/setup.sh)", etc.display()));
+            skip(format!("{}/{cf} not generated (run tests/oracle/setup.sh)", etc.display()));
             return;
         };
         let config = Config::load(&etc.join(mc)).unwrap();

@@ -67,8 +67,7 @@ fn seeds() -> Vec<String> {
         .filter_map(|e| std::fs::read(e.unwrap().path()).ok())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .collect();
-    let lab_conf = testkit::paths::find_shared().map(|shared| shared.join("oracle/conf"));
-    for dir in lab_conf.into_iter().chain([Oracle::locate().cf_tree().join("cf")]) {
+    for dir in [testkit::paths::oracle_conf(), Oracle::locate().cf_tree().join("cf")] {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             if let Ok(bytes) = std::fs::read(entry.path()) {
                 seeds.push(String::from_utf8_lossy(&bytes).into_owned());

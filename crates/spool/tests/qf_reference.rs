@@ -1,4 +1,4 @@
-//! Every queue control file real sendmail wrote (`../shared/reference`) reads back and
+//! Every queue control file real sendmail wrote (`tests/reference`) reads back and
 //! re-serialises byte for byte.
 
 mod common;

@@ -1,5 +1,5 @@
 //! submit writes the same queue files as sendmail's MSP for the same input
-//! (`../shared/reference/queue/01..07`): the same line types, flags and headers,
+//! (`tests/reference/queue/01..07`): the same line types, flags and headers,
 //! differing only in queue IDs, times and the version string.
 
 mod common;

@@ -6,10 +6,12 @@
 //! ```
 //!
 //! It owns what each crate's tests used to carry a copy of:
-//! * [`paths`]: the project's shared folder (`../shared` beside the workspace, else
-//!   `/work/shared`) with the sendmail reference recordings and the lab's configuration;
-//! * [`oracle`]: the real sendmail installed for comparison (`SMROOT`, `SMLAB`, the
-//!   `smns` wrapper), and the `SKIP:` line a test prints when it is absent;
+//! * [`paths`]: the repository's `tests/reference` (recordings of the real sendmail) and
+//!   `tests/oracle` (the project's oracle and the lab's configuration);
+//! * [`oracle`]: the real sendmail unpacked for comparison (`SMROOT`, `SMLAB`, the
+//!   `smns` wrapper);
+//! * [`skip`]: how a test that cannot run here skips: visibly, counted by
+//!   `scripts/test`, and never in CI;
 //! * [`transcript`]: the reference command transcripts (`$ command`, `[stdout]`,
 //!   `[stderr]`, `[exit N]`);
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
@@ -18,8 +20,8 @@
 //! It depends on nothing but std, and never on `spool`: spool's own unit tests use it.
 //!
 //! # Errors
-//! A missing shared folder is a broken test environment: [`paths`] panics, saying where it
-//! looked. A missing oracle is not an error: the test calls [`oracle::skip`] and returns.
+//! A missing oracle is not an error: the test calls [`oracle::skip`] and returns, and the
+//! skip is recorded (or, in CI, fails the test).
 
 #![deny(missing_docs)]
 
@@ -27,4 +29,5 @@ pub mod dbdump;
 pub mod oracle;
 pub mod paths;
 pub mod rng;
+pub mod skip;
 pub mod transcript;

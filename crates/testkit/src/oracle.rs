@@ -1,21 +1,24 @@
-//! The real sendmail, installed for comparison, and how a test skips without it.
+//! The real sendmail, unpacked for comparison, and how a test skips without it.
 //!
-//! `../shared/oracle/setup.sh` unpacks Debian's sendmail 8.17.1.9 under `SMROOT` (default
-//! `/tmp/sm-root`) and builds a lab under `SMLAB` (default `/tmp/smlab`): `etc/sendmail.cf`,
-//! `etc/submit.cf`, `etc/aliases.db`, `sbin/mailq`. Its binaries run through the `smns`
-//! wrapper (`<shared>/oracle/bin/smns`), which gives them the namespace they expect.
+//! The project's oracle, `tests/oracle/setup.sh` (run by `scripts/test`), unpacks Debian's
+//! sendmail 8.17.1.9 under `SMROOT` (default `/tmp/sm-root`) and builds a lab under
+//! `SMLAB` (default `/tmp/smlab`): `etc/sendmail.cf`, `etc/submit.cf`, `etc/aliases.db`,
+//! `sbin/mailq`. Its binaries run through the `smns` wrapper (`tests/oracle/bin/smns` in
+//! the workspace), which gives them the namespace they expect.
 //!
 //! [`Oracle::locate`] only computes where everything should be. A test asks
 //! [`Oracle::available`] for the pieces it needs and, when one is missing, calls [`skip`]
 //! and returns.
 //!
 //! # Errors
-//! Nothing here panics or fails: a missing oracle is a test that skips. [`skip`] prints
-//! `SKIP: <why>` on stderr (shown with `--nocapture`).
+//! Nothing here fails: a missing oracle is a test that skips. [`skip`] (from
+//! [`crate::skip`]) records the skip, or fails the test where skipping is not allowed
+//! (in CI, or with `FERRYMAIL_NO_SKIP=1`).
 
-use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub use crate::skip::skip;
 
 /// Where the oracle's pieces are (or would be, once set up).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,16 +32,15 @@ pub struct Oracle {
 }
 
 impl Oracle {
-    /// Where the oracle is, from `SMROOT`, `SMLAB` and the shared folder.
+    /// Where the oracle is, from `SMROOT`, `SMLAB` and the workspace's `tests/oracle`.
     pub fn locate() -> Oracle {
         let var = |name: &str, default: &str| {
             PathBuf::from(std::env::var(name).unwrap_or_else(|_| default.into()))
         };
-        let shared = crate::paths::find_shared().unwrap_or_else(|| PathBuf::from("/work/shared"));
         Oracle {
             root: var("SMROOT", "/tmp/sm-root"),
             lab: var("SMLAB", "/tmp/smlab"),
-            smns: shared.join("oracle/bin/smns"),
+            smns: crate::paths::oracle_dir().join("bin/smns"),
         }
     }
 
@@ -94,11 +96,6 @@ impl Oracle {
     }
 }
 
-/// Says on stderr that a test skips, and why: `SKIP: <why>`.
-pub fn skip(why: impl Display) {
-    eprintln!("SKIP: {why}");
-}
-
 /// Whether `program` is on `PATH` (as `command -v` finds it).
 pub fn on_path(program: &str) -> bool {
     Command::new("sh")
@@ -146,6 +143,13 @@ mod tests {
         assert_eq!(cmd.get_program(), "/s/oracle/bin/smns");
         let args: Vec<_> = cmd.get_args().collect();
         assert_eq!(args, ["/l/sbin/mailq", "-C", "/l/etc/sendmail.cf"]);
+    }
+
+    #[test]
+    fn the_wrapper_is_the_repositorys_own() {
+        let o = Oracle::locate();
+        assert_eq!(o.smns, crate::paths::workspace().join("tests/oracle/bin/smns"));
+        assert!(o.smns.is_file(), "{}", o.smns.display());
     }
 
     #[test]

@@ -1,64 +1,39 @@
-//! Where the project's shared folder is: the recordings and the lab's configuration.
+//! Where the repository keeps what the tests compare against.
 //!
-//! The shared folder is not part of the workspace. It holds `reference/` (recordings of
-//! the real sendmail 8.17.1.9) and `oracle/` (the lab's configuration in `oracle/conf`, the
-//! `smns` wrapper in `oracle/bin`). It is `../shared` beside the workspace root, so every
-//! git worktree next to it finds it, else `/work/shared`. A folder counts only if it has
-//! `reference/` in it.
+//! Everything is inside the workspace, so a fresh clone tests itself:
+//! * `tests/reference/`: recordings of the real sendmail 8.17.1.9 ([`reference`]);
+//! * `tests/oracle/`: the project's sendmail oracle ([`oracle_dir`]): its setup script,
+//!   the lab's configuration in `conf/` ([`oracle_conf`]) and the `smns` wrapper in `bin/`.
+//!
+//! The workspace is found from this crate's own manifest directory at compile time
+//! (`<workspace>/crates/testkit`), never from a fixed machine path.
 //!
 //! # Panics
-//! [`shared`] and everything built on it panic, naming both places looked at, when neither
-//! has `reference/`: the tests that use it cannot mean anything without it.
+//! Nothing here panics: the paths are computed, not checked. A test that reads a
+//! missing recording fails on the read, naming the file.
 
 use std::path::{Path, PathBuf};
 
-/// The fixed fallback location of the shared folder.
-const FIXED: &str = "/work/shared";
-
-/// The places looked at, in order: `../shared` beside the workspace, then `/work/shared`.
-fn candidates() -> [PathBuf; 2] {
-    // This crate is <workspace>/crates/testkit.
+/// The workspace root: two levels above this crate's manifest directory.
+pub fn workspace() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let workspace = manifest.ancestors().nth(2).unwrap_or(manifest);
-    let beside = workspace.parent().unwrap_or(workspace).join("shared");
-    [beside, PathBuf::from(FIXED)]
+    manifest.ancestors().nth(2).unwrap_or(manifest).to_path_buf()
 }
 
-/// The shared folder, or `None` when neither candidate has `reference/`.
-pub fn find_shared() -> Option<PathBuf> {
-    candidates().into_iter().find(|dir| dir.join("reference").is_dir())
-}
-
-/// The shared folder: `../shared` beside the workspace, else `/work/shared`.
-///
-/// # Panics
-/// When neither has a `reference/` folder.
-pub fn shared() -> PathBuf {
-    find_shared().unwrap_or_else(|| {
-        let [beside, fixed] = candidates();
-        panic!(
-            "the shared folder is missing: neither {} nor {} has reference/ \
-             (it holds the sendmail recordings the tests compare against)",
-            beside.display(),
-            fixed.display()
-        )
-    })
-}
-
-/// `<shared>/reference`: the recordings of the real sendmail.
-///
-/// # Panics
-/// As [`shared`].
+/// `<workspace>/tests/reference`: the recordings of the real sendmail.
 pub fn reference() -> PathBuf {
-    shared().join("reference")
+    workspace().join("tests/reference")
 }
 
-/// `<shared>/oracle/conf`: the lab's configuration files (`aliases`, `access`, `.mc.in`...).
-///
-/// # Panics
-/// As [`shared`].
+/// `<workspace>/tests/oracle`: the project's sendmail oracle (setup script, `bin/`, `conf/`).
+pub fn oracle_dir() -> PathBuf {
+    workspace().join("tests/oracle")
+}
+
+/// `<workspace>/tests/oracle/conf`: the lab's configuration files (`aliases`, `access`,
+/// `sendmail.mc.in`...).
 pub fn oracle_conf() -> PathBuf {
-    shared().join("oracle/conf")
+    oracle_dir().join("conf")
 }
 
 #[cfg(test)]
@@ -66,19 +41,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_candidate_is_beside_the_workspace() {
-        let [beside, fixed] = candidates();
-        assert!(beside.ends_with("shared"));
-        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).starts_with(beside.parent().unwrap()));
-        assert!(!beside.to_string_lossy().contains(".."), "{}", beside.display());
-        assert_eq!(fixed, Path::new("/work/shared"));
+    fn the_workspace_holds_this_crate() {
+        let ws = workspace();
+        assert_eq!(ws.join("crates/testkit"), Path::new(env!("CARGO_MANIFEST_DIR")));
+        assert!(ws.join("Cargo.toml").is_file(), "{}", ws.display());
     }
 
     #[test]
-    fn the_folders_hang_off_the_shared_folder() {
-        let Some(shared) = find_shared() else { return };
-        assert_eq!(reference(), shared.join("reference"));
-        assert_eq!(oracle_conf(), shared.join("oracle/conf"));
-        assert!(reference().is_dir());
+    fn the_recordings_and_the_oracle_are_in_the_repository() {
+        assert!(reference().join("README.md").is_file(), "{}", reference().display());
+        assert!(reference().join("queue/FORMAT.md").is_file());
+        assert!(oracle_dir().join("setup.sh").is_file(), "{}", oracle_dir().display());
+        assert!(oracle_dir().join("bin/smns").is_file());
+        assert!(oracle_conf().join("sendmail.mc.in").is_file(), "{}", oracle_conf().display());
+        assert!(reference().starts_with(workspace()) && oracle_conf().starts_with(workspace()));
     }
 }

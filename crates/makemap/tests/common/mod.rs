@@ -1,5 +1,5 @@
 //! Helpers shared by makemap's integration tests: the committed fixtures and running
-//! either makemap. The shared folder, the oracle and the reference transcripts come
+//! either makemap. The recordings, the oracle and the reference transcripts come
 //! from `testkit`.
 #![allow(dead_code)]
 

@@ -1,5 +1,5 @@
 //! A policy that answers like the reference lab's sendmail (see
-//! `shared/reference/README.md`): its users and aliases, access map, mailertable and
+//! `tests/reference/README.md`): its users and aliases, access map, mailertable and
 //! relaying rules, hard-coded.
 
 #![allow(dead_code)]

@@ -3,7 +3,7 @@
 //! A qf is text, one record per line, LF line ends. The first byte of a line is its
 //! [`Code`]; the value follows with no separator. A line starting with SP or TAB
 //! continues the previous one (only headers have them in practice); the last line is a
-//! single `.`. See `../shared/reference/queue/FORMAT.md` for every record.
+//! single `.`. See `tests/reference/queue/FORMAT.md` for every record.
 //!
 //! [`QueueFile`] keeps every line, in order, with its continuation lines inside its
 //! value, so `parse` then [`QueueFile::to_bytes`] gives back the same bytes. The typed

@@ -1,4 +1,4 @@
-//! Helpers shared by the spool integration tests (the shared folder is `testkit::paths`).
+//! Helpers shared by the spool integration tests (recordings: `testkit::paths`).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
