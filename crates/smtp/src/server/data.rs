@@ -202,7 +202,7 @@ impl Session {
 
     fn bare_linefeed(&mut self) {
         self.event(Event::BareLinefeed);
-        self.tx = None;
+        self.end_transaction();
         self.reply(Reply::new(421, "4.5.0", "Bare linefeed (LF) not allowed"));
         self.close();
     }
@@ -219,7 +219,7 @@ impl Session {
         envelope.message_size = incoming.size;
         let envelope = envelope.clone();
         if let Some(reply) = refusal {
-            self.tx = None;
+            self.end_transaction();
             self.out.push(Action::Message(MessagePart::Abort));
             self.reply(reply);
             return;

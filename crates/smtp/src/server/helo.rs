@@ -64,7 +64,7 @@ impl Session {
             self.reject_all = Some(Reply::new(550, "5.0.0", "Command rejected"));
             return;
         }
-        self.tx = None;
+        self.end_transaction();
         self.counters.bad_rcpts = 0;
         self.helo = Some(name.to_string());
         self.esmtp = extended;

@@ -28,7 +28,7 @@ impl Session {
     }
 
     pub(super) fn rset(&mut self) {
-        self.tx = None;
+        self.end_transaction();
         self.reply(Reply::new(250, "2.0.0", "Reset state"));
     }
 

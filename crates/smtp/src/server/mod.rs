@@ -119,6 +119,8 @@ pub struct Session {
     waiting: Option<Pending>,
     /// The client closed while a question was outstanding.
     eof_seen: bool,
+    /// MAIL, EXPN, VRFY or ETRN was given (else sendmail logs `did not issue ...`).
+    mail_issued: bool,
     started: bool,
     helo: Option<String>,
     esmtp: bool,
@@ -142,6 +144,7 @@ impl Session {
             phase: Phase::Command,
             waiting: None,
             eof_seen: false,
+            mail_issued: false,
             started: false,
             helo: None,
             esmtp: false,
@@ -247,7 +250,7 @@ impl Session {
                 self.client.description
             );
             self.reply(Reply::new(451, "4.4.1", text));
-            self.tx = None;
+            self.end_transaction();
             self.close();
             return std::mem::take(&mut self.out);
         }
@@ -279,7 +282,7 @@ impl Session {
         self.tls = true;
         self.helo = None;
         self.esmtp = false;
-        self.tx = None;
+        self.end_transaction();
         self.input.clear();
     }
 
@@ -371,6 +374,9 @@ impl Session {
     }
 
     fn dispatch(&mut self, verb: Verb, args: &str, line: &str) {
+        if matches!(verb, Verb::Mail | Verb::Vrfy | Verb::Expn | Verb::Etrn) {
+            self.mail_issued = true;
+        }
         match verb {
             Verb::Helo => self.helo(args, false),
             Verb::Ehlo => self.helo(args, true),
@@ -429,9 +435,20 @@ impl Session {
         self.out.push(Action::Ask(Box::new(question)));
     }
 
+    /// Drop the transaction in progress, if any, telling the driver.
+    fn end_transaction(&mut self) {
+        if let Some(envelope) = self.tx.take() {
+            self.event(Event::TransactionEnded(Box::new(envelope)));
+        }
+    }
+
     fn close(&mut self) {
         if let Phase::Data(_) = std::mem::replace(&mut self.phase, Phase::Closed) {
             self.out.push(Action::Message(MessagePart::Abort));
+        }
+        self.end_transaction();
+        if !self.mail_issued {
+            self.event(Event::NoMailIssued);
         }
         self.waiting = None;
         self.input.clear();

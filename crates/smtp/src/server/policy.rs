@@ -284,6 +284,13 @@ pub enum Event {
         /// `server cmd read`, `message collect` or `auth`.
         during: &'static str,
     },
+    /// A transaction ended without its message being accepted (RSET, a new HELO,
+    /// QUIT, a refused message, the end of the session): sendmail logs its `from=`
+    /// line with `size=0` then.
+    TransactionEnded(Box<Envelope>),
+    /// The session ends and the client never gave MAIL, EXPN, VRFY or ETRN: `<client>
+    /// did not issue MAIL/EXPN/VRFY/ETRN during connection to <daemon>`.
+    NoMailIssued,
     /// The client went away; `phase` is the last command (`after rcpt`, `during data`).
     LostInput {
         /// sendmail's phase text, e.g. `after rcpt`.

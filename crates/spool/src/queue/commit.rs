@@ -25,10 +25,11 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
-    pub(super) fn create(queue: Queue) -> Result<NewMessage, QueueError> {
+    pub(super) fn create(queue: Queue, wanted: Option<QueueId>) -> Result<NewMessage, QueueError> {
         let mut last = None;
+        let mut wanted = wanted;
         for _ in 0..ID_ATTEMPTS {
-            let id = next_id();
+            let id = wanted.take().unwrap_or_else(next_id);
             let df_path = queue.path(FileKind::Data, &id);
             match queue.fs().create_new(&df_path, queue.file_mode) {
                 Ok(df) => {

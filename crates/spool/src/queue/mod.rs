@@ -183,7 +183,13 @@ impl Queue {
 
     /// Starts a new message: a fresh ID and its `df`, created exclusively and locked.
     pub fn new_message(&self) -> Result<NewMessage, QueueError> {
-        NewMessage::create(self.clone())
+        NewMessage::create(self.clone(), None)
+    }
+
+    /// Starts a new message as `id` (the ID a daemon already logged the session
+    /// under), or under a fresh ID if a file of that name exists.
+    pub fn new_message_as(&self, id: QueueId) -> Result<NewMessage, QueueError> {
+        NewMessage::create(self.clone(), Some(id))
     }
 
     /// Locks message `id` for processing; `None` if another process holds it.

@@ -240,3 +240,14 @@ fn a_writer_stopped_at_any_step_leaves_no_qf_or_a_complete_one() {
         }
     }
 }
+
+#[test]
+fn a_message_takes_the_wanted_id_unless_it_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let id = next_id();
+    let first = queue.new_message_as(id.clone()).unwrap();
+    assert_eq!(first.id(), &id);
+    let second = queue.new_message_as(id.clone()).unwrap();
+    assert_ne!(second.id(), &id, "a df of that name exists: a fresh ID");
+}
