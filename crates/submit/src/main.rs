@@ -1,5 +1,6 @@
 //! submit: the sendmail command line (`/usr/sbin/sendmail`), queueing into
 //! clientmqueue. See submit(8) in `man/submit.8`.
+#![forbid(unsafe_code)]
 
 mod body;
 mod bs;

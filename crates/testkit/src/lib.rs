@@ -20,7 +20,7 @@
 //! # Errors
 //! A missing shared folder is a broken test environment: [`paths`] panics, saying where it
 //! looked. A missing oracle is not an error: the test calls [`oracle::skip`] and returns.
-
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod dbdump;
