@@ -107,6 +107,27 @@ fn crlf_input_is_stored_with_lf_and_the_size_counts_it_so() {
     assert!(qf.contains("\nP30048\n"), "{qf}");
 }
 
+/// Descriptors 0-2 closed by the caller: what submit prints still goes nowhere harmful
+/// and the exit code is the one for the run (Rust's runtime opens `/dev/null` on closed
+/// standard descriptors before `main`; submit's privileges module relies on it).
+#[test]
+fn closed_standard_descriptors_are_reopened_on_dev_null() {
+    let lab = Lab::new();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"exec "$0" -C "$1" -odq -h abc root <&- >&- 2>&-"#)
+        .arg(env!("CARGO_BIN_EXE_submit"))
+        .arg(&lab.mc)
+        .status()
+        .unwrap();
+    // "Bad hop count (abc)" was written to stdout: 64, not a failed write.
+    assert_eq!(status.code(), Some(64));
+    let msgs = lab.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].1.is_empty(), "stdin read as an empty message");
+    spool::qf::parse(std::path::Path::new("qf"), msgs[0].0.as_bytes()).unwrap();
+}
+
 #[test]
 fn no_recipients_at_all_is_a_usage_error() {
     let out = Lab::new().submit(&["-odq"], b"");
