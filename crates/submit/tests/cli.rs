@@ -27,7 +27,7 @@ fn cron_call() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let msgs = lab.messages();
     assert_eq!(msgs.len(), 1);
-    let qf = &msgs[0].0;
+    let qf = &common::escaped(&msgs[0].0);
     assert!(qf.contains("\nB8BITMIME\n"), "{qf}");
     assert!(qf.contains("\nH?F?From: CronDaemon <"), "{qf}");
     assert!(qf.contains("\nH?x?Full-Name: CronDaemon\n"), "{qf}");
@@ -41,6 +41,7 @@ fn php_mail_call_takes_recipients_from_the_header_and_keeps_dots() {
     let out = lab.submit(&["-odq", "-t", "-i"], msg);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert_eq!(qf_lines(qf, 'R'), ["RPFD:someone@example.net", "RPFD:hidden@example.net"]);
     assert!(qf.contains("\nFbs\n"), "-t sets the delete-Bcc flag: {qf}");
     assert_eq!(df, b"line\n.\nafter the dot\n");
@@ -54,7 +55,10 @@ fn mutt_call_with_double_dash() {
         b"Subject: m\n\nbody\n",
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:a@example.org", "RPFD:b@example.org"]);
+    assert_eq!(
+        qf_lines(&common::escaped(&lab.messages()[0].0), 'R'),
+        ["RPFD:a@example.org", "RPFD:b@example.org"]
+    );
 }
 
 #[test]
@@ -64,6 +68,7 @@ fn git_send_email_call() {
     let out = lab.submit(&["-odq", "-i", "list@example.org"], msg);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert!(!qf.contains("H?D?Date"), "the message's own Date is kept alone: {qf}");
     assert!(!qf.contains("H?M?Message-Id") && !qf.contains("H?F?From"), "{qf}");
     assert!(qf.contains("\nH??Message-Id: <patch-1@example.org>\n"));
@@ -102,6 +107,7 @@ fn crlf_input_is_stored_with_lf_and_the_size_counts_it_so() {
     );
     assert!(out.status.success());
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert_eq!(df, b"line1\nline2 bare\nnul\0byte\n");
     // sendmail: P30048 for the same input (size 48).
     assert!(qf.contains("\nP30048\n"), "{qf}");
@@ -125,7 +131,7 @@ fn closed_standard_descriptors_are_reopened_on_dev_null() {
     let msgs = lab.messages();
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].1.is_empty(), "stdin read as an empty message");
-    spool::qf::parse(std::path::Path::new("qf"), msgs[0].0.as_bytes()).unwrap();
+    spool::qf::parse(std::path::Path::new("qf"), &msgs[0].0).unwrap();
 }
 
 #[test]
@@ -154,7 +160,7 @@ fn a_bad_sender_is_reported_twice_and_the_message_queued_anyway() {
     let out = lab.submit(&["-odq", "-f", "<bad", "root"], b"Subject: dash-f test\n\nbody\n");
     assert_eq!(stdout(&out), "<bad... Unbalanced '<'\n<bad... Unbalanced '<'\n");
     assert_eq!(out.status.code(), Some(64));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     assert!(qf.contains("\nS<bad\n") && qf.contains("\nP30027\n"), "{qf}");
 }
 
@@ -163,7 +169,7 @@ fn a_bad_recipient_is_reported_once_and_queued_and_an_empty_one_skipped() {
     let lab = Lab::new();
     let out = lab.submit(&["-odq", "<root"], b"Subject: bad rcpt\n\nbody\n");
     assert_eq!((stdout(&out).as_str(), out.status.code()), ("<root... Unbalanced '<'\n", Some(64)));
-    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:<root"]);
+    assert_eq!(qf_lines(&common::escaped(&lab.messages()[0].0), 'R'), ["RPFD:<root"]);
     let lab = Lab::new();
     let out = lab.submit(&["-odq", ""], b"Subject: bad rcpt\n\nbody\n");
     assert_eq!(out.status.code(), Some(0));
@@ -174,10 +180,11 @@ fn a_bad_recipient_is_reported_once_and_queued_and_an_empty_one_skipped() {
 fn null_sender_and_empty_message() {
     let lab = Lab::new();
     assert!(lab.submit(&["-odq", "-f", "", "root"], b"Subject: n\n\nb\n").status.success());
-    assert!(lab.messages()[0].0.contains("\nS<>\n"));
+    assert!(common::escaped(&lab.messages()[0].0).contains("\nS<>\n"));
     let lab = Lab::new();
     assert!(lab.submit(&["-odq", "root"], b"").status.success());
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert!(qf.contains("\nP30000\n") && df.is_empty(), "{qf}");
 }
 
@@ -242,7 +249,7 @@ fn dsn_envid_protocol_and_macros() {
         b"x\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     assert!(
         qf.contains("\nFds\n") && qf.contains("\nZENV1\n") && qf.contains("\nRPN:root\n"),
         "{qf}"
@@ -268,9 +275,10 @@ fn hostile_sender_with_a_line_break_is_refused_and_nothing_queued() {
     assert!(lab.messages().is_empty());
     let out = lab.submit(&["-odq", "-F", "Evil\nH??X-Injected: 1", "root"], b"x\n");
     assert!(out.status.success());
-    let qf = &lab.messages()[0].0;
+    let raw = &lab.messages()[0].0;
+    let qf = &common::escaped(raw);
     assert!(!qf.contains("\nH??X-Injected"), "{qf}");
-    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+    spool::qf::parse(std::path::Path::new("qf"), raw).unwrap();
 }
 
 #[test]
@@ -323,9 +331,9 @@ fn ten_thousand_recipients() {
     args.extend(rcpts.iter().map(String::as_str));
     let out = lab.submit(&args, b"Subject: many\n\nx\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
-    assert_eq!(qf_lines(qf, 'R').len(), 10_000);
-    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+    let raw = &lab.messages()[0].0;
+    assert_eq!(qf_lines(&common::escaped(raw), 'R').len(), 10_000);
+    spool::qf::parse(std::path::Path::new("qf"), raw).unwrap();
 }
 
 #[test]
@@ -387,7 +395,7 @@ fn flags_that_change_nothing_in_a_queued_message_are_accepted() {
     let out = lab
         .submit(&["-odq", "-G", "-U", "-n", "-v", "-L", "mytag", "-Msgw.example", "root"], b"x\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     assert!(qf.contains("\n$sgw.example\n") && qf.contains("\nRPFD:root\n"), "{qf}");
 }
 
@@ -434,7 +442,7 @@ fn an_untrusted_caller_gets_authentication_warnings() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     let w = spool::host::system_name();
     assert!(qf.contains("\nSbob@example.org\n") && !qf.contains("\nA"), "{qf}");
     assert!(
@@ -474,7 +482,7 @@ fn a_control_character_in_a_header_recipient_is_reported_and_left_out() {
     let out = lab.submit(&["-odq", "-t"], b"To: good@example.org, bad\x01x@example.org\n\nx\n");
     assert_eq!(out.status.code(), Some(64));
     assert!(stdout(&out).contains("Invalid control character in address"), "{}", stdout(&out));
-    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:good@example.org"]);
+    assert_eq!(qf_lines(&common::escaped(&lab.messages()[0].0), 'R'), ["RPFD:good@example.org"]);
 }
 
 #[test]
