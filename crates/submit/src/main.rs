@@ -10,6 +10,7 @@ mod flags;
 mod privileges;
 mod recipients;
 mod run;
+mod run_as;
 mod settings;
 mod siblings;
 mod transcript;
