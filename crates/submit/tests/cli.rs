@@ -497,13 +497,44 @@ fn an_unwritable_queue_is_a_temporary_failure_and_leaves_nothing() {
     assert_eq!(stderr(&out).matches("Not a directory").count(), 1, "{}", stderr(&out));
 }
 
+/// The (real, effective) gid of process `pid`, from `/proc/<pid>/status`.
+fn gids(pid: u32) -> (u32, u32) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find_map(|l| l.strip_prefix("Gid:")).unwrap();
+    let ids: Vec<u32> = line.split_whitespace().map(|n| n.parse().unwrap()).collect();
+    (ids[0], ids[1])
+}
+
+/// Runs `copy` as nobody:nogroup in `-bs` mode with `args` first; returns its (real,
+/// effective) gid, read while it waits for a command after its greeting.
+fn gids_as_nobody(copy: &std::path::Path, args: &[&str]) -> (u32, u32) {
+    use std::io::{BufRead, Write};
+    let mut child = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(copy)
+        .args(args)
+        .arg("-bs")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut greeting = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut greeting).unwrap();
+    assert!(greeting.starts_with("220 "), "{args:?}: {greeting}");
+    // setpriv execs the copy: the child's pid is the copy's.
+    let ids = gids(child.id());
+    child.stdin.take().unwrap().write_all(b"QUIT\r\n").unwrap();
+    child.wait().unwrap();
+    ids
+}
+
 /// The hole sendmail closes by dropping privileges on -C: a config that include()s a
 /// file only the queue group may read must not show it to an unprivileged caller of a
-/// setgid submit. Runs where the test can make a setgid copy (root, setpriv, a
-/// filesystem without nosuid).
+/// setgid submit. The copy's effective gid is read from /proc: the queue group without
+/// -C (so the copy really runs setgid here), the caller's own with -C.
 #[test]
 fn a_non_root_caller_with_c_loses_the_queue_group_before_reading_it() {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     if !common::is_root() || !std::path::Path::new("/usr/bin/setpriv").exists() {
         eprintln!("SKIP: needs root and setpriv");
         return;
@@ -523,6 +554,13 @@ fn a_non_root_caller_with_c_loses_the_queue_group_before_reading_it() {
             .success());
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
+    std::fs::set_permissions(&lab.mc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mail = std::fs::metadata(&copy).unwrap().gid();
+    let (nogroup, effective) = gids_as_nobody(&copy, &[]);
+    assert_ne!(nogroup, mail);
+    assert_eq!(effective, mail, "without -C the copy keeps the queue group");
+    let benign = ["-C", lab.mc.to_str().unwrap()];
+    assert_eq!(gids_as_nobody(&copy, &benign), (nogroup, nogroup), "-C: the group is gone");
     let evil = lab.dir.path().join("evil.mc");
     std::fs::write(
         &evil,
@@ -530,24 +568,25 @@ fn a_non_root_caller_with_c_loses_the_queue_group_before_reading_it() {
     )
     .unwrap();
     std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new("setpriv")
-            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-            .arg(&copy)
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    // The copy really is setgid here (else the test proves nothing): without -C, the
-    // group may read the secret through a config of the default path... so check
-    // with a safe flag that the effective group is kept.
-    let probe = run(&["-d0.1", "-bv", "root"]);
-    if String::from_utf8_lossy(&probe.stderr).contains("Permission denied") {
-        eprintln!("SKIP: cannot run the setgid copy here");
-        return;
-    }
-    let out = run(&["-C", evil.to_str().unwrap(), "-d0.1", "-bv", "root"]);
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&copy)
+        .args(["-C", evil.to_str().unwrap(), "-d0.1", "-bv", "root"])
+        .output()
+        .unwrap();
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(!all.contains("TOP-SECRET-BODY"), "the secret leaked: {all}");
-    assert_ne!(out.status.code(), Some(0), "{all}");
+    // A configuration that cannot be read is a configuration error: EX_CONFIG.
+    assert_eq!(
+        (stdout(&out).as_str(), stderr(&out), out.status.code()),
+        (
+            "",
+            format!(
+                "submit: {}: line 1, column 27: cannot include {}: Permission denied\n",
+                evil.display(),
+                secret.display()
+            ),
+            Some(78)
+        )
+    );
 }
