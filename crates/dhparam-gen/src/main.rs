@@ -15,6 +15,7 @@
 //!
 //! EXIT STATUS: 0 done or safe; 1 weak; `<sysexits.h>` codes on errors
 //! ([`error::Error::exit_code`]).
+#![forbid(unsafe_code)]
 
 mod atomic;
 mod audit;

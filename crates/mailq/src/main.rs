@@ -1,6 +1,7 @@
 //! mailq: list the mail queue, as sendmail's `mailq` / `sendmail -bp`.
 //!
 //! See mailq(1) in `man/mailq.1`.
+#![forbid(unsafe_code)]
 
 mod flags;
 mod json;

@@ -226,7 +226,8 @@ fn flock_held_jobs_are_starred_but_posix_locks_are_invisible() {
 
 /// Takes a POSIX record lock (fcntl F_SETLK, write) on the whole file.
 fn posix_lock(file: &std::fs::File) -> bool {
-    use std::os::fd::AsRawFd;
+    use nix::fcntl::{fcntl, FcntlArg};
+    use nix::libc;
     let lock = libc::flock {
         l_type: libc::F_WRLCK as libc::c_short,
         l_whence: libc::SEEK_SET as libc::c_short,
@@ -234,8 +235,7 @@ fn posix_lock(file: &std::fs::File) -> bool {
         l_len: 0,
         l_pid: 0,
     };
-    // SAFETY: a valid open descriptor and a fully initialised flock struct.
-    unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &lock) == 0 }
+    fcntl(file, FcntlArg::F_SETLK(&lock)).is_ok()
 }
 
 #[test]

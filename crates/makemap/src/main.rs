@@ -2,6 +2,7 @@
 //!
 //! A drop-in replacement for sendmail 8.17's makemap with the same command line,
 //! messages and exit codes; see `man/makemap.8` and the [`app`] module.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod app;

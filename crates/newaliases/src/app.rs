@@ -25,12 +25,11 @@ use spool::sysexits::{EX_CANTCREAT, EX_CONFIG, EX_NOINPUT, EX_SOFTWARE, EX_USAGE
 use std::io::Write;
 
 /// sendmail's own umask: the caller's is replaced before any file is created.
-const UMASK: libc::mode_t = 0o022;
+const UMASK: u32 = 0o022;
 
 /// Runs newaliases with `args`; returns the exit status.
 pub fn run(args: Vec<String>) -> anyhow::Result<i32> {
-    // SAFETY: umask only replaces the process's file mode creation mask; it cannot fail.
-    unsafe { libc::umask(UMASK) };
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(UMASK));
     let flags = flags::parse(args)?;
     let settings = settings::resolve(&flags)?;
     let stdout = std::io::stdout();

@@ -4,6 +4,7 @@
 //! command line, the same diagnostics and summary line on standard output, the same
 //! exit status, and an `aliases.db` that sendmail and praliases read. See
 //! `man/newaliases.8`, [`flags`] for the command line and [`app`] for the work.
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod app;

@@ -8,6 +8,7 @@
 //! The session knows no maps, no queue and no configuration file: everything that is
 //! policy (access, relaying, users, the queue commit) is asked of the caller through
 //! [`server::Policy`].
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod server;

@@ -3,6 +3,7 @@
 //! The binaries meet only in queue files on disk, in sendmail 8.17's own format; this
 //! crate reads and writes those files ([`qf`], [`queue`]), reads the admin's
 //! `sendmail.mc` ([`config`]) and the maps sendmail reads ([`maps`]).
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod access;

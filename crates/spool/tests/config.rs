@@ -313,3 +313,29 @@ fn client_queue_comes_from_a_sibling_submit_mc() {
     assert_eq!(c.queue_directory(), Path::new("/q/mta"));
     assert_eq!(c.client_queue_directory(), Path::new("/q/msp"));
 }
+
+#[test]
+fn the_msp_options_come_from_a_sibling_submit_mc() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sendmail.mc"), "define(`QUEUE_DIR', `/q/mta')dnl\n").unwrap();
+    let mta = Config::load(&dir.path().join("sendmail.mc")).unwrap();
+    assert_eq!(mta.client_option("RunAsUser"), None, "no submit.mc: the file's own value");
+    assert!(!mta.client_is_set("QueueFileMode"));
+    std::fs::write(
+        dir.path().join("submit.mc"),
+        "define(`confRUN_AS_USER', `mail:mail')dnl\nFEATURE(`msp')dnl\n",
+    )
+    .unwrap();
+    let mut c = Config::load(&dir.path().join("sendmail.mc")).unwrap();
+    assert_eq!(c.option("RunAsUser"), None, "the MTA's own");
+    assert_eq!(c.client_option("RunAsUser"), Some("mail:mail"));
+    assert_eq!(c.client_option("QueueFileMode"), Some("0660"), "FEATURE(msp)");
+    assert!(c.client_is_set("QueueFileMode") && !c.is_set("QueueFileMode"));
+    assert_eq!(c.client_option("UseMSP"), Some("True"));
+    assert_eq!(c.client_option("MaxHopCount"), Some("25"), "a default");
+    c.set_option("RunAsUser=nobody").unwrap();
+    assert_eq!(c.client_option("RunAsUser"), Some("nobody"), "-O wins");
+    // A submit.mc loaded itself is its own MSP configuration.
+    let msp = Config::load(&dir.path().join("submit.mc")).unwrap();
+    assert_eq!(msp.client_option("RunAsUser"), Some("mail:mail"));
+}

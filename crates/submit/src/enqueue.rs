@@ -94,13 +94,13 @@ fn commit(msg: NewMessage, env: &Envelope) -> Result<QueueId> {
     Ok(id)
 }
 
-/// Queue file mode: `QueueFileMode` when the configuration sets it; else 0660 in the
-/// client queue (the MSP's mode: the queue group may read it) and 0600 in the MTA's.
+/// Queue file mode: `QueueFileMode` when the queue's configuration sets it (the MSP's
+/// for the client queue: FEATURE(msp) sets 0660); else 0660 in the client queue (the
+/// queue group may read it) and 0600 in the MTA's.
 pub fn file_mode(settings: &Settings) -> u32 {
     let configured = settings
-        .config
-        .is_set("QueueFileMode")
-        .then(|| settings.config.option("QueueFileMode"))
+        .queue_option_is_set("QueueFileMode")
+        .then(|| settings.queue_option("QueueFileMode"))
         .flatten()
         .and_then(|m| u32::from_str_radix(m.trim(), 8).ok());
     configured.unwrap_or(if settings.client_queue { 0o660 } else { 0o600 })

@@ -1,5 +1,6 @@
 //! submit: the sendmail command line (`/usr/sbin/sendmail`), queueing into
 //! clientmqueue. See submit(8) in `man/submit.8`.
+#![forbid(unsafe_code)]
 
 mod body;
 mod bs;
@@ -9,6 +10,7 @@ mod flags;
 mod privileges;
 mod recipients;
 mod run;
+mod run_as;
 mod settings;
 mod siblings;
 mod transcript;

@@ -2,8 +2,9 @@
 //!
 //! `submit` is meant to be installed setgid to the group that owns clientmqueue
 //! (sendmail's `smmsp`). Before it reads anything it:
-//! * makes sure descriptors 0, 1 and 2 are open (on `/dev/null`), so no file it opens
-//!   later can become someone's stdout;
+//! * relies on descriptors 0, 1 and 2 being open, so no file it opens later can become
+//!   someone's stdout: Rust's runtime opens `/dev/null` on any of them that is closed
+//!   before `main` runs (what sendmail's `fill_fd` does by hand); a test holds it to that;
 //! * sets its umask to 007, so queue files are `0660` at most (owner and queue group);
 //! * keeps only `TZ` from the environment for itself (children get a fixed `PATH`);
 //! * gives up the setgid group (setgid(getgid())) first thing, before any file is
@@ -14,32 +15,19 @@
 //!   IgnoreDots, MeToo and the 7/8-bit options), as sendmail does; so the group's
 //!   rights never serve a path or setting the caller chose.
 
-use std::fs::OpenOptions;
-use std::os::fd::IntoRawFd;
+use nix::sys::stat::{umask, Mode};
+use nix::unistd::{getegid, getgid, setgid};
+use std::io;
 
 /// The only environment variables kept (for this process and its children).
 pub const KEPT_ENV: &[&str] = &["TZ"];
 
-/// Opens `/dev/null` on any of descriptors 0-2 that is closed, and sets the umask.
+/// The umask submit runs with: queue files are `0660` at most.
+const UMASK: u32 = 0o007;
+
+/// Sets the umask. Descriptors 0-2 need no care here: see the module docs.
 pub fn sanitize_process() {
-    for fd in 0..=2 {
-        // SAFETY: F_GETFD only queries the descriptor table.
-        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1;
-        if closed {
-            if let Ok(null) = OpenOptions::new().read(fd == 0).write(fd != 0).open("/dev/null") {
-                let raw = null.into_raw_fd();
-                if raw != fd {
-                    // SAFETY: both descriptors are valid; raw is ours to close.
-                    unsafe {
-                        libc::dup2(raw, fd);
-                        libc::close(raw);
-                    }
-                }
-            }
-        }
-    }
-    // SAFETY: umask cannot fail.
-    unsafe { libc::umask(0o007) };
+    umask(Mode::from_bits_truncate(UMASK));
 }
 
 /// sendmail's option letters (for finding `-C`, `-X`, `-O`, `-o` in any argv).
@@ -66,19 +54,13 @@ pub fn asks_for_unsafe(args: &[String]) -> bool {
 }
 
 /// Drops the setgid group: the effective gid becomes the real one.
-pub fn drop_setgid() -> std::io::Result<()> {
-    // SAFETY: getgid cannot fail; setgid's result is checked.
-    let rc = unsafe { libc::setgid(libc::getgid()) };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
+pub fn drop_setgid() -> io::Result<()> {
+    setgid(getgid()).map_err(io::Error::from)
 }
 
 /// Whether the effective gid differs from the real one (we run setgid).
 pub fn is_setgid() -> bool {
-    // SAFETY: these getters cannot fail.
-    unsafe { libc::getegid() != libc::getgid() }
+    getegid() != getgid()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::settings::{self, Mode, Settings};
 use crate::user::Caller;
-use crate::{bs, enqueue, flags, privileges, siblings, transcript, verify, version};
+use crate::{bs, enqueue, flags, privileges, run_as, siblings, transcript, verify, version};
 use anyhow::Result;
 use spool::log::{Severity, Syslog};
 use spool::sysexits::{Exit, EX_OK, EX_UNAVAILABLE, EX_USAGE};
@@ -35,6 +35,10 @@ pub fn run(prog: &str, args: Vec<String>) -> Result<i32> {
     let mut out = stdout.lock();
     if settings.show_version {
         version::print(&mut out, &settings)?;
+    }
+    // Before the message is read and any queue file created: root becomes RunAsUser.
+    if matches!(settings.mode, Mode::Deliver | Mode::Smtp) {
+        run_as::become_queue_owner(&settings)?;
     }
     match &settings.mode {
         Mode::Deliver => deliver(&settings, &mut out),

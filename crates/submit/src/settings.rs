@@ -100,6 +100,27 @@ pub struct Settings {
     pub caller: Caller,
 }
 
+impl Settings {
+    /// Option `cf_name` of the program that writes [`Settings::queue_dir`]: the MSP's
+    /// ([`Config::client_option`]) for the client queue, the loaded file's for `-Am`.
+    pub fn queue_option(&self, cf_name: &str) -> Option<&str> {
+        if self.client_queue {
+            self.config.client_option(cf_name)
+        } else {
+            self.config.option(cf_name)
+        }
+    }
+
+    /// Whether [`Settings::queue_option`] comes from a setting rather than the default.
+    pub fn queue_option_is_set(&self, cf_name: &str) -> bool {
+        if self.client_queue {
+            self.config.client_is_set(cf_name)
+        } else {
+            self.config.is_set(cf_name)
+        }
+    }
+}
+
 /// Resolves `flags` for a run by `caller`.
 pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
     let config_file = flags.last('C').map(PathBuf::from);

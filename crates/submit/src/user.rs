@@ -1,6 +1,6 @@
 //! Who is calling: the real user, from the password database (not the environment).
 
-use std::ffi::CStr;
+use nix::unistd::{getgid, getuid, User};
 
 /// The invoking user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,9 +19,14 @@ pub struct Caller {
 impl Caller {
     /// The real user of this process.
     pub fn current() -> Caller {
-        // SAFETY: getuid/getgid cannot fail and have no preconditions.
-        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        let (name, gecos) = lookup_uid(uid).unwrap_or_else(|| (uid.to_string(), String::new()));
+        let (uid, gid) = (getuid().as_raw(), getgid().as_raw());
+        let (name, gecos) = match User::from_uid(getuid()) {
+            Ok(Some(user)) => {
+                let gecos = gecos(&user);
+                (user.name, gecos)
+            }
+            _ => (uid.to_string(), String::new()),
+        };
         let full_name = full_name_from_gecos(&gecos, &name);
         Caller { uid, gid, name, full_name }
     }
@@ -37,44 +42,13 @@ impl Caller {
 
 /// The full name of local user `name`, from its GECOS field.
 pub fn full_name_of(name: &str) -> Option<String> {
-    let c_name = std::ffi::CString::new(name).ok()?;
-    let (login, gecos) =
-        lookup(&|pwd: *mut libc::passwd,
-                 buf: &mut [libc::c_char],
-                 result: *mut *mut libc::passwd| {
-            // SAFETY: c_name is a valid C string; the other pointers come from `lookup`.
-            unsafe { libc::getpwnam_r(c_name.as_ptr(), pwd, buf.as_mut_ptr(), buf.len(), result) }
-        })?;
-    full_name_from_gecos(&gecos, &login)
+    let user = User::from_name(name).ok()??;
+    full_name_from_gecos(&gecos(&user), &user.name)
 }
 
-fn lookup_uid(uid: u32) -> Option<(String, String)> {
-    lookup(&|pwd: *mut libc::passwd, buf: &mut [libc::c_char], result: *mut *mut libc::passwd| {
-        // SAFETY: the pointers come from `lookup` and stay valid for the call.
-        unsafe { libc::getpwuid_r(uid, pwd, buf.as_mut_ptr(), buf.len(), result) }
-    })
-}
-
-type PwCall<'a> =
-    dyn Fn(*mut libc::passwd, &mut [libc::c_char], *mut *mut libc::passwd) -> libc::c_int + 'a;
-
-/// Runs a `getpw*_r` call with a buffer; returns (login name, GECOS).
-fn lookup(call: &PwCall) -> Option<(String, String)> {
-    let mut buf = vec![0 as libc::c_char; 16384];
-    // SAFETY: passwd is plain old data; an all-zero value is valid before the call fills it.
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    if call(&mut pwd, &mut buf, &mut result) != 0 || result.is_null() {
-        return None;
-    }
-    let text = |p: *const libc::c_char| {
-        if p.is_null() {
-            return String::new();
-        }
-        // SAFETY: on success the fields point to NUL-terminated strings inside `buf`.
-        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-    };
-    Some((text(pwd.pw_name), text(pwd.pw_gecos)))
+/// The GECOS field of `user` as text.
+fn gecos(user: &User) -> String {
+    user.gecos.to_string_lossy().into_owned()
 }
 
 /// sendmail's `buildfname`: GECOS up to the first `,`, `&` -> capitalised login.

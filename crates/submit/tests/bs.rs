@@ -67,7 +67,8 @@ print("exit", proc.returncode)
     assert!(text.contains("exit 0"), "{text}");
     let msgs = lab.messages();
     assert_eq!(msgs.len(), 1);
-    let (qf, df) = &msgs[0];
+    let (raw, df) = &msgs[0];
+    let qf = &common::escaped(raw);
     // smtplib stuffs the dot and the engine removes it: the body arrives as given.
     assert_eq!(df, b"Hello over -bs.\n..leading dot\n");
     assert!(qf.contains("\nS<alice@example.org>\n") && qf.contains("\nFbs\n"), "{qf}");
@@ -82,5 +83,5 @@ print("exit", proc.returncode)
         qf.contains("\nH??Subject: via smtplib\n") && qf.contains("\nH?M?Message-Id: <"),
         "{qf}"
     );
-    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+    spool::qf::parse(std::path::Path::new("qf"), raw).unwrap();
 }

@@ -28,7 +28,7 @@ fn cron_call() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let msgs = lab.messages();
     assert_eq!(msgs.len(), 1);
-    let qf = &msgs[0].0;
+    let qf = &common::escaped(&msgs[0].0);
     assert!(qf.contains("\nB8BITMIME\n"), "{qf}");
     assert!(qf.contains("\nH?F?From: CronDaemon <"), "{qf}");
     assert!(qf.contains("\nH?x?Full-Name: CronDaemon\n"), "{qf}");
@@ -42,6 +42,7 @@ fn php_mail_call_takes_recipients_from_the_header_and_keeps_dots() {
     let out = lab.submit(&["-odq", "-t", "-i"], msg);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert_eq!(qf_lines(qf, 'R'), ["RPFD:someone@example.net", "RPFD:hidden@example.net"]);
     assert!(qf.contains("\nFbs\n"), "-t sets the delete-Bcc flag: {qf}");
     assert_eq!(df, b"line\n.\nafter the dot\n");
@@ -55,7 +56,10 @@ fn mutt_call_with_double_dash() {
         b"Subject: m\n\nbody\n",
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:a@example.org", "RPFD:b@example.org"]);
+    assert_eq!(
+        qf_lines(&common::escaped(&lab.messages()[0].0), 'R'),
+        ["RPFD:a@example.org", "RPFD:b@example.org"]
+    );
 }
 
 #[test]
@@ -65,6 +69,7 @@ fn git_send_email_call() {
     let out = lab.submit(&["-odq", "-i", "list@example.org"], msg);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert!(!qf.contains("H?D?Date"), "the message's own Date is kept alone: {qf}");
     assert!(!qf.contains("H?M?Message-Id") && !qf.contains("H?F?From"), "{qf}");
     assert!(qf.contains("\nH??Message-Id: <patch-1@example.org>\n"));
@@ -103,9 +108,31 @@ fn crlf_input_is_stored_with_lf_and_the_size_counts_it_so() {
     );
     assert!(out.status.success());
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert_eq!(df, b"line1\nline2 bare\nnul\0byte\n");
     // sendmail: P30048 for the same input (size 48).
     assert!(qf.contains("\nP30048\n"), "{qf}");
+}
+
+/// Descriptors 0-2 closed by the caller: what submit prints still goes nowhere harmful
+/// and the exit code is the one for the run (Rust's runtime opens `/dev/null` on closed
+/// standard descriptors before `main`; submit's privileges module relies on it).
+#[test]
+fn closed_standard_descriptors_are_reopened_on_dev_null() {
+    let lab = Lab::new();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"exec "$0" -C "$1" -odq -h abc root <&- >&- 2>&-"#)
+        .arg(env!("CARGO_BIN_EXE_submit"))
+        .arg(&lab.mc)
+        .status()
+        .unwrap();
+    // "Bad hop count (abc)" was written to stdout: 64, not a failed write.
+    assert_eq!(status.code(), Some(64));
+    let msgs = lab.messages();
+    assert_eq!(msgs.len(), 1);
+    assert!(msgs[0].1.is_empty(), "stdin read as an empty message");
+    spool::qf::parse(std::path::Path::new("qf"), &msgs[0].0).unwrap();
 }
 
 #[test]
@@ -134,7 +161,7 @@ fn a_bad_sender_is_reported_twice_and_the_message_queued_anyway() {
     let out = lab.submit(&["-odq", "-f", "<bad", "root"], b"Subject: dash-f test\n\nbody\n");
     assert_eq!(stdout(&out), "<bad... Unbalanced '<'\n<bad... Unbalanced '<'\n");
     assert_eq!(out.status.code(), Some(64));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     assert!(qf.contains("\nS<bad\n") && qf.contains("\nP30027\n"), "{qf}");
 }
 
@@ -143,7 +170,7 @@ fn a_bad_recipient_is_reported_once_and_queued_and_an_empty_one_skipped() {
     let lab = Lab::new();
     let out = lab.submit(&["-odq", "<root"], b"Subject: bad rcpt\n\nbody\n");
     assert_eq!((stdout(&out).as_str(), out.status.code()), ("<root... Unbalanced '<'\n", Some(64)));
-    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:<root"]);
+    assert_eq!(qf_lines(&common::escaped(&lab.messages()[0].0), 'R'), ["RPFD:<root"]);
     let lab = Lab::new();
     let out = lab.submit(&["-odq", ""], b"Subject: bad rcpt\n\nbody\n");
     assert_eq!(out.status.code(), Some(0));
@@ -154,10 +181,11 @@ fn a_bad_recipient_is_reported_once_and_queued_and_an_empty_one_skipped() {
 fn null_sender_and_empty_message() {
     let lab = Lab::new();
     assert!(lab.submit(&["-odq", "-f", "", "root"], b"Subject: n\n\nb\n").status.success());
-    assert!(lab.messages()[0].0.contains("\nS<>\n"));
+    assert!(common::escaped(&lab.messages()[0].0).contains("\nS<>\n"));
     let lab = Lab::new();
     assert!(lab.submit(&["-odq", "root"], b"").status.success());
     let (qf, df) = &lab.messages()[0];
+    let qf = &common::escaped(qf);
     assert!(qf.contains("\nP30000\n") && df.is_empty(), "{qf}");
 }
 
@@ -222,7 +250,7 @@ fn dsn_envid_protocol_and_macros() {
         b"x\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     assert!(
         qf.contains("\nFds\n") && qf.contains("\nZENV1\n") && qf.contains("\nRPN:root\n"),
         "{qf}"
@@ -248,9 +276,10 @@ fn hostile_sender_with_a_line_break_is_refused_and_nothing_queued() {
     assert!(lab.messages().is_empty());
     let out = lab.submit(&["-odq", "-F", "Evil\nH??X-Injected: 1", "root"], b"x\n");
     assert!(out.status.success());
-    let qf = &lab.messages()[0].0;
+    let raw = &lab.messages()[0].0;
+    let qf = &common::escaped(raw);
     assert!(!qf.contains("\nH??X-Injected"), "{qf}");
-    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+    spool::qf::parse(std::path::Path::new("qf"), raw).unwrap();
 }
 
 #[test]
@@ -303,9 +332,9 @@ fn ten_thousand_recipients() {
     args.extend(rcpts.iter().map(String::as_str));
     let out = lab.submit(&args, b"Subject: many\n\nx\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
-    assert_eq!(qf_lines(qf, 'R').len(), 10_000);
-    spool::qf::parse(std::path::Path::new("qf"), qf.as_bytes()).unwrap();
+    let raw = &lab.messages()[0].0;
+    assert_eq!(qf_lines(&common::escaped(raw), 'R').len(), 10_000);
+    spool::qf::parse(std::path::Path::new("qf"), raw).unwrap();
 }
 
 #[test]
@@ -397,7 +426,7 @@ fn flags_that_change_nothing_in_a_queued_message_are_accepted() {
     let out = lab
         .submit(&["-odq", "-G", "-U", "-n", "-v", "-L", "mytag", "-Msgw.example", "root"], b"x\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     assert!(qf.contains("\n$sgw.example\n") && qf.contains("\nRPFD:root\n"), "{qf}");
 }
 
@@ -444,7 +473,7 @@ fn an_untrusted_caller_gets_authentication_warnings() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let qf = &lab.messages()[0].0;
+    let qf = &common::escaped(&lab.messages()[0].0);
     let w = spool::host::system_name();
     assert!(qf.contains("\nSbob@example.org\n") && !qf.contains("\nA"), "{qf}");
     assert!(
@@ -484,7 +513,7 @@ fn a_control_character_in_a_header_recipient_is_reported_and_left_out() {
     let out = lab.submit(&["-odq", "-t"], b"To: good@example.org, bad\x01x@example.org\n\nx\n");
     assert_eq!(out.status.code(), Some(64));
     assert!(stdout(&out).contains("Invalid control character in address"), "{}", stdout(&out));
-    assert_eq!(qf_lines(&lab.messages()[0].0, 'R'), ["RPFD:good@example.org"]);
+    assert_eq!(qf_lines(&common::escaped(&lab.messages()[0].0), 'R'), ["RPFD:good@example.org"]);
 }
 
 #[test]
@@ -499,13 +528,44 @@ fn an_unwritable_queue_is_a_temporary_failure_and_leaves_nothing() {
     assert_eq!(stderr(&out).matches("Not a directory").count(), 1, "{}", stderr(&out));
 }
 
+/// The (real, effective) gid of process `pid`, from `/proc/<pid>/status`.
+fn gids(pid: u32) -> (u32, u32) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find_map(|l| l.strip_prefix("Gid:")).unwrap();
+    let ids: Vec<u32> = line.split_whitespace().map(|n| n.parse().unwrap()).collect();
+    (ids[0], ids[1])
+}
+
+/// Runs `copy` as nobody:nogroup in `-bs` mode with `args` first; returns its (real,
+/// effective) gid, read while it waits for a command after its greeting.
+fn gids_as_nobody(copy: &std::path::Path, args: &[&str]) -> (u32, u32) {
+    use std::io::{BufRead, Write};
+    let mut child = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(copy)
+        .args(args)
+        .arg("-bs")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut greeting = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut greeting).unwrap();
+    assert!(greeting.starts_with("220 "), "{args:?}: {greeting}");
+    // setpriv execs the copy: the child's pid is the copy's.
+    let ids = gids(child.id());
+    child.stdin.take().unwrap().write_all(b"QUIT\r\n").unwrap();
+    child.wait().unwrap();
+    ids
+}
+
 /// The hole sendmail closes by dropping privileges on -C: a config that include()s a
 /// file only the queue group may read must not show it to an unprivileged caller of a
-/// setgid submit. Runs where the test can make a setgid copy (root, setpriv, a
-/// filesystem without nosuid).
+/// setgid submit. The copy's effective gid is read from /proc: the queue group without
+/// -C (so the copy really runs setgid here), the caller's own with -C.
 #[test]
 fn a_non_root_caller_with_c_loses_the_queue_group_before_reading_it() {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     if !common::is_root() || !std::path::Path::new("/usr/bin/setpriv").exists() {
         skip("needs root and setpriv");
         return;
@@ -525,6 +585,13 @@ fn a_non_root_caller_with_c_loses_the_queue_group_before_reading_it() {
             .success());
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
+    std::fs::set_permissions(&lab.mc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mail = std::fs::metadata(&copy).unwrap().gid();
+    let (nogroup, effective) = gids_as_nobody(&copy, &[]);
+    assert_ne!(nogroup, mail);
+    assert_eq!(effective, mail, "without -C the copy keeps the queue group");
+    let benign = ["-C", lab.mc.to_str().unwrap()];
+    assert_eq!(gids_as_nobody(&copy, &benign), (nogroup, nogroup), "-C: the group is gone");
     let evil = lab.dir.path().join("evil.mc");
     std::fs::write(
         &evil,
@@ -532,24 +599,25 @@ fn a_non_root_caller_with_c_loses_the_queue_group_before_reading_it() {
     )
     .unwrap();
     std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new("setpriv")
-            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-            .arg(&copy)
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    // The copy really is setgid here (else the test proves nothing): without -C, the
-    // group may read the secret through a config of the default path... so check
-    // with a safe flag that the effective group is kept.
-    let probe = run(&["-d0.1", "-bv", "root"]);
-    if String::from_utf8_lossy(&probe.stderr).contains("Permission denied") {
-        skip("cannot run the setgid copy here (a nosuid file system?)");
-        return;
-    }
-    let out = run(&["-C", evil.to_str().unwrap(), "-d0.1", "-bv", "root"]);
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&copy)
+        .args(["-C", evil.to_str().unwrap(), "-d0.1", "-bv", "root"])
+        .output()
+        .unwrap();
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(!all.contains("TOP-SECRET-BODY"), "the secret leaked: {all}");
-    assert_ne!(out.status.code(), Some(0), "{all}");
+    // A configuration that cannot be read is a configuration error: EX_CONFIG.
+    assert_eq!(
+        (stdout(&out).as_str(), stderr(&out), out.status.code()),
+        (
+            "",
+            format!(
+                "submit: {}: line 1, column 27: cannot include {}: Permission denied\n",
+                evil.display(),
+                secret.display()
+            ),
+            Some(78)
+        )
+    );
 }

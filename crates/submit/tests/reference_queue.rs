@@ -58,7 +58,9 @@ fn case(folder: &str, args: &[&str], input: &[u8]) {
     let theirs =
         common::files(&paths::reference().join("queue").join(folder).join("files/clientmqueue"));
     assert_eq!(ours.len(), 1, "{folder}");
-    assert_eq!(normalize(&ours[0].0), normalize(&theirs[0].0), "{folder}: qf differs");
+    // Compared as bytes (through a lossless text): sendmail's 0x81 macro byte counts.
+    let (ours_qf, theirs_qf) = (common::escaped(&ours[0].0), common::escaped(&theirs[0].0));
+    assert_eq!(normalize(&ours_qf), normalize(&theirs_qf), "{folder}: qf differs");
     assert_eq!(ours[0].1, theirs[0].1, "{folder}: df differs");
 }
 
@@ -139,4 +141,13 @@ fn twenty_recipients() {
         &args,
         b"Subject: twenty recipients\n\nOne message, twenty envelope recipients.\n",
     );
+}
+
+#[test]
+fn escaping_keeps_every_byte_apart() {
+    use common::escaped;
+    assert_eq!(escaped(b"H?P?Return-Path: <\x81g>\n"), "H?P?Return-Path: <\\x81g>\n");
+    assert_ne!(escaped(b"\x80"), escaped(b"\x81"));
+    assert_ne!(escaped(b"\\x81"), escaped(b"\x81"));
+    assert_eq!(escaped(b"a\tb\r\0"), "a\tb\\x0d\\x00");
 }

@@ -22,7 +22,7 @@
 //! # Errors
 //! A missing oracle is not an error: the test calls [`oracle::skip`] and returns, and the
 //! skip is recorded (or, in CI, fails the test).
-
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod dbdump;

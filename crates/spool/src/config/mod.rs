@@ -34,7 +34,10 @@
 //! [`Config::client_queue_directory`]: `-O ClientQueueDirectory=` or `MSP_QUEUE_DIR` in
 //! the loaded file; else, if the loaded file has `FEATURE(msp)` (it is a submit.mc),
 //! its own queue; else the queue of a `submit.mc` beside the loaded file; else
-//! `/var/spool/clientmqueue`, msp.m4's default.
+//! `/var/spool/clientmqueue`, msp.m4's default. The options of the program that
+//! writes that queue (`RunAsUser`, `QueueFileMode`, `UseMSP`) come the same way:
+//! [`Config::client_option`] reads them from that `submit.mc` when the loaded file is
+//! an MTA's, as sendmail reads submit.cf to queue a submission.
 //!
 //! # Diagnostics
 //! Not understood but harmless (unknown `conf*` defines, unknown `FEATURE`s, text that
@@ -88,8 +91,8 @@ pub struct Config {
     mc: McData,
     raw: Vec<RawSection>,
     warnings: Vec<Warning>,
-    /// The queue of a submit.mc beside the loaded file.
-    sibling_client_queue: Option<PathBuf>,
+    /// The submit.mc beside the loaded file (an MTA's), read as the MSP's configuration.
+    sibling_msp: Option<Box<Config>>,
     /// `-O DaemonPortOptions=...` listeners, in order.
     daemon_port_overrides: Vec<DaemonOptions>,
 }
@@ -156,7 +159,7 @@ impl Config {
             return;
         }
         match Config::load(&submit) {
-            Ok(msp) => self.sibling_client_queue = Some(msp.queue_directory()),
+            Ok(msp) => self.sibling_msp = Some(Box::new(msp)),
             Err(e) => self.warnings.push(Warning {
                 file: submit,
                 line: 0,
@@ -253,7 +256,35 @@ impl Config {
         if self.feature("msp").is_some() {
             return self.queue_directory();
         }
-        self.sibling_client_queue.clone().unwrap_or_else(|| "/var/spool/clientmqueue".into())
+        match &self.sibling_msp {
+            Some(msp) => msp.queue_directory(),
+            None => "/var/spool/clientmqueue".into(),
+        }
+    }
+
+    /// Option `cf_name` as the MSP that writes the client queue has it: `-O`, else the
+    /// `submit.mc` beside the loaded file when that file is an MTA's (sendmail would
+    /// run with submit.cf), else the loaded file's value or the default.
+    pub fn client_option(&self, cf_name: &str) -> Option<&str> {
+        let index = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(cf_name))?;
+        if let Some(value) = self.overrides.get(&index) {
+            return Some(value);
+        }
+        match &self.sibling_msp {
+            Some(msp) => msp.value_at(index),
+            None => self.value_at(index),
+        }
+    }
+
+    /// Whether `-O` or the MSP's file (see [`Config::client_option`]) set `cf_name`.
+    pub fn client_is_set(&self, cf_name: &str) -> bool {
+        match &self.sibling_msp {
+            Some(msp) => {
+                let index = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(cf_name));
+                index.is_some_and(|i| self.overrides.contains_key(&i)) || msp.is_set(cf_name)
+            }
+            None => self.is_set(cf_name),
+        }
     }
 
     /// `AliasFile` (`ALIAS_FILE`), one entry per comma-separated file.

@@ -59,14 +59,14 @@ impl Lab {
         out
     }
 
-    /// The (qf, df) contents of every message in the client queue.
-    pub fn messages(&self) -> Vec<(String, Vec<u8>)> {
+    /// The (qf, df) bytes of every message in the client queue.
+    pub fn messages(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
         files(&self.queue)
     }
 }
 
-/// The (qf text, df bytes) pairs of a queue directory, sorted by ID.
-pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+/// The (qf bytes, df bytes) pairs of a queue directory, sorted by ID.
+pub fn files(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -76,11 +76,28 @@ pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     names
         .iter()
         .map(|qf| {
-            let text = String::from_utf8_lossy(&std::fs::read(dir.join(qf)).unwrap()).into_owned();
+            let qf_bytes = std::fs::read(dir.join(qf)).unwrap();
             let df = std::fs::read(dir.join(format!("df{}", &qf[2..]))).unwrap_or_default();
-            (text, df)
+            (qf_bytes, df)
         })
         .collect()
+}
+
+/// Queue-file bytes as text that loses nothing: printable ASCII, tab and newline as
+/// they are, a backslash as `\\`, every other byte as `\xNN`. Two byte strings
+/// differ exactly when their texts differ (`from_utf8_lossy` would turn sendmail's
+/// 0x81 macro byte and a wrong 0x80 into the same U+FFFD), so comparing these texts
+/// compares the bytes, with a readable diff.
+pub fn escaped(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' | b'\t' | 0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
 }
 
 pub fn is_root() -> bool {
