@@ -54,7 +54,7 @@ pub fn enqueue(settings: &Settings, input: &mut dyn BufRead, now: Timestamp) -> 
         settings.config.option("MaxHeadersLength").and_then(|v| v.parse().ok()).unwrap_or(32768);
     let (header, ended) = match read_header(input, max_header, !settings.ignore_dots) {
         Ok(read) => read,
-        Err(e @ (MessageError::TooLarge(_) | MessageError::Nul)) => {
+        Err(e @ (MessageError::TooLarge(_) | MessageError::Nul | MessageError::Syntax(_))) => {
             return Err(Exit { code: EX_DATAERR, message: e.to_string() }.into())
         }
         Err(e) => return Err(e).context("reading the message from standard input"),

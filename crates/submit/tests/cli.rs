@@ -324,6 +324,40 @@ fn nul_in_a_header_is_refused() {
     assert!(lab.messages().is_empty());
 }
 
+/// Issue 16 item 0, on stdin: sendmail 8.17.1.9 (`-odq`, oracle) keeps the three
+/// fields, stores `X-Foo<TAB>: bar` as `H??X-Foo: bar`, keeps the bytes after a colon
+/// as written (`X-A:bar`), and the df holds only the body.
+#[test]
+fn blanks_before_the_colon_keep_every_header_field() {
+    let lab = Lab::new();
+    let text = b"Subject: one\nX-Foo\t: bar\nX-A:bar\nX-After: kept?\n\nbody\n";
+    let out = lab.submit(&["-odq", "root"], text);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (raw, df) = &lab.messages()[0];
+    let qf = common::escaped(raw);
+    assert!(
+        qf.contains("\nH??Subject: one\nH??X-Foo: bar\nH??X-A:bar\nH??X-After: kept?\n.\n"),
+        "{qf}"
+    );
+    assert_eq!(df, b"body\n");
+}
+
+/// sendmail answers a DEL in a field name with `553 5.3.0 header syntax error`; on
+/// stdin it then mails the message back and exits 70. submit queues no bounces, so
+/// it refuses the message and says why, as it does for an oversized header (65).
+#[test]
+fn del_in_a_field_name_is_refused() {
+    let lab = Lab::new();
+    let out = lab.submit(&["-odq", "root"], b"Subject: one\nX-A\x7f: bar\n\nbody\n");
+    assert_eq!(out.status.code(), Some(65));
+    assert!(
+        stderr(&out).contains("header syntax error, line \"X-A\x7f: bar\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(std::fs::read_dir(&lab.queue).unwrap().next().is_none(), "nothing left behind");
+}
+
 #[test]
 fn ten_thousand_recipients() {
     let lab = Lab::new();

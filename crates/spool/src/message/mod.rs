@@ -4,33 +4,43 @@
 //! the first line that is not a header field, which then starts the body), joining
 //! continuation lines, dropping CR before LF, and bounding the total size
 //! (sendmail's `MaxHeadersLength`). The body is left in the stream for the caller to
-//! copy to the df without holding it in memory.
+//! copy to the df without holding it in memory. [`Header::add`] takes one line at a
+//! time, for callers that already split the message into lines (the SMTP session).
+//!
+//! Which line is a field, what it is called and where the header ends is
+//! [`syntax`]'s rule, the one the SMTP engine uses too: a field keeps every
+//! byte after its colon, and its name drops only the blanks before the colon (sendmail
+//! stores `X-Foo<TAB>: bar` as `X-Foo: bar` and `X-A:bar` as `X-A:bar`).
 //!
 //! [`added`] formats the fields sendmail adds: `Received:`, `Date:` (its `arpadate`
 //! form), `Message-Id:`, `From:` and `Full-Name:`.
 //!
 //! # Errors
-//! [`MessageError`]: a header longer than the limit, or the input failing to read.
+//! [`MessageError`]: a header longer than the limit, a NUL byte, a field name sendmail
+//! refuses (DEL in it), or the input failing to read.
 
 pub mod added;
+pub mod syntax;
 
 use std::io::{self, BufRead};
+use syntax::{classify, Line};
 
-/// One header field: its name as written and its value (after the colon, leading
-/// blanks removed, continuation lines joined by `\n` with their leading blanks).
+/// One header field: its name and its value (every byte after the colon, continuation
+/// lines joined by `\n` with their leading blanks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
-    /// The field name, as written.
+    /// The field name, as written but without blanks before the colon.
     pub name: String,
-    /// The value as written, without the CRLF/LF of its last line.
+    /// The value as written, leading blanks included, without the CRLF/LF of its last
+    /// line.
     pub value: Vec<u8>,
 }
 
 impl Field {
-    /// `Name: value`, as sendmail stores it in an `H` line.
+    /// `Name:value`, as sendmail stores it in an `H` line.
     pub fn text(&self) -> Vec<u8> {
         let mut out = self.name.as_bytes().to_vec();
-        out.extend_from_slice(b": ");
+        out.push(b':');
         out.extend_from_slice(&self.value);
         out
     }
@@ -40,9 +50,10 @@ impl Field {
         self.name.eq_ignore_ascii_case(name)
     }
 
-    /// The value with continuation lines unfolded, as text.
+    /// The value with continuation lines unfolded and leading blanks removed, as text.
     pub fn unfolded(&self) -> String {
-        String::from_utf8_lossy(&self.value).replace("\n", "")
+        let value = String::from_utf8_lossy(&self.value).replace("\n", "");
+        value.trim_start_matches([' ', '\t']).to_string()
     }
 }
 
@@ -61,10 +72,54 @@ pub struct Header {
     pub eight_bit: bool,
 }
 
+/// What [`Header::add`] made of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The line is a field or continues one; it is in the header now.
+    Kept,
+    /// The line is blank: the header ended (the line is counted in its size).
+    Ended,
+    /// The line is not a header line: the header ended and the line starts the body.
+    Body,
+}
+
 impl Header {
     /// The first field called `name`.
     pub fn get(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.is(name))
+    }
+
+    /// Adds one line of the header section, `text` without its line end, `newline`
+    /// telling whether one followed (it counts in [`Header::size`]).
+    ///
+    /// # Errors
+    /// [`MessageError::Nul`] for a NUL byte in the line, [`MessageError::Syntax`]
+    /// for a field name sendmail refuses; the header is unchanged then.
+    pub fn add(&mut self, text: &[u8], newline: bool) -> Result<Step, MessageError> {
+        let counted = text.len() + usize::from(newline);
+        if text.contains(&0) {
+            return Err(MessageError::Nul);
+        }
+        match classify(text, !self.fields.is_empty()) {
+            Line::Blank => {
+                self.size += counted;
+                return Ok(Step::Ended);
+            }
+            Line::Body => return Ok(Step::Body),
+            Line::Malformed => return Err(MessageError::Syntax(text.to_vec())),
+            Line::Continuation => {
+                let last = self.fields.last_mut().expect("a continuation follows a field");
+                last.value.push(b'\n');
+                last.value.extend_from_slice(text);
+            }
+            Line::Field(f) => self.fields.push(Field {
+                name: String::from_utf8_lossy(f.name).into_owned(),
+                value: f.value.to_vec(),
+            }),
+        }
+        self.size += counted;
+        self.eight_bit |= text.iter().any(|&b| b >= 0x80);
+        Ok(Step::Kept)
     }
 }
 
@@ -77,6 +132,9 @@ pub enum MessageError {
     /// A header line holds a NUL byte, which no queue file can store.
     #[error("NUL byte in message header")]
     Nul,
+    /// A field name holds DEL (sendmail: `553 5.3.0 header syntax error, line "..."`).
+    #[error("header syntax error, line \"{}\"", String::from_utf8_lossy(.0))]
+    Syntax(Vec<u8>),
     /// Reading the input failed.
     #[error("reading the message: {0}")]
     Io(#[from] io::Error),
@@ -113,50 +171,18 @@ pub fn read_header(
             return Err(MessageError::TooLarge(max_size));
         }
         let text = trim_eol(&line);
-        if text.contains(&0) {
-            return Err(MessageError::Nul);
-        }
         if dot_ends && text == b"." {
             return Ok((header, true));
         }
-        // Counted as stored: CR LF becomes LF.
-        let counted = text.len() + usize::from(line.last() == Some(&b'\n'));
-        if text.is_empty() {
-            header.size += counted;
-            return Ok((header, false));
-        }
-        header.eight_bit |= text.iter().any(|&b| b >= 0x80);
-        if matches!(text[0], b' ' | b'\t') && !header.fields.is_empty() {
-            let last = header.fields.last_mut().expect("checked non-empty");
-            last.value.push(b'\n');
-            last.value.extend_from_slice(text);
-            header.size += counted;
-            continue;
-        }
-        match field_name(text) {
-            Some((name, value)) => {
-                header.fields.push(Field { name, value: value.to_vec() });
-                header.size += counted;
-            }
-            None => {
+        match header.add(text, line.last() == Some(&b'\n'))? {
+            Step::Kept => {}
+            Step::Ended => return Ok((header, false)),
+            Step::Body => {
                 header.body_start = line.clone();
                 return Ok((header, false));
             }
         }
     }
-}
-
-/// Splits `Name: value`; `None` if the line is not a header field.
-fn field_name(line: &[u8]) -> Option<(String, &[u8])> {
-    let colon = line.iter().position(|&b| b == b':')?;
-    let name = &line[..colon];
-    let name = name.strip_suffix(b" ").unwrap_or(name);
-    if name.is_empty() || !name.iter().all(|&b| b.is_ascii_graphic() && b != b':') {
-        return None;
-    }
-    let value = &line[colon + 1..];
-    let start = value.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(value.len());
-    Some((String::from_utf8_lossy(name).into_owned(), &value[start..]))
 }
 
 /// Reads one line (through LF) of at most `limit` bytes; a longer line is an error.

@@ -14,10 +14,11 @@ fn fields_continuations_and_body() {
     assert!(!ended);
     assert_eq!(h.size, "Subject:  hi\nTo: a,\n\tb\nX-Y:z\n\n".len());
     assert_eq!(h.fields.len(), 3);
-    assert_eq!(h.fields[0].text(), b"Subject: hi");
-    assert_eq!(h.get("to").unwrap().value, b"a,\n\tb");
+    // Stored as sendmail stores them: every byte after the colon.
+    assert_eq!(h.fields[0].text(), b"Subject:  hi");
+    assert_eq!(h.get("to").unwrap().value, b" a,\n\tb");
     assert_eq!(h.get("TO").unwrap().unfolded(), "a,\tb");
-    assert_eq!(h.fields[2].text(), b"X-Y: z");
+    assert_eq!(h.fields[2].text(), b"X-Y:z");
     assert_eq!(rest, b"body\n");
 }
 
@@ -69,4 +70,44 @@ fn an_unlimited_reader_does_not_overflow() {
     let (h, _) =
         read_header(&mut io::Cursor::new(b"A: b\n\n".to_vec()), usize::MAX, false).unwrap();
     assert_eq!(h.fields.len(), 1);
+}
+
+/// Issue 16 item 0: sendmail takes blanks before the colon and stores the field
+/// without them (`H??X-Foo: bar`); the fields after it stay in the header.
+#[test]
+fn blanks_before_the_colon_are_dropped_from_the_name() {
+    let (h, _, rest) = read(b"Subject: one\nX-Foo\t: bar\nX-After: kept?\n\nbody\n", false);
+    let texts: Vec<&[u8]> = h.fields.iter().map(|f| f.name.as_bytes()).collect();
+    assert_eq!(texts, [&b"Subject"[..], b"X-Foo", b"X-After"]);
+    assert_eq!(h.fields[1].text(), b"X-Foo: bar");
+    assert_eq!(h.get("x-foo").unwrap().unfolded(), "bar");
+    assert_eq!(rest, b"body\n");
+}
+
+#[test]
+fn del_in_a_field_name_is_a_syntax_error() {
+    let err = read_header(&mut io::Cursor::new(b"X-A\x7f: b\n\nbody\n".to_vec()), 32000, false)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "header syntax error, line \"X-A\x7f: b\"");
+}
+
+#[test]
+fn a_name_over_100_bytes_starts_the_body() {
+    let text = [b"Subject: a\n".to_vec(), b"X".repeat(101), b": v\n\nbody\n".to_vec()].concat();
+    let (h, _, rest) = read(&text, false);
+    assert_eq!(h.fields.len(), 1);
+    assert_eq!(h.body_start, [b"X".repeat(101), b": v\n".to_vec()].concat());
+    assert_eq!(rest, b"\nbody\n");
+}
+
+#[test]
+fn lines_added_one_at_a_time() {
+    let mut h = Header::default();
+    assert_eq!(h.add(b"A: b", true).unwrap(), Step::Kept);
+    assert_eq!(h.add(b"\tc", true).unwrap(), Step::Kept);
+    assert_eq!(h.add(b"not a field", true).unwrap(), Step::Body);
+    assert_eq!(h.fields[0].text(), b"A: b\n\tc");
+    assert_eq!(h.size, 8);
+    assert_eq!(h.add(b"", true).unwrap(), Step::Ended);
+    assert_eq!(h.size, 9);
 }
