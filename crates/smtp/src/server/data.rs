@@ -11,16 +11,20 @@
 //! that is a single dot ends the text; otherwise one leading dot is removed. The
 //! text goes out as [`MessagePart`]s in order: header lines (up to the blank line or
 //! the first line that is not a header) one by one, the rest as body chunks with LF
-//! line ends, gathered up to 64 KiB. A line longer than 64 KiB is passed on in
+//! line ends, gathered up to 64 KiB. Which line is a header line is
+//! [`spool::message::syntax`]'s rule, the one `spool::message` reads with, so the
+//! driver can take the lines as they come. A line longer than 64 KiB is passed on in
 //! pieces, so memory stays bounded.
 //!
 //! After the final dot: `552 5.6.0 Headers too large (N max)` past
-//! `MaxHeadersLength`, `552 5.2.3 Message exceeds maximum fixed size (N)` past
-//! `MaxMessageSize` (the message is dropped with [`MessagePart::Abort`]); else the
+//! `MaxHeadersLength`, `553 5.3.0 header syntax error, line "..."` for a field name
+//! sendmail refuses (DEL in it), `552 5.2.3 Message exceeds maximum fixed size (N)`
+//! past `MaxMessageSize` (the message is dropped with [`MessagePart::Abort`]); else the
 //! [`Question::Commit`], whose answer gives `250 2.0.0 <id> Message accepted for
 //! delivery` or the commit error's 451/452.
 
 use super::{Action, CommitError, Event, MessagePart, Pending, Phase, Question, Reply, Session};
+use spool::message::syntax::{classify, Line};
 
 /// Longest piece of one message line held before it is passed on, and the size at
 /// which gathered body text goes out.
@@ -37,6 +41,8 @@ pub(super) struct Incoming {
     /// The current long header line is being dropped (headers already too large).
     discarding: bool,
     headers_too_large: bool,
+    /// The first header line sendmail refuses (`553 5.3.0 header syntax error`).
+    bad_header: Option<Vec<u8>>,
     too_big: bool,
     /// Body text not yet handed out.
     body: Vec<u8>,
@@ -52,13 +58,14 @@ impl Incoming {
             continuing: false,
             discarding: false,
             headers_too_large: false,
+            bad_header: None,
             too_big: false,
             body: Vec::new(),
         }
     }
 
     fn failed(&self) -> bool {
-        self.headers_too_large || self.too_big
+        self.headers_too_large || self.bad_header.is_some() || self.too_big
     }
 
     fn count(&mut self, n: usize, max_size: u64) {
@@ -77,23 +84,28 @@ impl Incoming {
             return;
         }
         if self.in_headers && !continuing {
-            if content.is_empty() {
-                self.in_headers = false;
-                return;
-            }
-            let continuation = self.seen_header && matches!(content[0], b' ' | b'\t');
-            if continuation || is_header_field(content) {
-                self.seen_header = true;
-                self.header_bytes += content.len() + 1;
-                if max_headers > 0 && self.header_bytes > max_headers {
-                    self.headers_too_large = true;
+            match classify(content, self.seen_header) {
+                Line::Blank => {
+                    self.in_headers = false;
+                    return;
                 }
-                if !self.failed() {
-                    out.push(Action::Message(MessagePart::Header(content.to_vec())));
+                Line::Body => self.in_headers = false,
+                Line::Malformed => {
+                    self.bad_header.get_or_insert_with(|| content.to_vec());
+                    return;
                 }
-                return;
+                Line::Field(_) | Line::Continuation => {
+                    self.seen_header = true;
+                    self.header_bytes += content.len() + 1;
+                    if max_headers > 0 && self.header_bytes > max_headers {
+                        self.headers_too_large = true;
+                    }
+                    if !self.failed() {
+                        out.push(Action::Message(MessagePart::Header(content.to_vec())));
+                    }
+                    return;
+                }
             }
-            self.in_headers = false;
         }
         self.add_body(content, out);
         self.add_body(b"\n", out);
@@ -129,13 +141,6 @@ impl Incoming {
             out.push(Action::Message(MessagePart::Body(std::mem::take(&mut self.body))));
         }
     }
-}
-
-/// `Name:` at the start of a line (RFC 5322 field name, blanks before the colon).
-fn is_header_field(line: &[u8]) -> bool {
-    let name_len = line.iter().take_while(|&&b| (33..=126).contains(&b) && b != b':').count();
-    let rest = line[name_len..].iter().skip_while(|&&b| b == b' ' || b == b'\t');
-    name_len > 0 && rest.take(1).eq([b':'].iter())
 }
 
 impl Session {
@@ -234,6 +239,9 @@ impl Session {
         if incoming.headers_too_large {
             let max = limits.max_headers_length;
             Some(Reply::new(552, "5.6.0", format!("Headers too large ({max} max)")))
+        } else if let Some(line) = &incoming.bad_header {
+            let line = super::lossy(line);
+            Some(Reply::new(553, "5.3.0", format!("header syntax error, line \"{line}\"")))
         } else if incoming.too_big {
             let max = limits.max_message_size;
             Some(Reply::new(552, "5.2.3", format!("Message exceeds maximum fixed size ({max})")))
@@ -292,6 +300,39 @@ mod tests {
         let (mut s, stored) = in_data(lab());
         say(&mut s, "just a body line\r\nSubject: not a header\r\n.\r\n");
         assert_eq!(stored.borrow()[0].1, b"just a body line\nSubject: not a header\n");
+    }
+
+    /// Issue 16 item 0: blanks before the colon (SP, HT, VT, FF) still make a field,
+    /// and the header goes on after it, as sendmail 8.17 reads it.
+    #[test]
+    fn blanks_before_the_colon_keep_the_header_going() {
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "Subject: one\r\nX-Foo\t: bar\r\nX-V\x0b: w\r\nX-After: kept?\r\n\r\nbody\r\n");
+        say(&mut s, ".\r\n");
+        let stored = stored.borrow();
+        let text = "Subject: one\nX-Foo\t: bar\nX-V\x0b: w\nX-After: kept?\nbody\n";
+        assert_eq!(String::from_utf8_lossy(&stored[0].1), text);
+        assert_eq!(stored[0].2, 4, "four header lines");
+    }
+
+    #[test]
+    fn boundaries_and_long_names_start_the_body() {
+        let (mut s, stored) = in_data(lab());
+        let long = "X".repeat(101);
+        say(&mut s, &format!("Subject: one\r\n{long}: v\r\nX-After: b\r\n.\r\n"));
+        assert_eq!(stored.borrow()[0].2, 1);
+        let (mut s, stored) = in_data(lab());
+        say(&mut s, "Subject: one\r\n--X: v\r\n.\r\n");
+        assert_eq!(stored.borrow()[0].2, 1);
+    }
+
+    #[test]
+    fn del_in_a_field_name_is_553_after_the_dot() {
+        let (mut s, stored) = in_data(lab());
+        assert_eq!(say(&mut s, "Subject: one\r\nX-A\x7f: bar\r\n\r\nbody\r\n"), "");
+        let r = say(&mut s, ".\r\n");
+        assert_eq!(r, "553 5.3.0 header syntax error, line \"X-A?: bar\"\r\n");
+        assert!(stored.borrow().is_empty());
     }
 
     #[test]

@@ -10,12 +10,14 @@ pub(crate) struct TestPolicy {
     pub(crate) fail_commit: bool,
 }
 
-pub(crate) struct MemSink(Vec<u8>);
+/// The message text and how many header lines came through `header`.
+pub(crate) struct MemSink(Vec<u8>, usize);
 
 impl BodySink for MemSink {
     fn header(&mut self, line: &[u8]) -> std::io::Result<()> {
         self.0.extend_from_slice(line);
         self.0.push(b'\n');
+        self.1 += 1;
         Ok(())
     }
     fn body(&mut self, chunk: &[u8]) -> std::io::Result<()> {
@@ -36,19 +38,19 @@ impl Policy for TestPolicy {
         }
     }
     fn data(&mut self, _e: &Envelope) -> Result<MemSink, Reply> {
-        Ok(MemSink(Vec::new()))
+        Ok(MemSink(Vec::new(), 0))
     }
     fn commit(&mut self, e: &Envelope, sink: MemSink) -> Result<String, CommitError> {
         if self.fail_commit {
             return Err(CommitError::Io(std::io::Error::other("fsync failed")));
         }
-        self.stored.borrow_mut().push((e.clone(), sink.0));
+        self.stored.borrow_mut().push((e.clone(), sink.0, sink.1));
         Ok("QID0001".to_string())
     }
 }
 
-/// What the in-memory policy stored: envelope and message text.
-pub(crate) type Store = Rc<RefCell<Vec<(Envelope, Vec<u8>)>>>;
+/// What the in-memory policy stored: envelope, message text, header line count.
+pub(crate) type Store = Rc<RefCell<Vec<(Envelope, Vec<u8>, usize)>>>;
 
 /// A session and its store.
 pub(crate) type Started = (PolicySession<TestPolicy>, Store);
