@@ -5,9 +5,12 @@
 //! answers), others are accepted for relaying by the queue runner. Each message is
 //! written straight into a new df while it arrives and committed durably (df, tf,
 //! fsync, rename, directory fsync) before the engine may answer `250 ... Message
-//! accepted for delivery`. The qf is the one sendmail's MTA writes for SMTP mail
-//! (reference queue 10): `$_` the client, `$r` the protocol, `$s` the HELO name,
-//! `S<addr>`, per recipient `rRFC822; addr` and `R<flags>:<addr>`, `Received: from`.
+//! accepted for delivery`. The header lines the engine hands over are taken one by
+//! one into a [`Header`] by the rule the engine split them with
+//! (`spool::message::syntax`), so every line it accepted as header is stored. The qf
+//! is the one sendmail's MTA writes for SMTP mail (reference queue 10): `$_` the
+//! client, `$r` the protocol, `$s` the HELO name, `S<addr>`, per recipient
+//! `rRFC822; addr` and `R<flags>:<addr>`, `Received: from`.
 
 use crate::enqueue;
 use crate::fields::{self, Added};
@@ -20,7 +23,7 @@ use smtp::server::{
     Recipient, Reply, Ret, Sender,
 };
 use spool::log::{Severity, Syslog};
-use spool::message::{added, read_header};
+use spool::message::{added, Header, Step};
 use spool::qf::envelope::{Envelope as QfEnvelope, Recipient as QfRecipient};
 use spool::queue::{NewMessage, Queue};
 use spool::sysexits::EX_OK;
@@ -72,19 +75,27 @@ fn engine_settings(settings: &Settings, host: &str) -> server::Settings {
     s
 }
 
-/// The message being received: its df, the header text and what was seen.
+/// The message being received: its df, the header and what was seen.
 struct Incoming {
     msg: NewMessage,
-    header: Vec<u8>,
+    header: Header,
     eight_bit: bool,
 }
 
 impl BodySink for Incoming {
+    /// Takes a line the engine judged a header line; one the header does not take
+    /// (impossible while both use `spool::message::syntax`) fails the message rather
+    /// than vanish.
     fn header(&mut self, line: &[u8]) -> io::Result<()> {
         self.eight_bit |= line.iter().any(|&b| b >= 0x80);
-        self.header.extend_from_slice(line);
-        self.header.push(b'\n');
-        Ok(())
+        match self.header.add(line, true) {
+            Ok(Step::Kept) => Ok(()),
+            Ok(step) => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("header line not taken as a header ({step:?})"),
+            )),
+            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+        }
     }
 
     fn body(&mut self, chunk: &[u8]) -> io::Result<()> {
@@ -118,7 +129,7 @@ impl Policy for SubmitPolicy<'_> {
         let queue =
             Queue::open(&self.settings.queue_dir).with_file_mode(enqueue::file_mode(self.settings));
         match queue.new_message() {
-            Ok(msg) => Ok(Incoming { msg, header: Vec::new(), eight_bit: false }),
+            Ok(msg) => Ok(Incoming { msg, header: Header::default(), eight_bit: false }),
             Err(e) => {
                 self.syslog.log(Severity::Err, &format!("cannot queue: {e}"));
                 Err(Reply::new(451, "4.3.0", "Temporary system failure"))
@@ -127,11 +138,9 @@ impl Policy for SubmitPolicy<'_> {
     }
 
     fn commit(&mut self, envelope: &Envelope, sink: Incoming) -> Result<String, CommitError> {
-        let header = read_header(&mut io::Cursor::new(&sink.header), usize::MAX, false)
-            .map_err(|e| CommitError::Io(io::Error::other(e.to_string())))?
-            .0;
-        let size = (sink.header.len() + 1) as u64 + sink.msg.size();
-        let qf = self.queue_file(envelope, &header, &sink, size);
+        // The header's bytes, the blank line after it, the body.
+        let size = (sink.header.size + 1) as u64 + sink.msg.size();
+        let qf = self.queue_file(envelope, &sink, size);
         let id = sink.msg.id().clone();
         let priority = qf.priority;
         sink.msg
@@ -156,13 +165,8 @@ impl Policy for SubmitPolicy<'_> {
 }
 
 impl SubmitPolicy<'_> {
-    fn queue_file(
-        &self,
-        envelope: &Envelope,
-        header: &spool::message::Header,
-        sink: &Incoming,
-        size: u64,
-    ) -> QfEnvelope {
+    fn queue_file(&self, envelope: &Envelope, sink: &Incoming, size: u64) -> QfEnvelope {
+        let header = &sink.header;
         let now = Timestamp::now();
         let sender = &envelope.sender;
         let id = sink.msg.id();

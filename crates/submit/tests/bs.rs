@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Lab;
+use common::{BsSession, Lab};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -84,4 +84,23 @@ print("exit", proc.returncode)
         "{qf}"
     );
     spool::qf::parse(std::path::Path::new("qf"), raw).unwrap();
+}
+
+/// Issue 16 item 0: the header fields after `X-Foo<TAB>: bar` were accepted with 250
+/// and then missing from the qf. sendmail (8.17.1.9, `-bs` and stdin alike) keeps all
+/// three, storing the name without the blanks before the colon.
+#[test]
+fn blanks_before_the_colon_keep_every_header_field() {
+    let lab = Lab::new();
+    let mut bs = BsSession::start(&lab);
+    assert!(bs.say(b"EHLO client.example\r\n").starts_with("250-"));
+    let text = b"Subject: one\nX-Foo\t: bar\nX-After: kept?\n\nbody\n";
+    let reply = bs.send("alice@example.org", "someone@example.net", text);
+    assert!(reply.starts_with("250 2.0.0 "), "{reply}");
+    assert_eq!(bs.quit(), Some(0));
+    let msgs = lab.messages();
+    let (raw, df) = &msgs[0];
+    let qf = common::escaped(raw);
+    assert!(qf.contains("\nH??Subject: one\nH??X-Foo: bar\nH??X-After: kept?\n.\n"), "{qf}");
+    assert_eq!(df, b"body\n");
 }

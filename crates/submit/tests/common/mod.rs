@@ -105,3 +105,89 @@ pub fn is_root() -> bool {
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
 }
+
+/// A `submit -bs` process driven one command at a time, as a client that waits for
+/// each reply (so no command arrives before the greeting or the EHLO answer).
+pub struct BsSession {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// The greeting.
+    pub greeting: String,
+}
+
+impl BsSession {
+    /// Starts `submit -C <mc> -bs` in `lab` and reads the greeting.
+    pub fn start(lab: &Lab) -> BsSession {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_submit"))
+            .arg("-C")
+            .arg(&lab.mc)
+            .arg("-bs")
+            .env("TZ", "UTC")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut session = BsSession { child, stdin, stdout, greeting: String::new() };
+        session.greeting = session.reply();
+        session
+    }
+
+    /// Sends `bytes` and returns the one reply it gets (all its lines, CRLF kept).
+    pub fn say(&mut self, bytes: &[u8]) -> String {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+        self.reply()
+    }
+
+    /// Reads one reply: lines up to one whose fourth byte is a space.
+    pub fn reply(&mut self) -> String {
+        use std::io::BufRead;
+        let mut out = String::new();
+        loop {
+            let mut line = String::new();
+            if self.stdout.read_line(&mut line).unwrap() == 0 {
+                return out;
+            }
+            out.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return out;
+            }
+        }
+    }
+
+    /// One transaction from `sender` to `recipient` with `text` (LF line ends; the
+    /// CRLFs and dot-stuffing are added here); returns the reply to the final dot.
+    pub fn send(&mut self, sender: &str, recipient: &str, text: &[u8]) -> String {
+        let mail = self.say(format!("MAIL FROM:<{sender}>\r\n").as_bytes());
+        assert!(mail.starts_with("250 "), "{mail}");
+        let rcpt = self.say(format!("RCPT TO:<{recipient}>\r\n").as_bytes());
+        assert!(rcpt.starts_with("250 "), "{rcpt}");
+        let data = self.say(b"DATA\r\n");
+        assert!(data.starts_with("354 "), "{data}");
+        let mut wire = Vec::new();
+        for line in text.strip_suffix(b"\n").unwrap_or(text).split(|&b| b == b'\n') {
+            if text.is_empty() {
+                break;
+            }
+            if line.first() == Some(&b'.') {
+                wire.push(b'.');
+            }
+            wire.extend_from_slice(line);
+            wire.extend_from_slice(b"\r\n");
+        }
+        wire.extend_from_slice(b".\r\n");
+        self.say(&wire)
+    }
+
+    /// Sends QUIT and waits for the process; returns its exit code.
+    pub fn quit(mut self) -> Option<i32> {
+        let bye = self.say(b"QUIT\r\n");
+        assert!(bye.starts_with("221 "), "{bye}");
+        drop(self.stdin);
+        self.child.wait().unwrap().code()
+    }
+}
