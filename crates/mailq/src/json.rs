@@ -35,12 +35,14 @@ fn to_json(dir: &str, entry: &Entry, mode: Mode) -> Value {
         "message_size": size,
         "priority": entry.priority,
     });
+    let path = std::path::Path::new(entry.id.as_str());
     let parsed = entry.qf.as_ref().map_err(String::clone).and_then(|bytes| {
-        qf::parse_listing(std::path::Path::new(entry.id.as_str()), bytes).map_err(|e| e.to_string())
+        let qf = qf::parse_listing(path, bytes).map_err(|e| e.to_string())?;
+        let env = Envelope::from_queue_file(path, &qf).map_err(|e| e.to_string())?;
+        Ok((qf, env))
     });
     match &parsed {
-        Ok(qf) => {
-            let env = Envelope::from_queue_file(qf);
+        Ok((qf, env)) => {
             let recipients: Vec<Value> = env
                 .recipients
                 .iter()
@@ -78,4 +80,43 @@ fn merge(into: &mut Value, from: Value) {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spool::queue::QueueId;
+
+    fn entry(qf: &[u8]) -> Entry {
+        Entry {
+            id: QueueId::parse("6AONVaU4019530").unwrap(),
+            qf: Ok(qf.to_vec()),
+            df_size: Ok(5),
+            df_name: "df6AONVaU4019530".into(),
+            locked: false,
+            priority: 0,
+            rendered: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_qf_becomes_one_object() {
+        let v = to_json(
+            "mqueue",
+            &entry(b"V8\nT17\nK0\nN2\nP9\nFs\nS<a@b>\nRPFD:<t@s>\n.\n"),
+            Mode::Normal,
+        );
+        assert_eq!(v["arrival_time"], 17);
+        assert_eq!(v["attempts"], 2);
+        assert_eq!(v["recipients"][0]["address"], "<t@s>");
+        assert!(v.get("error").is_none());
+    }
+
+    /// A number that does not parse is reported with its line, not shown as 0.
+    #[test]
+    fn a_bad_number_is_an_error_naming_the_line() {
+        let v = to_json("mqueue", &entry(b"V8\nTsoon\nK0\nN0\nP1\nFs\nS<a@b>\n.\n"), Mode::Normal);
+        assert_eq!(v["error"], "6AONVaU4019530: line 2: bad number in line \"Tsoon\"");
+        assert!(v.get("arrival_time").is_none());
+    }
 }

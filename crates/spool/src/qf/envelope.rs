@@ -1,13 +1,21 @@
 //! A typed view of a qf: the envelope a program builds or reads.
 //!
 //! [`Envelope::to_queue_file`] writes lines in the order sendmail 8.17's `queueup`
-//! does: `V T K N P [I] [B] [M] F $-macros [q] S [Z] [A] [!]` (the `q` placement is
-//! what the real `hf` files show), then per recipient
+//! does: `V T K N P [d] [I] [B] [M] F $-macros [q] S [Z] [A] [!]` (the `q` placement
+//! is what the real `hf` files show), then per recipient
 //! `[M] [C] [Q] [r] R`, then the headers, then `.`. [`Envelope::from_queue_file`] reads
-//! one back (lines it does not model are not kept: rewrite the [`QueueFile`] itself
-//! when every line must survive).
+//! one back; every line sendmail writes is modelled, so a complete qf that sendmail
+//! wrote reads and writes back byte for byte (the obsolete `D`, `E`, `L` lines and
+//! unknown lines are not kept: rewrite the [`QueueFile`] itself when they must survive).
+//!
+//! # Errors
+//! [`Envelope::from_queue_file`]: a `T`, `K`, `N` or `P` value that is not a number
+//! ([`QfErrorKind::BadNumber`], with the file and line), rather than a 0 that a
+//! rewrite would store.
 
-use super::{Code, QueueFile};
+use super::{Code, QfError, QfErrorKind, QueueFile};
+use std::path::Path;
+use std::str::FromStr;
 
 /// One envelope recipient with the lines that go with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +54,10 @@ pub struct Envelope {
     pub attempts: u32,
     /// `P`: priority.
     pub priority: i64,
+    /// `d`: the queue directory holding the df, when it is not the qf's.
+    pub data_dir: Option<Vec<u8>>,
+    /// `I`: `major/minor/inode` of the df (written by sendmail, ignored when read).
+    pub data_inode: Option<Vec<u8>>,
     /// `B`: body type (`7BIT`, `8BITMIME`).
     pub body_type: Option<String>,
     /// `q`: quarantine reason.
@@ -62,6 +74,9 @@ pub struct Envelope {
     pub envid: Option<Vec<u8>>,
     /// `A`: AUTH= parameter.
     pub auth: Option<Vec<u8>>,
+    /// `!`: DELIVERBY, a mode byte (sendmail writes it raw, e.g. 0x02), a space and
+    /// the seconds, as written.
+    pub deliver_by: Option<Vec<u8>>,
     /// Recipients in order.
     pub recipients: Vec<Recipient>,
     /// Headers in order.
@@ -77,6 +92,8 @@ impl Envelope {
         qf.push(Code::LastAttempt, self.last_attempt.to_string());
         qf.push(Code::Attempts, self.attempts.to_string());
         qf.push(Code::Priority, self.priority.to_string());
+        push_opt(&mut qf, Code::DataDir, self.data_dir.as_deref());
+        push_opt(&mut qf, Code::DataInode, self.data_inode.as_deref());
         push_opt(&mut qf, Code::BodyType, self.body_type.as_ref().map(|b| b.as_bytes()));
         push_opt(&mut qf, Code::Message, self.message.as_deref());
         qf.push(Code::Flags, self.flags.as_bytes());
@@ -89,6 +106,7 @@ impl Envelope {
         qf.push(Code::Sender, self.sender.as_slice());
         push_opt(&mut qf, Code::EnvelopeId, self.envid.as_deref());
         push_opt(&mut qf, Code::Auth, self.auth.as_deref());
+        push_opt(&mut qf, Code::DeliverBy, self.deliver_by.as_deref());
         self.push_recipients(&mut qf);
         for h in &self.headers {
             let mut line = b"?".to_vec();
@@ -118,19 +136,28 @@ impl Envelope {
         }
     }
 
-    /// Reads the envelope from a parsed qf (numbers that do not parse read as 0).
-    pub fn from_queue_file(qf: &QueueFile) -> Envelope {
+    /// Reads the envelope from `qf`, parsed from `file` (named in errors).
+    ///
+    /// # Errors
+    /// [`QfErrorKind::BadNumber`] when a `T`, `K`, `N` or `P` value is not a number,
+    /// with the physical line it is on.
+    pub fn from_queue_file(file: &Path, qf: &QueueFile) -> Result<Envelope, QfError> {
         let mut env = Envelope::default();
         let mut pending = Recipient::default();
         let mut controller = None;
         let mut seen_flags = false;
+        let mut number = 1;
         for line in &qf.lines {
             let value = line.value.as_slice();
+            let at = number;
+            number += 1 + value.iter().filter(|&&b| b == b'\n').count();
             match line.code() {
-                Some(Code::CreationTime) => env.created = number(value),
-                Some(Code::LastAttempt) => env.last_attempt = number(value),
-                Some(Code::Attempts) => env.attempts = number(value) as u32,
-                Some(Code::Priority) => env.priority = number(value),
+                Some(Code::CreationTime) => env.created = parse_number(file, at, line)?,
+                Some(Code::LastAttempt) => env.last_attempt = parse_number(file, at, line)?,
+                Some(Code::Attempts) => env.attempts = parse_number(file, at, line)?,
+                Some(Code::Priority) => env.priority = parse_number(file, at, line)?,
+                Some(Code::DataDir) => env.data_dir = Some(value.to_vec()),
+                Some(Code::DataInode) => env.data_inode = Some(value.to_vec()),
                 Some(Code::BodyType) => env.body_type = Some(text(value)),
                 Some(Code::Quarantine) => env.quarantine = Some(value.to_vec()),
                 Some(Code::Message) if !seen_flags => env.message = Some(value.to_vec()),
@@ -143,6 +170,7 @@ impl Envelope {
                 Some(Code::Sender) => env.sender = value.to_vec(),
                 Some(Code::EnvelopeId) => env.envid = Some(value.to_vec()),
                 Some(Code::Auth) => env.auth = Some(value.to_vec()),
+                Some(Code::DeliverBy) => env.deliver_by = Some(value.to_vec()),
                 Some(Code::Controller) => {
                     controller = (!value.is_empty()).then(|| value.to_vec());
                 }
@@ -159,7 +187,7 @@ impl Envelope {
                 _ => {}
             }
         }
-        env
+        Ok(env)
     }
 }
 
@@ -207,8 +235,24 @@ fn split_header(value: &[u8]) -> Header {
     Header { condition: Vec::new(), text: value.to_vec() }
 }
 
-fn number(value: &[u8]) -> i64 {
-    std::str::from_utf8(value).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+/// The number on `line` (physical line `at` of `file`): digits, a `-` first for signed
+/// types; anything else (a blank, a `+`, a letter, an overflow) is an error.
+fn parse_number<T: FromStr>(file: &Path, at: usize, line: &super::Line) -> Result<T, QfError> {
+    let value = line.value.as_slice();
+    let digits = value.strip_prefix(b"-").unwrap_or(value);
+    let parsed = match !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+        true => std::str::from_utf8(value).ok().and_then(|s| s.parse().ok()),
+        false => None,
+    };
+    parsed.ok_or_else(|| {
+        let mut text = vec![line.letter];
+        text.extend_from_slice(value);
+        QfError {
+            file: file.to_path_buf(),
+            line: at,
+            kind: QfErrorKind::BadNumber(String::from_utf8_lossy(&text).into_owned()),
+        }
+    })
 }
 
 fn text(value: &[u8]) -> String {

@@ -96,6 +96,9 @@ pub enum QfErrorKind {
     /// A continuation line comes first.
     #[error("continuation line with no line to continue")]
     StrayContinuation,
+    /// A `T`, `K`, `N` or `P` line whose value is not a number (the line as read).
+    #[error("bad number in line \"{0}\"")]
+    BadNumber(String),
     /// There is no final `.` line (sendmail: "incomplete queue file read").
     #[error("incomplete queue file read")]
     Incomplete,

@@ -20,7 +20,7 @@ fn round_trips_with_continuations_and_macro_byte() {
 #[test]
 fn envelope_reads_and_writes_in_sendmail_order() {
     let qf = parse(Path::new("qf"), SIMPLE).unwrap();
-    let env = Envelope::from_queue_file(&qf);
+    let env = Envelope::from_queue_file(Path::new("qf"), &qf).unwrap();
     assert_eq!(env.created, 1795563096);
     assert_eq!(env.priority, 30081);
     assert_eq!(env.sender, b"root");
@@ -46,9 +46,43 @@ fn envelope_reads_and_writes_in_sendmail_order() {
 fn bare_controller_line_ends_the_previous_one() {
     let text = b"V8\nT1\nK0\nN0\nP1\nFs\nS<a@b>\nCx:8:0:<x@y>\nRFDA:t2@s\nC\nRPFD:<t1@s>\n.\n";
     let qf = parse(Path::new("qf"), text).unwrap();
-    let env = Envelope::from_queue_file(&qf);
+    let env = Envelope::from_queue_file(Path::new("qf"), &qf).unwrap();
     assert_eq!(env.recipients[0].controller.as_deref(), Some(&b"x:8:0:<x@y>"[..]));
     assert_eq!(env.recipients[1].controller, None);
+    assert_eq!(env.to_queue_file().to_bytes(), text);
+}
+
+/// Issue 16 item 6: a number that does not parse was read as 0, which a rewrite
+/// would then have stored; it is an error naming the file and the physical line.
+#[test]
+fn unparseable_numbers_are_errors_naming_the_line() {
+    let envelope = |text: &[u8]| {
+        let qf = parse_listing(Path::new("/q/qfA"), text).unwrap();
+        Envelope::from_queue_file(Path::new("/q/qfA"), &qf)
+    };
+    let err = envelope(b"V8\nT1\nKabc\nN0\nP1\n.\n").unwrap_err();
+    assert_eq!(err.to_string(), "/q/qfA: line 3: bad number in line \"Kabc\"");
+    let err = envelope(b"V8\nH??X: a\n\tb\nP12x\n.\n").unwrap_err();
+    assert_eq!((err.line, err.kind), (4, QfErrorKind::BadNumber("P12x".into())));
+    for bad in [&b"N-1"[..], b"N 5", b"N+5", b"N", b"N4294967296", b"T99999999999999999999"] {
+        let text = [&b"V8\n"[..], bad, b"\n.\n"].concat();
+        assert!(envelope(&text).is_err(), "{}", String::from_utf8_lossy(bad));
+    }
+    let env = envelope(b"V8\nT1795563096\nK0\nN4294967295\nP-5\n.\n").unwrap();
+    assert_eq!((env.created, env.attempts, env.priority), (1795563096, u32::MAX, -5));
+}
+
+/// Issue 16 item 6: `d`, `I` and `!` lines were dropped by a typed rewrite; they are
+/// kept, in sendmail's places (`d I` after `P`, `!` after `A`; the `!` mode byte is
+/// raw, 0x02 for `BY=...;R` as the oracle writes it).
+#[test]
+fn data_dir_inode_and_deliver_by_lines_survive_a_rewrite() {
+    let text = b"V8\nT1\nK0\nN0\nP1\nd/var/spool/mqueue/df\nI254/0/10013123\nFs\nS<a@b>\nZabc\nAx@y\n!\x02 86400\nRPFD:<t@s>\nH??Subject: x\n.\n";
+    let qf = parse(Path::new("qf"), text).unwrap();
+    let env = Envelope::from_queue_file(Path::new("qf"), &qf).unwrap();
+    assert_eq!(env.data_dir.as_deref(), Some(&b"/var/spool/mqueue/df"[..]));
+    assert_eq!(env.data_inode.as_deref(), Some(&b"254/0/10013123"[..]));
+    assert_eq!(env.deliver_by.as_deref(), Some(&b"\x02 86400"[..]));
     assert_eq!(env.to_queue_file().to_bytes(), text);
 }
 
@@ -129,7 +163,7 @@ fn arbitrary_bytes_never_panic() {
         let results = [parse(Path::new("f"), &bytes), parse_listing(Path::new("f"), &bytes)];
         for qf in results.into_iter().flatten() {
             {
-                let _ = Envelope::from_queue_file(&qf);
+                let _ = Envelope::from_queue_file(Path::new("f"), &qf);
                 let mut terminated = bytes.clone();
                 if !terminated.is_empty() && terminated.last() != Some(&b'\n') {
                     terminated.push(b'\n');
