@@ -6,7 +6,7 @@ use crate::qf::{self, QueueFile};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A message whose control file this process holds locked (`flock LOCK_EX`).
 /// The lock is released when the `Job` is dropped.
@@ -23,12 +23,19 @@ impl Job {
     }
 
     /// Locks `id`'s qf without waiting; `None` if it is locked elsewhere or gone.
+    ///
+    /// # Errors
+    /// [`QueueError::NotRegular`] when the name is a FIFO, device, socket or directory
+    /// (found at once: the open does not wait for a FIFO's writer); `Io` for a symlink
+    /// (`ELOOP`) or another failure.
     pub(super) fn lock(queue: Queue, id: QueueId) -> Result<Option<Job>, QueueError> {
         let path = queue.path(FileKind::Control, &id);
-        let file = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
+        let file = match open_regular(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(QueueError::io(&path, e)),
+            Err(QueueError::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
         };
         match file.try_lock() {
             Ok(()) => {}
@@ -100,4 +107,21 @@ impl Job {
         self.queue.sync_dir(FileKind::Control)?;
         Ok(lost)
     }
+}
+
+/// Opens a control file for reading: never through a symlink (`O_NOFOLLOW`), never
+/// waiting (`O_NONBLOCK`: opening a FIFO would otherwise block until a writer comes;
+/// on a regular file the flag changes neither reads nor `flock`), and only if what
+/// was opened is a regular file.
+pub(super) fn open_regular(path: &Path) -> Result<File, QueueError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| QueueError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| QueueError::io(path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(QueueError::NotRegular { path: path.to_path_buf() });
+    }
+    Ok(file)
 }

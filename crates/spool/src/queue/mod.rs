@@ -15,6 +15,8 @@
 //!   job holds `LOCK_EX` on the open qf; listers probe with `LOCK_SH|LOCK_NB`. After
 //!   locking, the open file is compared with the name (stat vs fstat) so a qf renamed
 //!   or replaced meanwhile is not mistaken for the job.
+//! * A control file is opened without following symlinks and without blocking, and
+//!   only a regular file is used: a FIFO named like a qf is an error at once.
 //!
 //! # Errors
 //! [`QueueError`] names the file (and so the queue ID) that failed.
@@ -82,6 +84,12 @@ pub enum QueueError {
     /// A control file could not be parsed.
     #[error(transparent)]
     Qf(#[from] crate::qf::QfError),
+    /// A queue file name is not a regular file (a FIFO, device, socket or directory).
+    #[error("{}: not a regular file", path.display())]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl QueueError {
@@ -198,9 +206,10 @@ impl Queue {
     }
 
     /// Whether another process holds the lock of `id`'s control file (a `LOCK_SH`
-    /// probe, as mailq makes). A file that is gone counts as not locked.
+    /// probe, as mailq makes). A file that is gone, or is no regular file, counts as
+    /// not locked.
     pub fn is_locked(&self, kind: FileKind, id: &QueueId) -> bool {
-        let Ok(file) = std::fs::File::open(self.path(kind, id)) else { return false };
+        let Ok(file) = job::open_regular(&self.path(kind, id)) else { return false };
         matches!(file.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
     }
 

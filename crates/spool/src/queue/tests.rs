@@ -101,6 +101,44 @@ fn an_unreadable_qf_is_set_aside_as_lost() {
     assert_eq!(queue.list(FileKind::Lost).unwrap(), vec![id]);
 }
 
+/// Issue 16 item 6: a FIFO named like a qf made `Job::lock` block in `open` until a
+/// writer came; it must be refused at once, as must a directory. A symlink is not
+/// followed.
+#[test]
+fn a_fifo_or_directory_named_like_a_qf_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let fifo = QueueId::parse("6AONYxf0032726").unwrap();
+    let fifo_path = queue.path(FileKind::Control, &fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo_path).status().unwrap();
+    assert!(made.success());
+    let subdir = QueueId::parse("6AONYxf0032727").unwrap();
+    std::fs::create_dir(queue.path(FileKind::Control, &subdir)).unwrap();
+    let link = QueueId::parse("6AONYxf0032728").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", queue.path(FileKind::Control, &link)).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let probe = queue.clone();
+    std::thread::spawn(move || {
+        let results = [&fifo, &subdir, &link].map(|id| probe.lock(id).map(|j| j.is_some()));
+        let locked = probe.is_locked(FileKind::Control, &fifo);
+        tx.send((results, locked)).unwrap();
+    });
+    let Ok((results, locked)) = rx.recv_timeout(std::time::Duration::from_secs(5)) else {
+        // Unblock the stuck open before failing, so the test process can end.
+        let _ = std::fs::OpenOptions::new().write(true).open(&fifo_path);
+        panic!("locking a FIFO blocked");
+    };
+    let [fifo, subdir, link] = results;
+    assert!(matches!(fifo, Err(QueueError::NotRegular { .. })), "{fifo:?}");
+    assert!(fifo.unwrap_err().to_string().ends_with("qf6AONYxf0032726: not a regular file"));
+    assert!(matches!(subdir, Err(QueueError::NotRegular { .. })), "{subdir:?}");
+    let link = link.unwrap_err();
+    assert!(
+        matches!(&link, QueueError::Io { error, .. } if error.raw_os_error() == Some(libc::ELOOP))
+    );
+    assert!(!locked);
+}
+
 #[test]
 fn split_layout_subdirectories_are_honoured() {
     let dir = tempfile::tempdir().unwrap();
