@@ -4,8 +4,18 @@
 //! since 1900 mod 60, month 0-11, day, hour, minute, second; the alphabet is `0-9A-Za-x`,
 //! with `y` and `z` for leap seconds), two base-60 symbols of a sequence number that
 //! starts at a random point and counts up for each ID, then the PID as `%06d`.
-//! After 3600 IDs, or in a new process, a new base time is taken (waiting for the clock
-//! to move on if needed), so IDs stay unique across processes and within one. Callers
+//!
+//! When the sequence reaches 3600 (`xx` used), the base time moves on: to the current
+//! second, or one second past the old base if the clock has not got there yet. sendmail
+//! sleeps until the clock ticks; a daemon issuing IDs from many sessions must not, so
+//! the base runs ahead of the clock instead, and the lock is only held to take the next
+//! number, never across a sleep. In a new process (a new PID) a new base is taken.
+//!
+//! # Invariants
+//! Within one process, every ID is new and sorts after the one before it (byte order
+//! of the alphabet is its digit order, the base only grows, the sequence does not
+//! wrap within a base). Across processes the PID keeps them apart; a process that
+//! reuses the PID of one that ran ahead of the clock could meet its IDs, so callers
 //! still create files with `O_EXCL` and ask for another ID on a collision.
 
 use std::sync::Mutex;
@@ -40,55 +50,64 @@ impl std::fmt::Display for QueueId {
     }
 }
 
+/// The ID state of this process.
 struct Generator {
     pid: u32,
     base: [u8; 6],
     base_second: u64,
+    /// The next sequence number; [`SEQUENCE_SPAN`] means the base is used up.
     sequence: u32,
-    issued: u32,
 }
 
 static GENERATOR: Mutex<Option<Generator>> = Mutex::new(None);
 
-/// A new queue ID for this process.
+/// A new queue ID for this process. Never sleeps; the lock is held only to take the
+/// next base and sequence number.
 pub fn next_id() -> QueueId {
-    let mut guard = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let pid = std::process::id();
-    let stale = match guard.as_ref() {
-        Some(g) => g.pid != pid || g.issued >= SEQUENCE_SPAN,
-        None => true,
+    let (base, seq) = {
+        let mut guard = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+        let generator = match guard.take() {
+            Some(g) if g.pid == pid => guard.insert(g),
+            _ => guard.insert(Generator::start(pid, now())),
+        };
+        generator.issue(|| now().as_secs())
     };
-    if stale {
-        let previous = guard.as_ref().filter(|g| g.pid == pid).map(|g| g.base_second);
-        *guard = Some(Generator::start(pid, previous));
-    }
-    let g = guard.as_mut().expect("generator set above");
-    let seq = g.sequence % SEQUENCE_SPAN;
-    g.sequence = g.sequence.wrapping_add(1);
-    g.issued += 1;
-    let mut id = String::from_utf8_lossy(&g.base).into_owned();
+    let mut id = String::with_capacity(14);
+    id.extend(base.iter().map(|&b| b as char));
     id.push(ALPHABET[(seq / 60) as usize] as char);
     id.push(ALPHABET[(seq % 60) as usize] as char);
     id.push_str(&format!("{pid:06}"));
     QueueId(id)
 }
 
+/// The time since the epoch (0 if the clock is before it).
+fn now() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
+
 impl Generator {
-    /// A fresh base time (a later second than `previous`) and a random sequence start.
-    fn start(pid: u32, previous: Option<u64>) -> Generator {
-        let mut now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        while previous.is_some_and(|p| now.as_secs() <= p) {
-            std::thread::sleep(Duration::from_millis(50));
-            now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        }
+    /// A base time of `now` and a random sequence start.
+    fn start(pid: u32, now: Duration) -> Generator {
         let noise = now.subsec_nanos() ^ pid.rotate_left(13) ^ (now.as_secs() as u32);
         Generator {
             pid,
             base: encode_time(now.as_secs() as i64),
             base_second: now.as_secs(),
             sequence: noise % SEQUENCE_SPAN,
-            issued: 0,
         }
+    }
+
+    /// The next base and sequence number. When the base's sequence space is used up,
+    /// the base moves to the later of `clock()` and one second past the old base.
+    fn issue(&mut self, clock: impl FnOnce() -> u64) -> ([u8; 6], u32) {
+        if self.sequence >= SEQUENCE_SPAN {
+            self.base_second = clock().max(self.base_second + 1);
+            self.base = encode_time(self.base_second as i64);
+            self.sequence = 0;
+        }
+        self.sequence += 1;
+        (self.base, self.sequence - 1)
     }
 }
 
@@ -129,6 +148,66 @@ mod tests {
         assert!(ids
             .iter()
             .all(|id| id.as_str().ends_with(&pid) && id.as_str().len() == 8 + pid.len()));
+    }
+
+    /// With the clock stopped, a generator issues far more than 3600 IDs: the base
+    /// runs ahead a second per 3600, and every ID is new and sorts after the last.
+    #[test]
+    fn a_used_up_base_runs_ahead_of_a_stopped_clock() {
+        let noon = 1_795_564_800;
+        let mut g = Generator::start(42, Duration::from_secs(noon));
+        let first_seq = g.sequence;
+        let issued: Vec<([u8; 6], u32)> = (0..20_000).map(|_| g.issue(|| noon)).collect();
+        assert_eq!(issued[0], (encode_time(noon as i64), first_seq));
+        assert!(issued.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
+        let used_up = (SEQUENCE_SPAN - first_seq) as usize;
+        assert_eq!(issued[used_up], (encode_time(noon as i64 + 1), 0));
+        let seconds = 1 + (20_000 - used_up).div_ceil(SEQUENCE_SPAN as usize) as u64;
+        assert_eq!(g.base_second, noon + seconds - 1);
+    }
+
+    /// A clock that went back never moves the base back; one that went on is used.
+    #[test]
+    fn the_base_follows_the_clock_forward_only() {
+        let mut g = Generator::start(42, Duration::from_secs(1000));
+        g.sequence = SEQUENCE_SPAN;
+        assert_eq!(g.issue(|| 5), (encode_time(1001), 0));
+        g.sequence = SEQUENCE_SPAN;
+        assert_eq!(g.issue(|| 2000), (encode_time(2000), 0));
+    }
+
+    /// Issue 16 item 6: after 3600 IDs in a second, `next_id` slept in 50 ms steps
+    /// holding the global lock, stalling every thread. 20,000 IDs from four threads
+    /// must each come quickly, all different, each thread's in increasing order.
+    #[test]
+    fn many_ids_from_many_threads_never_wait() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    let mut slowest = Duration::ZERO;
+                    let ids: Vec<QueueId> = (0..5000)
+                        .map(|_| {
+                            let started = std::time::Instant::now();
+                            let id = next_id();
+                            slowest = slowest.max(started.elapsed());
+                            id
+                        })
+                        .collect();
+                    (ids, slowest)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in threads {
+            let (ids, slowest) = t.join().unwrap();
+            assert!(slowest < Duration::from_millis(500), "an ID took {slowest:?}");
+            assert!(ids.windows(2).all(|w| w[0] < w[1]), "one thread's IDs increase");
+            assert!(ids.iter().all(|id| QueueId::parse(id.as_str()).as_ref() == Some(id)));
+            all.extend(ids);
+        }
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 20_000);
     }
 
     #[test]
