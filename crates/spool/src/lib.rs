@@ -21,6 +21,7 @@ pub mod maps;
 pub mod message;
 pub mod qf;
 pub mod queue;
+pub mod safefile;
 pub mod sysexits;
 pub mod verify;
 pub mod virtusertable;
