@@ -76,6 +76,7 @@
 mod check;
 mod dontblame;
 mod policy;
+mod settings;
 mod types;
 
 pub use check::Checker;
