@@ -11,7 +11,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use testkit::oracle::{skip, Oracle};
-use testkit::scenario::{self, Scenario};
+use testkit::scenario::{self, assert_same, Scenario, AS_NOBODY};
 use testkit::transcript::{self, Case};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,6 @@ enum Side<'a> {
     Ours,
     Real(&'a Oracle),
 }
-
-const AS_NOBODY: [&str; 4] = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
 
 fn fixture(who: Who) -> PathBuf {
     let name = if who == Who::Root { "safefile-root.txt" } else { "safefile-nobody.txt" };
@@ -102,22 +100,13 @@ fn replay(who: Who, side: Side) -> Vec<Case> {
     s.replay(&transcript::parse(&text))
 }
 
-fn assert_same(who: Who, want: &[Case], got: &[Case], what: &str) {
-    assert_eq!(want.len(), got.len());
-    for (w, g) in want.iter().zip(got) {
-        assert_eq!(g.stdout, w.stdout, "{who:?}: stdout of `{}` ({what})", w.command);
-        assert_eq!(g.stderr, w.stderr, "{who:?}: stderr of `{}` ({what})", w.command);
-        assert_eq!(g.exit, w.exit, "{who:?}: exit of `{}` ({what})", w.command);
-    }
-}
-
 fn like_the_recording(who: Who) {
     if !scenario::is_root() {
         return skip("the file-safety cases need root (warnings, chown, setpriv)");
     }
     let want = transcript::parse(&std::fs::read_to_string(fixture(who)).unwrap());
     assert!(want.len() > 5 && want.iter().all(|c| c.exit >= 0), "{who:?}: not recorded");
-    assert_same(who, &want, &replay(who, Side::Ours), "recording");
+    assert_same(&want, &replay(who, Side::Ours), &format!("{who:?}, recording"));
 }
 
 fn oracle() -> Option<Oracle> {
@@ -131,7 +120,7 @@ fn live(who: Who) {
         return skip("needs root and the oracle's newaliases and lab");
     };
     let real = replay(who, Side::Real(&oracle));
-    assert_same(who, &real, &replay(who, Side::Ours), "live oracle");
+    assert_same(&real, &replay(who, Side::Ours), &format!("{who:?}, live oracle"));
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use testkit::oracle::{skip, Oracle};
-use testkit::scenario::{self, Scenario};
+use testkit::scenario::{self, assert_same, Scenario};
 use testkit::transcript::{self, Case};
 
 enum Side<'a> {
@@ -86,15 +86,6 @@ fn replay(side: Side) -> Vec<Case> {
     s.env("CF", cf);
     let text = std::fs::read_to_string(fixture()).unwrap();
     s.replay(&transcript::parse(&text))
-}
-
-fn assert_same(want: &[Case], got: &[Case], what: &str) {
-    assert_eq!(want.len(), got.len());
-    for (w, g) in want.iter().zip(got) {
-        assert_eq!(g.stdout, w.stdout, "stdout of `{}` ({what})", w.command);
-        assert_eq!(g.stderr, w.stderr, "stderr of `{}` ({what})", w.command);
-        assert_eq!(g.exit, w.exit, "exit of `{}` ({what})", w.command);
-    }
 }
 
 /// Whether ours can run the cases here.

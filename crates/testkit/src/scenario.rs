@@ -22,6 +22,9 @@ use std::process::Command;
 /// The placeholder for the scratch directory in recordings.
 pub const DIR: &str = "@DIR@";
 
+/// The words that run a program as `nobody` (put before it in [`Scenario::program`]).
+pub const AS_NOBODY: [&str; 4] = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"];
+
 /// A scratch directory and the programs its commands run.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -85,6 +88,20 @@ impl Scenario {
     /// Runs the commands of `cases` in order.
     pub fn replay(&self, cases: &[Case]) -> Vec<Case> {
         cases.iter().map(|c| self.run(&c.command)).collect()
+    }
+}
+
+/// Asserts that `got` printed what `want` did, case by case, naming the command and
+/// `what` was compared (a recording, the live oracle) on a difference.
+///
+/// # Panics
+/// On the first difference in standard output, standard error or exit status.
+pub fn assert_same(want: &[Case], got: &[Case], what: &str) {
+    assert_eq!(want.len(), got.len(), "{what}: number of commands");
+    for (w, g) in want.iter().zip(got) {
+        assert_eq!(g.stdout, w.stdout, "stdout of `{}` ({what})", w.command);
+        assert_eq!(g.stderr, w.stderr, "stderr of `{}` ({what})", w.command);
+        assert_eq!(g.exit, w.exit, "exit of `{}` ({what})", w.command);
     }
 }
 
@@ -166,5 +183,19 @@ mod tests {
         let text = render("# recorded\n", &cases);
         assert_eq!(header(&text), "# recorded\n");
         assert_eq!(transcript::parse(&text), cases);
+    }
+
+    #[test]
+    #[should_panic(expected = "stderr of `b` (live)")]
+    fn assert_same_names_the_command_that_differs() {
+        let case = |c: &str, err: &str| Case {
+            command: c.into(),
+            stdout: String::new(),
+            stderr: err.into(),
+            exit: 0,
+        };
+        let want = [case("a", ""), case("b", "x\n")];
+        assert_same(&want, &want.clone(), "same");
+        assert_same(&want, &[case("a", ""), case("b", "y\n")], "live");
     }
 }
