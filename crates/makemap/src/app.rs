@@ -18,13 +18,20 @@
 //!   map cannot be written out.
 //!
 //! SECURITY
-//!   The map is written to a temporary file beside it and renamed into place; a
-//!   symbolic link or non-regular file at the map's path is refused unless `-s`.
+//!   Before it is opened, the map file is checked as sendmail's makemap checks it
+//!   ([`spool::safefile::Checker::makemap_file`]): run by root, every group- or
+//!   world-writable directory on its path is reported on stderr
+//!   (`WARNING: World writable directory /tmp`, twice, as sendmail); a symbolic link,
+//!   a file with hard links or a link in such a directory is refused unless `-s`, and
+//!   so is anything but a regular file (exit 73). makemap does not read
+//!   `DontBlameSendmail`. The map is written to a temporary file beside it and renamed
+//!   into place.
 
 use crate::config::{self, Kind};
 use crate::flags::{Flags, Listing, USAGE};
 use crate::input::{self, Line, Syntax};
 use spool::maps::{self, Duplicates, KeyRules, MapError, MapType, WriteOptions};
+use spool::safefile::{Checker, DontBlameSet, Identity, MakemapMode};
 use spool::sysexits::{EX_CANTCREAT, EX_DATAERR, EX_IOERR, EX_NOINPUT, EX_OK, EX_USAGE};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -87,6 +94,7 @@ pub fn run(args: Vec<String>) -> Result<i32, Failure> {
         .map_err(|reason| Failure::new(EX_NOINPUT, format!("{cf_path}: {reason}")))?;
     let (type_name, name) = (flags.operands[0].as_str(), flags.operands[1].as_str());
     let (type_name, kind) = resolve_type(&flags, type_name, name, &cf_path, &cf_text)?;
+    check_map_file(&flags, &type_name, kind, name)?;
     if flags.dump {
         dump(&flags, &type_name, kind, name)
     } else {
@@ -147,6 +155,24 @@ fn resolve_type(
             format!("error opening type {ty} map {name}: Unknown database type"),
         )),
     }
+}
+
+/// sendmail's checks on the map file: warnings on stderr, a refusal as exit 73.
+fn check_map_file(flags: &Flags, type_name: &str, kind: Kind, name: &str) -> Result<(), Failure> {
+    let mode = match (flags.dump, flags.append) {
+        (true, _) => MakemapMode::Dump,
+        (false, true) => MakemapMode::Append,
+        (false, false) => MakemapMode::Build,
+    };
+    let file = kind.map.file_for(Path::new(name));
+    let checker = Checker::new(DontBlameSet::SAFE);
+    let checked = checker.makemap_file(&file, &Identity::process(), mode, flags.unsafe_ok);
+    for warning in &checked.warnings {
+        eprintln!("{warning}");
+    }
+    checked.result.map(|_| ()).map_err(|why| {
+        Failure::new(EX_CANTCREAT, format!("error opening type {type_name} map {name}: {why}"))
+    })
 }
 
 /// Opens the map for `-u` (and `-o`), `implicit` trying hash, then btree.

@@ -4,12 +4,14 @@
 //! defaults without one) with `-O`/`-o` applied; the alias files are its `AliasFile`
 //! (`ALIAS_FILE` in the `.mc`, `-O AliasFile=`, `-oA`; default `/etc/mail/aliases`).
 //! The local host names (for alias names like `user@host`) are class `w`
-//! ([`spool::host::local_names`]).
+//! ([`spool::host::local_names`]). The file-safety checks are those of the
+//! configuration's `DontBlameSendmail` and `TrustedUser` ([`Checker::from_config`]).
 
 use anyhow::Context;
 use spool::aliases::{parse_alias_files, AliasSpec};
 use spool::classfile::Class;
 use spool::config::Config;
+use spool::safefile::Checker;
 use std::path::Path;
 
 /// The default alias file.
@@ -22,6 +24,8 @@ pub struct Settings {
     pub alias_files: Vec<AliasSpec>,
     /// Class w.
     pub local_names: Class,
+    /// The file-safety checks.
+    pub checker: Checker,
 }
 
 /// Builds the settings from the flags and the configuration.
@@ -39,7 +43,11 @@ pub fn resolve(flags: &crate::flags::Flags) -> anyhow::Result<Settings> {
     }
     let alias_option = config.option("AliasFile").unwrap_or(DEFAULT_ALIASES).to_string();
     let alias_files = parse_alias_files(&alias_option).context("AliasFile option")?;
-    Ok(Settings { alias_files, local_names: spool::host::local_names(&config) })
+    Ok(Settings {
+        alias_files,
+        local_names: spool::host::local_names(&config),
+        checker: Checker::from_config(&config),
+    })
 }
 
 #[cfg(test)]

@@ -13,6 +13,10 @@ fn recorded(file: &str, cmd: &str) -> (Vec<String>, i32) {
     (case.stdout_lines(), case.exit)
 }
 
+/// The lab's `DontBlameSendmail`: the temporary directories are under `/tmp`, which
+/// sendmail's safety checks refuse as world-writable unless its sticky bit is trusted.
+const TRUST_TMP: &str = "define(`confDONT_BLAME_SENDMAIL', `TrustStickyBit')dnl\n";
+
 /// Runs newaliases on the lab's `source` file copied into a temp dir.
 fn run(source: &str) -> (tempfile::TempDir, Vec<String>, i32) {
     let dir = tempfile::tempdir().unwrap();
@@ -22,7 +26,8 @@ fn run(source: &str) -> (tempfile::TempDir, Vec<String>, i32) {
     let lhn = dir.path().join("local-host-names");
     std::fs::copy(paths::oracle_conf().join("local-host-names"), &lhn).unwrap();
     let mc = dir.path().join("sendmail.mc");
-    std::fs::write(&mc, format!("define(`confCW_FILE', `{}')dnl\n", lhn.display())).unwrap();
+    std::fs::write(&mc, format!("define(`confCW_FILE', `{}')dnl\n{TRUST_TMP}", lhn.display()))
+        .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_newaliases"))
         .arg("-C")
         .arg(&mc)
@@ -66,7 +71,8 @@ fn a_new_database_is_mode_0640_under_any_umask() {
         let aliases = dir.path().join("aliases");
         std::fs::write(&aliases, "a: root\n").unwrap();
         let mc = dir.path().join("sendmail.mc");
-        std::fs::write(&mc, "dnl an empty configuration\n").unwrap();
+        // The temporary directory is under /tmp: trusted for its sticky bit, as in the lab.
+        std::fs::write(&mc, "define(`confDONT_BLAME_SENDMAIL', `TrustStickyBit')dnl\n").unwrap();
         let out = Command::new("sh")
             .arg("-c")
             .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
@@ -109,7 +115,11 @@ fn missing_file_is_reported_and_skipped() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(66));
+    let mc = dir.path().join("sendmail.mc");
+    std::fs::write(&mc, TRUST_TMP).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_newaliases"))
+        .arg("-C")
+        .arg(&mc)
         .args(["-O", &format!("AliasFile={},{}", missing.display(), ok.display())])
         .output()
         .unwrap();

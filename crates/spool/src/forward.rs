@@ -8,13 +8,16 @@
 //! sendmail's `ForwardPath` option is a `:`-separated list of templates in which `$u`
 //! is the user name, `$z` the home directory and `$w` the host name
 //! (`$z/.forward.$w:$z/.forward` by default). The first template naming an existing
-//! file is used; each non-comment line of it is a recipient list, handled like an
-//! alias value ([`read_forward`]).
+//! file that passes sendmail's safety checks ([`crate::safefile`]: owned by the user
+//! or root, not group- or world-writable, in a directory path only they can write)
+//! is used; each non-comment line of it is a recipient list, handled like an alias
+//! value ([`read_forward`]). Unsafe files are passed over, with their reason.
 //!
 //! # Errors
-//! [`ForwardError`] when an existing file cannot be read; a missing file is "no
-//! forwarding", not an error.
+//! [`ForwardError`] when a file that passed the checks cannot be read; a missing or
+//! unsafe file is "no forwarding", not an error.
 
+use crate::safefile::{Checker, Unsafe};
 use std::path::{Path, PathBuf};
 
 /// A file could not be read.
@@ -34,6 +37,17 @@ pub struct User {
     pub name: String,
     /// Home directory.
     pub home: PathBuf,
+    /// User id (who must own the `.forward`).
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+}
+
+impl User {
+    /// The identity a `.forward` of this user is checked for.
+    pub fn identity(&self) -> crate::safefile::Identity {
+        crate::safefile::Identity { uid: self.uid, gid: self.gid, user: Some(self.name.clone()) }
+    }
 }
 
 /// Where local users are looked up.
@@ -65,8 +79,11 @@ impl Passwd {
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split(':').collect();
-                (f.len() >= 6 && !f[0].is_empty())
-                    .then(|| User { name: f[0].to_string(), home: PathBuf::from(f[5]) })
+                if f.len() < 6 || f[0].is_empty() {
+                    return None;
+                }
+                let (uid, gid) = (f[2].parse().ok()?, f[3].parse().ok()?);
+                Some(User { name: f[0].to_string(), home: PathBuf::from(f[5]), uid, gid })
             })
             .collect();
         Passwd { users }
@@ -107,34 +124,56 @@ pub fn forward_paths(forward_path: &str, user: &User, host: &str) -> Vec<PathBuf
 /// A `.forward` file found: its path and its numbered lines.
 pub type ForwardFile = (PathBuf, Vec<(usize, String)>);
 
-/// The first existing `.forward` file of `user` and its non-empty, non-comment lines
-/// with their numbers; `None` when there is none.
+/// What the search for a user's `.forward` found.
+#[derive(Debug, Default)]
+pub struct ForwardSearch {
+    /// Files passed over as unsafe, in order, with sendmail's reason
+    /// (`-bv -v` prints `user... forward: FILE: REASON`).
+    pub refused: Vec<(PathBuf, Unsafe)>,
+    /// The first safe file, with its lines.
+    pub found: Option<ForwardFile>,
+    /// Programs and files named in it must not be run or written (see
+    /// [`Included::unsafe_addresses`](crate::safefile::Included)).
+    pub unsafe_addresses: bool,
+}
+
+/// The first `.forward` of `user` that exists and passes sendmail's checks
+/// ([`Checker::forward_file`]), with its non-empty, non-comment lines and their
+/// numbers. A missing file is passed over silently, an unsafe one with its reason.
 ///
 /// # Errors
-/// [`ForwardError`] when a file exists but cannot be read.
+/// [`ForwardError`] when a file passed the checks but cannot be read.
 pub fn read_forward(
     forward_path: &str,
     user: &User,
     host: &str,
-) -> Result<Option<ForwardFile>, ForwardError> {
+    checker: &Checker,
+) -> Result<ForwardSearch, ForwardError> {
+    let mut search = ForwardSearch::default();
     for path in forward_paths(forward_path, user, host) {
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                let lines = text
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
-                    .map(|(i, l)| (i + 1, l.to_string()))
-                    .collect();
-                return Ok(Some((path, lines)));
+        match checker.forward_file(&path, &user.identity()).result {
+            Ok(included) => {
+                let bytes = std::fs::read(&path)
+                    .map_err(|source| ForwardError { path: path.clone(), source })?;
+                search.found = Some((path, numbered_lines(&bytes)));
+                search.unsafe_addresses = included.unsafe_addresses;
+                break;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => continue,
-            Err(source) => return Err(ForwardError { path, source }),
+            Err(why) if why.is_not_found() => continue,
+            Err(why) => search.refused.push((path, why)),
         }
     }
-    Ok(None)
+    Ok(search)
+}
+
+/// The non-empty lines not starting with `#`, numbered from 1.
+fn numbered_lines(bytes: &[u8]) -> Vec<(usize, String)> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -148,17 +187,31 @@ mod tests {
         assert_eq!(p.user("root").unwrap().home, Path::new("/root"));
         assert!(p.user("Root").is_none());
         assert_eq!(p.user("mail").unwrap().name, "mail");
+        assert_eq!((p.user("mail").unwrap().uid, p.user("mail").unwrap().gid), (8, 8));
+        assert!(Passwd::parse("x:x:notanumber:0::/:/bin/sh\n").user("x").is_none());
     }
 
     #[test]
     fn forward_templates_and_files() {
+        use crate::safefile::{DontBlame, DontBlameSet};
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let user = User { name: "ann".into(), home: dir.path().to_path_buf() };
+        let me = crate::safefile::Identity::process();
+        let user =
+            User { name: "ann".into(), home: dir.path().to_path_buf(), uid: me.uid, gid: me.gid };
+        // The temporary directory is under /tmp, as the lab's, whose sticky bit it trusts.
+        let checker = Checker::new(DontBlameSet::SAFE.with(DontBlame::TrustStickyBit));
         let paths = forward_paths(DEFAULT_FORWARD_PATH, &user, "h");
         assert_eq!(paths[0], dir.path().join(".forward.h"));
-        assert_eq!(read_forward(DEFAULT_FORWARD_PATH, &user, "h").unwrap(), None);
+        let none = read_forward(DEFAULT_FORWARD_PATH, &user, "h", &checker).unwrap();
+        assert!(none.found.is_none() && none.refused.is_empty());
         std::fs::write(dir.path().join(".forward"), "# me\n\\ann, ann@elsewhere\n").unwrap();
-        let (path, lines) = read_forward(DEFAULT_FORWARD_PATH, &user, "h").unwrap().unwrap();
+        let unsafe_one = dir.path().join(".forward.h");
+        std::fs::write(&unsafe_one, "elsewhere\n").unwrap();
+        std::fs::set_permissions(&unsafe_one, std::fs::Permissions::from_mode(0o664)).unwrap();
+        let search = read_forward(DEFAULT_FORWARD_PATH, &user, "h", &checker).unwrap();
+        assert_eq!(search.refused, vec![(unsafe_one, Unsafe::GroupWritableFile)]);
+        let (path, lines) = search.found.unwrap();
         assert_eq!(path, dir.path().join(".forward"));
         assert_eq!(lines, vec![(2, "\\ann, ann@elsewhere".to_string())]);
         let lab = forward_paths("/tmp/smlab/forward/$u", &user, "h");

@@ -23,6 +23,7 @@ pub mod maps;
 pub mod message;
 pub mod qf;
 pub mod queue;
+pub mod safefile;
 pub mod settings;
 pub mod sysexits;
 pub mod verify;

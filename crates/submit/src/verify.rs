@@ -1,6 +1,8 @@
 //! `-bv`: verify addresses through aliases, .forward and routing (spool::verify),
 //! printing what sendmail prints and exiting as it does; also the "is this a local
-//! user?" check that `-bs` answers RCPT with.
+//! user?" check that `-bs` answers RCPT with. `.forward` and `:include:` files are
+//! checked as sendmail checks them, with the config's `DontBlameSendmail`,
+//! `TrustedUser` and `DefaultUser`.
 
 use crate::settings::Settings;
 use anyhow::Result;
@@ -8,6 +10,7 @@ use spool::aliases::AliasFile;
 use spool::classfile::Class;
 use spool::forward::Passwd;
 use spool::maps::{self, Map, MapType};
+use spool::safefile::{Checker, Identity};
 use spool::sysexits::EX_NOUSER;
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +24,8 @@ pub struct Verifier {
     smart_host: Option<String>,
     forward_path: String,
     host: String,
+    checker: Checker,
+    default_user: Identity,
     verbose: bool,
 }
 
@@ -57,6 +62,8 @@ impl Verifier {
             smart_host: config.smart_host().map(str::to_string),
             forward_path: config.option("ForwardPath").unwrap_or("$z/.forward").to_string(),
             host,
+            checker: Checker::from_config(config),
+            default_user: Identity::default_user(config),
             verbose: settings.verbose,
         })
     }
@@ -71,6 +78,8 @@ impl Verifier {
             users: &self.users,
             forward_path: self.forward_path.clone(),
             host_name: self.host.clone(),
+            checker: self.checker,
+            default_user: self.default_user.clone(),
             verbose: self.verbose,
         };
         spool::verify::verify(&settings, args)

@@ -15,7 +15,9 @@
 //! * [`transcript`]: the reference command transcripts (`$ command`, `[stdout]`,
 //!   `[stderr]`, `[exit N]`);
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
-//! * [`rng`]: small deterministic generators for fuzz-style loops.
+//! * [`rng`]: small deterministic generators for fuzz-style loops;
+//! * [`scenario`]: replaying a transcript's commands in a scratch directory against
+//!   either sendmail, to record fixtures and to compare.
 //!
 //! It depends on nothing but std, and never on `spool`: spool's own unit tests use it.
 //!
@@ -29,5 +31,6 @@ pub mod dbdump;
 pub mod oracle;
 pub mod paths;
 pub mod rng;
+pub mod scenario;
 pub mod skip;
 pub mod transcript;

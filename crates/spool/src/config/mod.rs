@@ -287,6 +287,13 @@ impl Config {
         }
     }
 
+    /// `DontBlameSendmail` (`confDONT_BLAME_SENDMAIL`): the file-safety checks relaxed.
+    pub fn dont_blame_sendmail(&self) -> crate::safefile::DontBlameSet {
+        // Validated on load and by -O, so a value that does not parse cannot be here.
+        crate::safefile::DontBlameSet::parse(self.option("DontBlameSendmail").unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// `AliasFile` (`ALIAS_FILE`), one entry per comma-separated file.
     pub fn alias_files(&self) -> Vec<AliasFileSpec> {
         AliasFileSpec::parse_list(self.option("AliasFile").unwrap_or_default())

@@ -26,6 +26,8 @@ pub enum ValueType {
     List,
     /// An octal file mode such as `0600`.
     Octal,
+    /// `DontBlameSendmail` names ([`crate::safefile::DontBlameSet`]).
+    DontBlame,
 }
 
 /// `.mc` defines named `conf*` that are not options but are known to cf.m4: macros
@@ -77,8 +79,11 @@ pub(crate) fn is_known_define(define: &str) -> bool {
 /// Checks `value` against type `ty`; the error says why it does not fit.
 pub fn validate(ty: ValueType, value: &str) -> Result<(), String> {
     let v = value.trim();
+    if ty == ValueType::DontBlame {
+        return crate::safefile::DontBlameSet::parse(v).map(|_| ()).map_err(|e| e.to_string());
+    }
     let ok = match ty {
-        ValueType::Str | ValueType::Path | ValueType::List => true,
+        ValueType::Str | ValueType::Path | ValueType::List | ValueType::DontBlame => true,
         ValueType::Int => v.strip_prefix('-').unwrap_or(v).parse::<u64>().is_ok(),
         ValueType::Size => v.parse::<u64>().is_ok(),
         ValueType::Octal => !v.is_empty() && v.chars().all(|c| ('0'..='7').contains(&c)),
@@ -184,5 +189,8 @@ mod tests {
         assert_eq!(parse_bool("off"), None);
         assert!(validate(ValueType::Int, "12a").is_err());
         assert!(validate(ValueType::Octal, "0689").is_err());
+        assert!(validate(ValueType::DontBlame, "safe, TrustStickyBit").is_ok());
+        let bad = validate(ValueType::DontBlame, "TrustStickyBit,Bogus");
+        assert_eq!(bad, Err("readcf: DontBlameSendmail option: Bogus unrecognized".into()));
     }
 }

@@ -14,7 +14,9 @@
 //! (`None`), as it is in sendmail. `ClientQueueDirectory` (`MSP_QUEUE_DIR`) is
 //! ferrymail's own name for the MSP queue, which sendmail selects with `-Ac` instead.
 
-use super::options::ValueType::{self, Bool, Duration, Int, List, Octal, Path, Size, Str};
+use super::options::ValueType::{
+    self, Bool, DontBlame, Duration, Int, List, Octal, Path, Size, Str,
+};
 
 /// One option: its `.mc` define, its cf name, its type, its default and what it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +49,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     o("QUEUE_DIR", "QueueDirectory", Path, Some("/var/spool/mqueue"), "the queue directory (msp: the MSP queue)"),
     o("MSP_QUEUE_DIR", "ClientQueueDirectory", Path, Some("/var/spool/clientmqueue"), "ferrymail: the MSP queue (clientmqueue) the MTA picks up"),
     o("HELP_FILE", "HelpFile", Path, Some("/etc/mail/helpfile"), "text for HELP"),
-    o("confDONT_BLAME_SENDMAIL", "DontBlameSendmail", List, Some("safe"), "file-safety checks to relax (comma list)"),
+    o("confDONT_BLAME_SENDMAIL", "DontBlameSendmail", DontBlame, Some("safe"), "file-safety checks to relax (spool::safefile::DontBlame names)"),
     o("confLDAP_DEFAULT_SPEC", "LDAPDefaultSpec", Str, None, "default LDAP map arguments"),
     o("confSEVEN_BIT_INPUT", "SevenBitInput", Bool, Some("False"), "strip input to seven bits"),
     o("confEIGHT_BIT_HANDLING", "EightBitMode", Str, Some("pass8"), "8-bit handling: pass8, mimefy or strict"),

@@ -3,8 +3,10 @@
 use super::route::{self, Decision};
 use super::{Outcome, Settings};
 use crate::address::{self, split_list, unquote};
+use crate::safefile::{Identity, Unsafe};
 use crate::sysexits::{EX_NOUSER, EX_TEMPFAIL, EX_USAGE};
 use crate::{aliases, forward, maps};
+use std::path::Path;
 
 /// sendmail's `MaxAliasRecursion`.
 const MAX_DEPTH: usize = 10;
@@ -18,6 +20,9 @@ struct Ctx {
     depth: usize,
     /// Named on the command line.
     primary: bool,
+    /// The user whose `.forward` named it (an index into `Run::owners`); `None`:
+    /// the command line or an alias, whose `:include:`s are `DefaultUser`'s.
+    owner: Option<usize>,
 }
 
 /// An address already on the send list.
@@ -39,6 +44,10 @@ pub(super) struct Run<'s, 'a> {
     status: i32,
     produced: usize,
     loop_hit: bool,
+    /// Users whose `.forward` was expanded, for [`Ctx::owner`].
+    owners: Vec<Identity>,
+    /// The file and line being expanded, which prefix every message meanwhile.
+    reading: Option<(String, usize)>,
 }
 
 impl<'s, 'a> Run<'s, 'a> {
@@ -52,6 +61,8 @@ impl<'s, 'a> Run<'s, 'a> {
             status: 0,
             produced: 0,
             loop_hit: false,
+            owners: Vec::new(),
+            reading: None,
         }
     }
 
@@ -60,7 +71,8 @@ impl<'s, 'a> Run<'s, 'a> {
         for item in split_list(arg).iter().rev() {
             let before = self.produced;
             self.loop_hit = false;
-            self.recipient(item, Ctx { from_alias: false, depth: 0, primary: true });
+            let ctx = Ctx { from_alias: false, depth: 0, primary: true, owner: None };
+            self.recipient(item, ctx);
             if self.loop_hit && self.produced == before {
                 self.plain_error("aliasing/forwarding loop broken", EX_USAGE);
             }
@@ -79,8 +91,17 @@ impl<'s, 'a> Run<'s, 'a> {
         }
     }
 
+    /// A message as sendmail prints it: while a file's line is being expanded, after
+    /// `FILE: line N: `.
+    fn message(&self, msg: &str) -> String {
+        match &self.reading {
+            Some((path, n)) => format!("{path}: line {n}: {msg}"),
+            None => msg.to_string(),
+        }
+    }
+
     fn plain_error(&mut self, msg: &str, status: i32) {
-        self.lines.push(msg.to_string());
+        self.lines.push(self.message(msg));
         self.set_status(status);
         self.produced += 1;
     }
@@ -91,7 +112,7 @@ impl<'s, 'a> Run<'s, 'a> {
 
     fn verbose(&mut self, line: String) {
         if self.s.verbose {
-            self.lines.push(line);
+            self.lines.push(self.message(&line));
         }
     }
 
@@ -201,22 +222,36 @@ impl<'s, 'a> Run<'s, 'a> {
             return;
         }
         self.verbose(format!("{text}... including file {path}"));
-        match aliases::read_include(std::path::Path::new(path)) {
+        let owner = ctx.owner.map_or(&self.s.default_user, |i| &self.owners[i]);
+        let checked = self.s.checker.include_file(Path::new(path), owner).result;
+        let read = checked.and_then(|_| {
+            aliases::read_include(Path::new(path)).map_err(|e| match e {
+                aliases::AliasError::Io { source, .. } => Unsafe::from_io(&source),
+                _ => Unsafe::Os(libc::EIO),
+            })
+        });
+        match read {
             Ok(lines) => self.expand_lines(path, "sending to", &lines, ctx),
-            Err(e) => self.error(text, &format!("Cannot open {e}"), EX_TEMPFAIL),
+            Err(why) => {
+                let status = if transient(&why) { EX_TEMPFAIL } else { EX_USAGE };
+                self.error(text, &format!("Cannot open {path}: {why}"), status)
+            }
         }
     }
 
     fn expand_lines(&mut self, path: &str, verb: &str, lines: &[(usize, String)], ctx: Ctx) {
+        let outer = self.reading.take();
         for (n, line) in lines {
-            self.verbose(format!("{path}: line {n}: {verb} {line}"));
+            self.reading = Some((path.to_string(), *n));
+            self.verbose(format!("{verb} {line}"));
             self.expand_list(line, None, ctx);
         }
+        self.reading = outer;
     }
 
     /// Expands a list, last member first; true when a member is `self_key` itself.
     fn expand_list(&mut self, list: &str, self_key: Option<&str>, ctx: Ctx) -> bool {
-        let inner = Ctx { from_alias: true, depth: ctx.depth + 1, primary: false };
+        let inner = Ctx { from_alias: true, depth: ctx.depth + 1, primary: false, ..ctx };
         let mut selfref = false;
         for item in split_list(list).iter().rev() {
             if self_key.is_some() && self_key == local_key(item).as_deref() {
@@ -255,12 +290,19 @@ impl<'s, 'a> Run<'s, 'a> {
             return self.error(text, "User unknown", EX_NOUSER);
         };
         if forward {
-            match forward::read_forward(&self.s.forward_path, &u, &self.s.host_name) {
-                Ok(Some((path, lines))) if !lines.is_empty() => {
-                    let path = path.to_string_lossy().into_owned();
-                    return self.expand_lines(&path, "forwarding to", &lines, ctx);
+            let s = self.s;
+            match forward::read_forward(&s.forward_path, &u, &s.host_name, &s.checker) {
+                Ok(search) => {
+                    for (path, why) in &search.refused {
+                        self.verbose(format!("{text}... forward: {}: {why}", path.display()));
+                    }
+                    if let Some((path, lines)) = search.found.filter(|(_, l)| !l.is_empty()) {
+                        self.owners.push(u.identity());
+                        let ctx = Ctx { owner: Some(self.owners.len() - 1), ..ctx };
+                        let path = path.to_string_lossy().into_owned();
+                        return self.expand_lines(&path, "forwarding to", &lines, ctx);
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => return self.error(text, &e.to_string(), EX_TEMPFAIL),
             }
         }
@@ -308,6 +350,14 @@ impl<'s, 'a> Run<'s, 'a> {
             Decision::Error { text: t, status } => self.error(text, &t, status),
         }
     }
+}
+
+/// Whether sendmail would retry later rather than fail (its `transienterror` for the
+/// errors opening a file can give).
+fn transient(why: &Unsafe) -> bool {
+    const LATER: [i32; 6] =
+        [libc::EIO, libc::EAGAIN, libc::ENOMEM, libc::ENFILE, libc::EMFILE, libc::ENOSPC];
+    matches!(why, Unsafe::Os(e) if LATER.contains(e))
 }
 
 /// The send-list key of a member if it is a plain local name.

@@ -16,6 +16,15 @@
 //! `aliasing/forwarding loop broken`. A remote address is routed by the mailertable,
 //! else the smart host, else `esmtp` to the domain.
 //!
+//! # Unsafe files
+//! `.forward` and `:include:` files are checked as sendmail checks them
+//! ([`crate::safefile`], relaxed by `DontBlameSendmail`). An unsafe `.forward` is
+//! passed over as if it were not there (with `-v`: `user... forward: FILE: REASON`),
+//! and the user gets the mail. An `:include:` file that is unsafe or cannot be read is
+//! an error: `:include:FILE... Cannot open FILE: REASON` (exit 64). A `.forward` is
+//! checked for its user, who must own it (or root); an `:include:` named in an alias
+//! for `DefaultUser`, one named in a `.forward` for that `.forward`'s user.
+//!
 //! # Output
 //! Errors (`nosuchuser... User unknown`, `user@host... Host unknown`) and, with `-v`,
 //! the `aliased to`, `including file`, `sending to`, `forwarding to` and `duplicate
@@ -52,6 +61,12 @@ pub struct Settings<'a> {
     pub forward_path: String,
     /// The host name, for `$w` in `ForwardPath`.
     pub host_name: String,
+    /// sendmail's safety checks on `.forward` and `:include:` files
+    /// ([`Checker::from_config`](crate::safefile::Checker::from_config)).
+    pub checker: crate::safefile::Checker,
+    /// `DefaultUser`: whom `:include:` files named in aliases are checked for
+    /// ([`Identity::default_user`](crate::safefile::Identity::default_user)).
+    pub default_user: crate::safefile::Identity,
     /// `-v`: also print how each address was expanded.
     pub verbose: bool,
 }

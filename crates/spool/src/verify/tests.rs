@@ -32,7 +32,12 @@ impl Lab {
         let mailertable = TextMap::parse(conf("mailertable").as_bytes());
         let users = ["root", "daemon", "mail", "nobody"]
             .iter()
-            .map(|n| User { name: n.to_string(), home: dir.path().join("home").join(n) })
+            .map(|n| {
+                let home = dir.path().join("home").join(n);
+                // The test's files are the runner's: the users own them.
+                let me = crate::safefile::Identity::process();
+                User { name: n.to_string(), home, uid: me.uid, gid: me.gid }
+            })
             .collect();
         Lab { dir, aliases, mailertable, local, users: StaticUsers(users) }
     }
@@ -46,6 +51,8 @@ impl Lab {
             users: &self.users,
             forward_path: format!("{}/forward/$u", self.root()),
             host_name: "mail.lab.example".into(),
+            checker: lab_checker(),
+            default_user: crate::safefile::Identity::process(),
             verbose,
         };
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -59,6 +66,12 @@ impl Lab {
     fn root(&self) -> String {
         self.dir.path().to_str().unwrap().to_string()
     }
+}
+
+/// The lab's checks: `DontBlameSendmail=TrustStickyBit` (the lab is under /tmp).
+fn lab_checker() -> crate::safefile::Checker {
+    use crate::safefile::{Checker, DontBlame, DontBlameSet};
+    Checker::new(DontBlameSet::SAFE.with(DontBlame::TrustStickyBit))
 }
 
 /// Splits a recorded command line into words (single quotes only, as recorded).
@@ -234,6 +247,53 @@ fn verbose_include_and_forward() {
     );
 }
 
+/// Settled with the live oracle: every message while a file's line is expanded carries
+/// `FILE: line N: `, nested messages included.
+#[test]
+fn messages_inside_a_file_name_its_line() {
+    let lab = Lab::new();
+    let list = Path::new(&lab.root()).join("etc/list.inc");
+    std::fs::write(&list, "root\nnosuchuserx\n").unwrap();
+    let o = lab.run(&["listinc"], false);
+    assert_eq!(o.lines[0], "/tmp/smlab/etc/list.inc: line 2: nosuchuserx... User unknown");
+    assert_eq!(o.exit_code, 67);
+    let fwd = Path::new(&lab.root()).join("forward/daemon");
+    std::fs::write(&fwd, format!(":include:{}\n", list.display())).unwrap();
+    let o = lab.run(&["daemon"], true);
+    assert_eq!(
+        o.lines[1],
+        "/tmp/smlab/forward/daemon: line 1: :include:/tmp/smlab/etc/list.inc... \
+         including file /tmp/smlab/etc/list.inc"
+    );
+}
+
+/// An unsafe `:include:` is an error, an unsafe `.forward` is passed over (sendmail's
+/// safety checks, spool::safefile).
+#[test]
+fn unsafe_include_and_forward_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::new();
+    let list = Path::new(&lab.root()).join("etc/list.inc");
+    std::fs::set_permissions(&list, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let o = lab.run(&["listinc"], false);
+    assert_eq!(
+        o.lines,
+        [":include:/tmp/smlab/etc/list.inc... Cannot open /tmp/smlab/etc/list.inc: \
+          Group writable file"]
+    );
+    assert_eq!(o.exit_code, 64);
+    let fwd = Path::new(&lab.root()).join("forward/daemon");
+    std::fs::write(&fwd, "root\n").unwrap();
+    std::fs::set_permissions(&fwd, std::fs::Permissions::from_mode(0o646)).unwrap();
+    assert_eq!(
+        lab.run(&["daemon"], true).lines,
+        [
+            "daemon... forward: /tmp/smlab/forward/daemon: World writable file",
+            "daemon... deliverable: mailer local, user daemon"
+        ]
+    );
+}
+
 #[test]
 fn self_referencing_alias_matches_sendmail() {
     let lab = Lab::new();
@@ -247,6 +307,8 @@ fn self_referencing_alias_matches_sendmail() {
         users: &lab.users,
         forward_path: String::new(),
         host_name: "h".into(),
+        checker: lab_checker(),
+        default_user: crate::safefile::Identity::process(),
         verbose: true,
     };
     let o = verify(&settings, &["self".to_string()]);

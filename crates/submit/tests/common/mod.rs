@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A scratch system: a config naming `mail.lab.example` and a client queue in a temp dir.
+/// Like the oracle's lab, it trusts the sticky bit (`DontBlameSendmail=TrustStickyBit`):
+/// the temp dir is under `/tmp`, which sendmail's file-safety checks otherwise refuse.
 pub struct Lab {
     pub dir: tempfile::TempDir,
     pub mc: PathBuf,
@@ -30,7 +32,8 @@ impl Lab {
         std::fs::create_dir(&queue).unwrap();
         let mc = dir.path().join("sendmail.mc");
         let text = format!(
-            "define(`confDOMAIN_NAME', `mail.lab.example')dnl\ndefine(`MSP_QUEUE_DIR', `{}')dnl\n{extra}",
+            "define(`confDOMAIN_NAME', `mail.lab.example')dnl\ndefine(`MSP_QUEUE_DIR', `{}')dnl\n\
+             define(`confDONT_BLAME_SENDMAIL', `TrustStickyBit')dnl\n{extra}",
             queue.display()
         );
         std::fs::write(&mc, text).unwrap();
