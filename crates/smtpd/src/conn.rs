@@ -1,0 +1,66 @@
+//! One SMTP connection: the session, its policy, and STARTTLS.
+//!
+//! The client's description is sendmail's `name [addr]` with the name from the hosts
+//! file (or `[addr]` alone). The session's settings are the daemon's, narrowed by
+//! the listener's modifiers: `E` refuses ETRN, `S` offers no STARTTLS, `A` no AUTH.
+//! After `220 Ready to start TLS`, the handshake runs within `Timeout.starttls`; a
+//! failed handshake ends the connection (the client was told to start TLS, so no
+//! plaintext may follow). The TLS version and cipher go into the `Received:` line.
+
+use crate::policy::DaemonPolicy;
+use crate::shared::Shared;
+use smtp::server::{serve_async, ClientInfo, Served, Session};
+use spool::log::Severity;
+use spool::settings::Listener;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpStream;
+
+/// Serves one connection until it ends.
+pub async fn serve(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    listener: Arc<Listener>,
+    shared: Arc<Shared>,
+) {
+    let ip = peer.ip().to_canonical();
+    let name = shared.hosts.get(&ip).map(String::as_str);
+    let client = ClientInfo::network(ip, name);
+    let mut settings = shared.engine.clone();
+    settings.greeting = shared.greeting();
+    let modifiers = &listener.modifiers;
+    settings.privacy.noetrn |= modifiers.no_etrn();
+    settings.tls_available &= !modifiers.no_starttls();
+    if modifiers.no_auth() {
+        settings.auth_mechanisms.clear();
+    }
+    let starttls_timeout = settings.timeouts.starttls;
+    let mut session = Session::new(settings, client.clone());
+    let mut policy = DaemonPolicy::new(shared.clone(), listener, client);
+    let _ = stream.set_nodelay(true);
+    let (read, write) = stream.split();
+    let served = serve_async(&mut session, &mut policy, read, write).await;
+    if !matches!(served, Ok(Served::StartTls)) {
+        return;
+    }
+    let Some(acceptor) = shared.tls.clone() else { return };
+    let handshake = tokio::time::timeout(starttls_timeout, acceptor.accept(stream)).await;
+    let tls = match handshake {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            let line = format!("STARTTLS=server, error: accept failed={e}, relay={}", peer.ip());
+            shared.syslog.log(Severity::Warning, &line);
+            return;
+        }
+        Err(_) => {
+            shared
+                .syslog
+                .log(Severity::Warning, &format!("STARTTLS=server: timeout, relay={}", peer.ip()));
+            return;
+        }
+    };
+    policy.tls = Some(crate::tls::describe(tls.get_ref().1));
+    session.tls_started();
+    let (read, write) = tokio::io::split(tls);
+    let _ = serve_async(&mut session, &mut policy, read, write).await;
+}

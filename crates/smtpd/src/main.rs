@@ -1,0 +1,25 @@
+//! smtpd: the SMTP server, as `sendmail -bd`, queueing into mqueue.
+//!
+//! See smtpd(8) in `man/smtpd.8`.
+#![forbid(unsafe_code)]
+
+mod checks;
+mod conn;
+mod daemon;
+mod flags;
+mod listen;
+mod log;
+mod policy;
+mod privileges;
+mod settings;
+mod shared;
+mod store;
+mod tls;
+
+fn main() {
+    let args = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    if let Err(err) = daemon::run(args) {
+        eprintln!("smtpd: {err:#}");
+        std::process::exit(spool::sysexits::exit_code(err.as_ref()));
+    }
+}

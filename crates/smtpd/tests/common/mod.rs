@@ -1,0 +1,207 @@
+//! A real smtpd for the tests: started with `-bD` on a configuration in a temporary
+//! directory (queue, log file, port 0), found through the port it logs, stopped with
+//! SIGTERM when dropped.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// A running smtpd.
+pub struct Daemon {
+    pub dir: tempfile::TempDir,
+    pub child: Option<Child>,
+    pub addr: SocketAddr,
+}
+
+impl Daemon {
+    /// Starts smtpd with `mc_extra` added to a minimal configuration.
+    pub fn start(mc_extra: &str) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("mqueue")).unwrap();
+        let mc = format!(
+            "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
+             define(`QUEUE_DIR', `{d}/mqueue')dnl\n\
+             define(`confLOG_FILE', `{d}/maillog')dnl\n\
+             define(`confPID_FILE', `{d}/smtpd.pid')dnl\n\
+             define(`confMIN_FREE_BLOCKS', `0')dnl\n\
+             DAEMON_OPTIONS(`Port=0, Addr=127.0.0.1, Name=MTA')dnl\n{mc_extra}",
+            d = dir.path().display()
+        );
+        std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
+        Daemon::run(dir, &[])
+    }
+
+    /// Starts smtpd on the configuration already in `dir`, with extra arguments.
+    pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_smtpd"))
+            .args(["-bD", "-C"])
+            .arg(dir.path().join("sendmail.mc"))
+            .args(extra)
+            .spawn()
+            .unwrap();
+        let log = dir.path().join("maillog");
+        let addr = wait_for(|| {
+            let text = std::fs::read_to_string(&log).ok()?;
+            let line = text.lines().find(|l| l.contains("starting daemon"))?;
+            let at = line.find("MTA=")? + 4;
+            line[at..].split_whitespace().next()?.parse().ok()
+        });
+        Daemon { dir, child: Some(child), addr }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.path("maillog")).unwrap_or_default()
+    }
+
+    /// The queue's control files, by name.
+    pub fn queued(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path("mqueue"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("qf"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        assert!(Command::new("kill").args(["-s", signal, &pid]).status().unwrap().success());
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        self.stop_waiting()
+    }
+
+    /// Waits for the daemon to exit (after a signal sent before).
+    pub fn stop_waiting(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "smtpd did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `f` until it gives a value (10 s at most).
+pub fn wait_for<T>(mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A plain SMTP client that reads whole replies.
+pub struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    /// Connects from `127.0.0.1`.
+    pub fn connect(addr: SocketAddr) -> Client {
+        Client::from(TcpStream::connect(addr).unwrap())
+    }
+
+    fn from(stream: TcpStream) -> Client {
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        Client { reader: BufReader::new(stream.try_clone().unwrap()), writer: stream }
+    }
+
+    /// One whole reply (every line up to the one with a space after the code).
+    pub fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).unwrap() == 0 {
+                return all;
+            }
+            all.push_str(&line);
+            if line.len() < 4 || line.as_bytes()[3] == b' ' {
+                return all;
+            }
+        }
+    }
+
+    pub fn send(&mut self, text: &str) {
+        self.writer.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Sends one command line and returns the reply.
+    pub fn say(&mut self, line: &str) -> String {
+        self.send(&format!("{line}\r\n"));
+        self.reply()
+    }
+
+    /// Everything until the server closes.
+    pub fn rest(&mut self) -> String {
+        let mut s = String::new();
+        let _ = self.reader.read_to_string(&mut s);
+        s
+    }
+}
+
+/// Runs a scripted SMTP session from `source` with Debian's python3 (smtplib-free:
+/// raw socket), returning everything the server said. `lines` are sent one at a time,
+/// each after the previous reply.
+pub fn python_session(addr: SocketAddr, source: &str, lines: &[&str]) -> String {
+    let script = r#"
+import socket, sys
+src, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.create_connection((host, port), timeout=20, source_address=(src, 0))
+f = s.makefile('rb')
+out = []
+def reply():
+    while True:
+        line = f.readline()
+        out.append(line.decode('latin-1'))
+        if len(line) < 4 or line[3:4] == b' ':
+            return
+reply()
+for cmd in sys.argv[4:]:
+    s.sendall(cmd.encode('latin-1') + b'\r\n')
+    reply()
+sys.stdout.write(''.join(out))
+"#;
+    let out = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .args([source, &addr.ip().to_string(), &addr.port().to_string()])
+        .args(lines)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Reads a qf from the queue.
+pub fn read_qf(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}

@@ -1,0 +1,79 @@
+//! STARTTLS with a certificate the test makes, against real clients: swaks and
+//! `openssl s_client -starttls smtp`.
+
+mod common;
+
+use common::{wait_for, Daemon};
+use std::process::Command;
+
+/// A daemon with a fresh self-signed certificate for `mail.test.example`.
+fn tls_daemon() -> Daemon {
+    let cert = rcgen::generate_simple_self_signed(vec!["mail.test.example".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let extra = format!(
+        "define(`confSERVER_CERT', `{}')dnl\ndefine(`confSERVER_KEY', `{}')dnl\n",
+        cert_path.display(),
+        key_path.display()
+    );
+    let daemon = Daemon::start(&extra);
+    // Keep the certificate's directory alive as long as the daemon's.
+    std::mem::forget(dir);
+    daemon
+}
+
+#[test]
+fn swaks_sends_over_starttls_and_received_says_so() {
+    let daemon = tls_daemon();
+    let out = Command::new("swaks")
+        .args(["--server", &daemon.addr.to_string(), "--tls", "--from", "alice@example.org"])
+        .args(["--to", "root@mail.test.example", "--helo", "client.example", "--silent", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let queued = wait_for(|| Some(daemon.queued()).filter(|q| q.len() == 1));
+    let qf = std::fs::read(daemon.path("mqueue").join(&queued[0])).unwrap();
+    let text = String::from_utf8_lossy(&qf);
+    assert!(text.contains("\n\t(version=TLSv1.3 cipher=TLS13_"), "{text}");
+    assert!(text.contains(" with ESMTPS id "), "{text}");
+    assert!(text.contains("\n$rESMTPS\n"), "{text}");
+}
+
+#[test]
+fn openssl_completes_a_starttls_handshake() {
+    let daemon = tls_daemon();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "printf 'NOOP\\nQUIT\\n' | openssl s_client -starttls smtp -crlf -ign_eof -connect {} -servername mail.test.example 2>&1",
+            daemon.addr
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("New, TLSv1.3, Cipher is TLS_"), "{text}");
+    assert!(text.contains("250 2.0.0 OK"), "a command inside TLS is answered: {text}");
+    assert!(text.contains("221 2.0.0 mail.test.example closing connection"), "{text}");
+}
+
+#[test]
+fn a_listener_with_m_s_offers_no_starttls() {
+    let daemon = tls_daemon();
+    let mut c = common::Client::connect(daemon.addr);
+    c.reply();
+    assert!(c.say("EHLO c.example").contains("250-STARTTLS\r\n"));
+    drop(c);
+    let mc = daemon.path("sendmail.mc");
+    let text = std::fs::read_to_string(&mc).unwrap().replace("Name=MTA')", "Name=MTA, M=S')");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sendmail.mc"), text.replace(&daemon.dir.path().display().to_string(), &dir.path().display().to_string())).unwrap();
+    std::fs::create_dir(dir.path().join("mqueue")).unwrap();
+    let plain = Daemon::run(dir, &[]);
+    let mut c = common::Client::connect(plain.addr);
+    c.reply();
+    let ehlo = c.say("EHLO c.example");
+    assert!(!ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(c.say("STARTTLS").starts_with("454 4.3.3 TLS not available after start"));
+}
