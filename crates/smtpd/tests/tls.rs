@@ -32,7 +32,12 @@ fn swaks_sends_over_starttls_and_received_says_so() {
         .args(["--to", "root@mail.test.example", "--helo", "client.example", "--silent", "1"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let queued = wait_for(|| Some(daemon.queued()).filter(|q| q.len() == 1));
     let qf = std::fs::read(daemon.path("mqueue").join(&queued[0])).unwrap();
     let text = String::from_utf8_lossy(&qf);
@@ -68,7 +73,11 @@ fn a_listener_with_m_s_offers_no_starttls() {
     let mc = daemon.path("sendmail.mc");
     let text = std::fs::read_to_string(&mc).unwrap().replace("Name=MTA')", "Name=MTA, M=S')");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sendmail.mc"), text.replace(&daemon.dir.path().display().to_string(), &dir.path().display().to_string())).unwrap();
+    std::fs::write(
+        dir.path().join("sendmail.mc"),
+        text.replace(&daemon.dir.path().display().to_string(), &dir.path().display().to_string()),
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("mqueue")).unwrap();
     let plain = Daemon::run(dir, &[]);
     let mut c = common::Client::connect(plain.addr);
