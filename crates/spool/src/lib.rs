@@ -15,6 +15,7 @@ pub mod forward;
 pub mod genericstable;
 pub mod getopt;
 pub mod host;
+pub mod hosts;
 pub mod log;
 pub mod mailertable;
 pub mod maps;
