@@ -6,111 +6,7 @@ mod common;
 
 use common::{lab_client, lab_settings, LabPolicy};
 use smtp::server::{Action, PolicySession};
-
-/// One thing in a transcript session.
-#[derive(Debug)]
-enum Step {
-    Client(Vec<u8>),
-    Server(String),
-    Timing(f64),
-}
-
-struct Recorded {
-    port: u16,
-    source: String,
-    steps: Vec<Step>,
-}
-
-/// A Python bytes literal `b'...'` as written by smtpchat.py.
-fn python_bytes(text: &str) -> Vec<u8> {
-    let inner = &text[2..text.len() - 1];
-    let mut out = Vec::new();
-    let mut chars = inner.bytes();
-    while let Some(c) = chars.next() {
-        if c != b'\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(b'r') => out.push(b'\r'),
-            Some(b'n') => out.push(b'\n'),
-            Some(b't') => out.push(b'\t'),
-            Some(b'0') => out.push(0),
-            Some(b'x') => {
-                let hex: Vec<u8> = chars.by_ref().take(2).collect();
-                let s = String::from_utf8(hex).unwrap();
-                out.push(u8::from_str_radix(&s, 16).unwrap());
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
-}
-
-fn client_line(text: &str) -> Vec<u8> {
-    if text.starts_with("b'") || text.starts_with("b\"") {
-        let literal = text.split("   # raw bytes").next().unwrap().trim_end();
-        return python_bytes(literal);
-    }
-    if let Some(head) = text.strip_suffix(" x's in total)") {
-        let (prefix, count) = head.rsplit_once("...(").unwrap();
-        let name = prefix.trim_end_matches('x');
-        let mut line = name.to_string();
-        line.push_str(&"x".repeat(count.parse().unwrap()));
-        return format!("{line}\r\n").into_bytes();
-    }
-    format!("{text}\r\n").into_bytes()
-}
-
-fn parse(text: &str) -> Vec<Recorded> {
-    let mut sessions: Vec<Recorded> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with("# syslog")
-            || line.starts_with("# relayed")
-            || line.starts_with("# local delivery")
-        {
-            break;
-        }
-        if let Some(rest) = line.strip_prefix("# connect ") {
-            let (target, source) = rest.split_once(" from ").unwrap();
-            let port = target.rsplit(':').next().unwrap().parse().unwrap();
-            sessions.push(Recorded { port, source: source.trim().to_string(), steps: Vec::new() });
-            continue;
-        }
-        let Some(current) = sessions.last_mut() else { continue };
-        if let Some(c) = line.strip_prefix("C: ") {
-            current.steps.push(Step::Client(client_line(c)));
-        } else if line == "C:" {
-            current.steps.push(Step::Client(b"\r\n".to_vec()));
-        } else if let Some(s) = line.strip_prefix("S: ") {
-            current.steps.push(Step::Server(s.to_string()));
-        } else if let Some(t) = line.strip_prefix("# (+").and_then(|t| t.strip_suffix("s)")) {
-            current.steps.push(Step::Timing(t.parse().unwrap()));
-        }
-    }
-    sessions
-}
-
-/// Replace what differs on every run.
-fn mask(line: &str) -> String {
-    if line.starts_with("220 mail.lab.example ESMTP Sendmail") {
-        if let (Some(a), Some(b)) = (line.find("; "), line.find(" (smlab oracle)")) {
-            return format!("{}; DATE{}", &line[..a], &line[b..]);
-        }
-    }
-    if line.starts_with("334 ") {
-        return "334 CHALLENGE".to_string();
-    }
-    if let Some(rest) = line.strip_prefix("250 2.0.0 ") {
-        if let Some((_, tail)) = rest.split_once(' ') {
-            if tail == "Message accepted for delivery" {
-                return "250 2.0.0 QID Message accepted for delivery".to_string();
-            }
-        }
-    }
-    line.to_string()
-}
+use testkit::smtp_session::{mask, parse, Session, Step};
 
 /// Reply lines and total delay of a batch of actions.
 fn render(actions: &[Action]) -> (Vec<String>, u64) {
@@ -130,7 +26,7 @@ fn render(actions: &[Action]) -> (Vec<String>, u64) {
 }
 
 /// Replay one recorded session; the differences, if any.
-fn replay(rec: &Recorded) -> Vec<String> {
+fn replay(rec: &Session) -> Vec<String> {
     let open = rec.port == 2526;
     let mut session =
         PolicySession::new(lab_settings(open), lab_client(&rec.source), LabPolicy::default());

@@ -12,6 +12,7 @@
 //!   `smns` wrapper), and the `SKIP:` line a test prints when it is absent;
 //! * [`transcript`]: the reference command transcripts (`$ command`, `[stdout]`,
 //!   `[stderr]`, `[exit N]`);
+//! * [`smtp_session`]: the recorded SMTP sessions (`C:`/`S:` lines) and their masking;
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
 //! * [`rng`]: small deterministic generators for fuzz-style loops.
 //!
@@ -27,4 +28,5 @@ pub mod dbdump;
 pub mod oracle;
 pub mod paths;
 pub mod rng;
+pub mod smtp_session;
 pub mod transcript;
