@@ -46,6 +46,8 @@ pub trait UserDb {
 #[derive(Debug, Clone)]
 pub struct Passwd {
     users: Vec<User>,
+    /// The GECOS field of each user, in the order of `users`.
+    gecos: Vec<String>,
 }
 
 impl Passwd {
@@ -61,15 +63,30 @@ impl Passwd {
 
     /// Parses passwd text: `name:pw:uid:gid:gecos:home:shell` per line.
     pub fn parse(text: &str) -> Passwd {
-        let users = text
+        let (users, gecos) = text
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split(':').collect();
-                (f.len() >= 6 && !f[0].is_empty())
-                    .then(|| User { name: f[0].to_string(), home: PathBuf::from(f[5]) })
+                (f.len() >= 6 && !f[0].is_empty()).then(|| {
+                    (User { name: f[0].to_string(), home: PathBuf::from(f[5]) }, f[4].to_string())
+                })
             })
-            .collect();
-        Passwd { users }
+            .unzip();
+        Passwd { users, gecos }
+    }
+
+    /// The full name of `name` as sendmail shows it: the GECOS field up to the first
+    /// comma, `&` replaced by the login name with its first letter capitalized;
+    /// `None` for an unknown user or an empty name.
+    pub fn full_name(&self, name: &str) -> Option<String> {
+        let i = self.users.iter().position(|u| u.name == name)?;
+        let field = self.gecos[i].split(',').next().unwrap_or("");
+        let mut login = name.to_string();
+        if let Some(first) = login.get(..1) {
+            login.replace_range(..1, &first.to_ascii_uppercase());
+        }
+        let full = field.replace('&', &login);
+        (!full.is_empty()).then_some(full)
     }
 }
 
@@ -148,6 +165,11 @@ mod tests {
         assert_eq!(p.user("root").unwrap().home, Path::new("/root"));
         assert!(p.user("Root").is_none());
         assert_eq!(p.user("mail").unwrap().name, "mail");
+        assert_eq!(p.full_name("root").as_deref(), Some("root"));
+        assert_eq!(p.full_name("mail"), None);
+        let q = Passwd::parse("ann:x:1:1:& Smith,Room 1,,:/home/ann:/bin/sh\n");
+        assert_eq!(q.full_name("ann").as_deref(), Some("Ann Smith"));
+        assert_eq!(q.full_name("bob"), None);
     }
 
     #[test]
