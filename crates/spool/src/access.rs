@@ -246,6 +246,12 @@ impl<'a> Access<'a> {
         }
     }
 
+    /// sendmail's `LookUpExact`: exactly `key`, with its tag, then (with `bare`)
+    /// without it.
+    pub fn exact(&self, tag: Tag, bare: bool, key: &str) -> Result<Option<Action>, MapError> {
+        self.pair(tag, bare, key)
+    }
+
     /// sendmail's `LookUpFull`: `user+detail@domain`, `user+*@domain`, `user@domain`.
     pub fn full(&self, tag: Tag, bare: bool, address: &str) -> Result<Option<Action>, MapError> {
         self.with_details(tag, bare, address)

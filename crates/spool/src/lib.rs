@@ -22,6 +22,7 @@ pub mod maps;
 pub mod message;
 pub mod qf;
 pub mod queue;
+pub mod rules;
 pub mod sysexits;
 pub mod verify;
 pub mod virtusertable;

@@ -1,0 +1,74 @@
+use super::super::testlab::{lab, lab_with};
+use super::*;
+use crate::hosts::HostLookup;
+use crate::rules::{KnownHosts, Status};
+
+#[test]
+fn connect_verdicts_of_the_lab() {
+    let lab = lab();
+    let verdict = |ip: &str| Conversation::new(lab.client(ip)).connect(&lab.rules);
+    assert_eq!(verdict("127.0.0.1"), ConnectVerdict::Accept);
+    assert_eq!(verdict("127.0.0.2"), ConnectVerdict::Accept);
+    let reject = ConnectVerdict::RejectCommands(Status::new(550, "5.7.1", "Access denied"));
+    assert_eq!(verdict("127.0.0.3"), reject);
+    let refuse = Status::new(421, "4.3.2", "Connections from 127.0.0.4 are refused for now");
+    assert_eq!(verdict("127.0.0.4"), ConnectVerdict::Refuse(refuse));
+    let mut discard = Conversation::new(lab.client("127.0.0.5"));
+    assert_eq!(discard.connect(&lab.rules), ConnectVerdict::Accept);
+    assert!(discard.discarding());
+    let delayed = lab_with("FEATURE(`delay_checks')dnl\n", "");
+    assert_eq!(
+        Conversation::new(delayed.client("127.0.0.3")).connect(&delayed.rules),
+        ConnectVerdict::Accept
+    );
+}
+
+#[test]
+fn duplicates_answer_with_the_first_spelling_until_the_next_transaction() {
+    let lab = lab();
+    let mut t = Conversation::new(lab.client("127.0.0.1"));
+    t.connect(&lab.rules);
+    let (r, h) = (&lab.rules, &lab.hosts);
+    assert_eq!(t.mail(r, "<alice@mail.lab.example>", h).unwrap(), Verdict::Accept);
+    assert_eq!(t.rcpt(r, "<\"root\"@lab.example>", h).unwrap(), Verdict::Accept);
+    assert_eq!(
+        t.rcpt(r, "<root@lab.example.>", h).unwrap(),
+        Verdict::AcceptAs("<\"root\"@lab.example>".into())
+    );
+    assert_eq!(t.rcpt(r, "<Root>", h).unwrap(), Verdict::AcceptAs("<\"root\"@lab.example>".into()));
+    assert_eq!(t.rcpt(r, "<root+tag@lab.example>", h).unwrap(), Verdict::Accept);
+    assert_eq!(t.rcpt(r, "<MAILER-DAEMON>", h).unwrap(), Verdict::Accept);
+    t.reset();
+    assert_eq!(t.mail(r, "<alice@mail.lab.example>", h).unwrap(), Verdict::Accept);
+    assert_eq!(t.rcpt(r, "<Root>", h).unwrap(), Verdict::Accept);
+}
+
+#[test]
+fn discard_and_quarantine_last_for_their_transaction() {
+    let lab = lab_with("", "From:held.example QUARANTINE:held for review\n");
+    let mut t = Conversation::new(lab.client("127.0.0.1"));
+    let (r, h) = (&lab.rules, &lab.hosts);
+    let mut known = KnownHosts::default();
+    known.insert("held.example", HostLookup::Found("held.example".into()));
+    assert_eq!(t.mail(r, "<x@held.example>", &known).unwrap(), Verdict::Accept);
+    assert_eq!(t.quarantine(), Some("held for review"));
+    assert_eq!(t.mail(r, "<user@discardme.example>", h).unwrap(), Verdict::Accept);
+    assert!(t.discarding() && t.quarantine().is_none());
+    assert!(matches!(t.mail(r, "<bad@spammer.example>", h).unwrap(), Verdict::Reject(_)));
+    assert!(!t.discarding());
+}
+
+#[test]
+fn missing_host_names_are_asked_for_and_nothing_changes_meanwhile() {
+    let lab = lab();
+    let r = &lab.rules;
+    let mut t = Conversation::new(lab.client("127.0.0.1"));
+    let mut known = KnownHosts::default();
+    assert_eq!(t.mail(r, "<a@new.example>", &known), Err(NeedLookup("new.example".into())));
+    known.insert("new.example", HostLookup::Found("new.example".into()));
+    assert_eq!(t.mail(r, "<a@new.example>", &known).unwrap(), Verdict::Accept);
+    assert_eq!(t.rcpt(r, "<u@other.example>", &known), Err(NeedLookup("other.example".into())));
+    known.insert("other.example", HostLookup::NotFound);
+    assert_eq!(t.rcpt(r, "<u@other.example>", &known).unwrap(), Verdict::Accept);
+    assert_eq!(t.client().addr_macro(), "127.0.0.1");
+}
