@@ -72,3 +72,32 @@ fn missing_host_names_are_asked_for_and_nothing_changes_meanwhile() {
     assert_eq!(t.rcpt(r, "<u@other.example>", &known).unwrap(), Verdict::Accept);
     assert_eq!(t.client().addr_macro(), "127.0.0.1");
 }
+
+#[test]
+fn connect_errors_other_than_421_answer_every_command() {
+    let access = "Connect:10.6 ERROR:5.7.2:554 Go away now (v)\nConnect:10.7 ERROR:4.7.1:450 Come back later\nConnect:10.8 550 Plain refusal\nConnect:10.9 QUARANTINE:held\n";
+    let lab = lab_with("", access);
+    let at = |ip: &str| {
+        Conversation::new(crate::rules::Client::network(
+            ip.parse().unwrap(),
+            None,
+            crate::rules::Resolve::Fail,
+        ))
+    };
+    let verdict = |ip: &str| at(ip).connect(&lab.rules);
+    assert_eq!(
+        verdict("10.6.0.1"),
+        ConnectVerdict::RejectCommands(Status::new(554, "5.7.2", "Go away now"))
+    );
+    assert_eq!(
+        verdict("10.7.0.1"),
+        ConnectVerdict::RejectCommands(Status::new(450, "4.7.1", "Come back later"))
+    );
+    assert_eq!(
+        verdict("10.8.0.1"),
+        ConnectVerdict::RejectCommands(Status::new(550, "5.0.0", "Plain refusal"))
+    );
+    let mut held = at("10.9.0.1");
+    assert_eq!(held.connect(&lab.rules), ConnectVerdict::Accept);
+    assert_eq!(held.quarantine(), Some("held"));
+}
