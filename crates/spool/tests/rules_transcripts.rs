@@ -207,22 +207,42 @@ fn replay(rec: &Session, labs: &[lab::Lab; 2]) -> Vec<String> {
     diffs
 }
 
-#[test]
-fn every_reference_transcript_through_the_rules() {
-    let dir = testkit::paths::reference().join("smtp");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
+/// The `*.transcript` files of `dir`, sorted.
+fn transcripts(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "transcript"))
         .collect();
     names.sort();
+    names
+}
+
+#[test]
+fn every_reference_transcript_through_the_rules() {
+    let dir = testkit::paths::reference().join("smtp");
+    let names = transcripts(&dir);
     assert_eq!(names.len(), 48, "the reference transcripts in {}", dir.display());
-    let labs = [lab::lab(false), lab::lab(true)];
+    let labs = [lab::lab(false, "hosts"), lab::lab(true, "hosts")];
+    replay_all(&names, &labs);
+}
+
+#[test]
+fn the_oracle_labs_answers_to_address_variants() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rules");
+    let names = transcripts(&dir);
+    assert_eq!(names.len(), 6, "the recordings in {}", dir.display());
+    let labs = [lab::lab(false, "hosts-today"), lab::lab(true, "hosts-today")];
+    replay_all(&names, &labs);
+}
+
+/// Replays every transcript of `names`; fails naming those that differ.
+fn replay_all(names: &[std::path::PathBuf], labs: &[lab::Lab; 2]) {
     let mut failed = Vec::new();
-    for path in &names {
+    for path in names {
         let text = std::fs::read_to_string(path).unwrap();
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let diffs: Vec<String> = parse(&text).iter().flat_map(|s| replay(s, &labs)).collect();
+        let diffs: Vec<String> = parse(&text).iter().flat_map(|s| replay(s, labs)).collect();
         if !diffs.is_empty() {
             eprintln!("== {name}\n{}", diffs.join("\n"));
             failed.push(name);

@@ -24,7 +24,7 @@ use super::canon::{Canonified, Fail, Lookups};
 use super::facts::{ask, Client, NeedLookup};
 use super::route::Target;
 use super::status::Status;
-use super::token::{join, tokenize};
+use super::token::{join, tokenize, Tok};
 use super::verdict::Check;
 use super::Rules;
 use crate::access::{Action, Tag};
@@ -70,7 +70,9 @@ impl Rules {
             Ok(_) => {}
         }
         Ok(Ok(match self.canonify(tokenize(raw), l)? {
-            Canonified::Address(c) => final_text(&join(&c.local, "."), c.domain.map(|d| d.name)),
+            Canonified::Address(c) => {
+                final_text(&join(&unescaped(&c.local), "."), c.domain.map(|d| d.name))
+            }
             _ => "<>".to_string(),
         }))
     }
@@ -192,6 +194,21 @@ impl Rules {
             }
         }
     }
+}
+
+/// The tokens in sendmail's external form: `\x` escapes in atoms become `x`.
+fn unescaped(toks: &[Tok]) -> Vec<Tok> {
+    let plain = |s: &str| {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            out.extend(if c == '\\' { chars.next() } else { Some(c) });
+        }
+        out
+    };
+    toks.iter()
+        .map(|t| if let Tok::Atom(a) = t { Tok::Atom(plain(a)) } else { t.clone() })
+        .collect()
 }
 
 /// Ruleset 4's text of a canonified address: a `.UUCP` domain as a bang path.

@@ -22,8 +22,10 @@ pub struct Lab {
     pub hosts: Hosts,
 }
 
-/// The lab as recorded; `open` gives the open MTA's `.mc` (`-DSMLAB_OPEN`).
-pub fn lab(open: bool) -> Lab {
+/// The lab as recorded; `open` gives the open MTA's `.mc` (`-DSMLAB_OPEN`), `hosts`
+/// names the hosts file of the fixture (`hosts`: the recording machine's,
+/// `hosts-today`: the oracle lab's namespace today).
+pub fn lab(open: bool, hosts: &str) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let etc = dir.path().join("etc");
     std::fs::create_dir_all(&etc).unwrap();
@@ -49,7 +51,7 @@ pub fn lab(open: bool) -> Lab {
     let define = if open { "define(`SMLAB_OPEN', `1')dnl\n" } else { "" };
     let mc = format!("{define}{}", subst("sendmail.mc.in"));
     let config = Config::from_str(&etc.join("sendmail.mc"), &mc).unwrap();
-    let hosts = Hosts::read(&fixture().join("hosts")).unwrap();
+    let hosts = Hosts::read(&fixture().join(hosts)).unwrap();
     let system = System::from_hosts("vm", &hosts, &fixture().join("passwd"));
     let rules = Rules::load(&config, &system).unwrap();
     Lab { dir, rules, hosts }

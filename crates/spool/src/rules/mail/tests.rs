@@ -61,6 +61,8 @@ fn localhost_and_unqualified_senders() {
     assert_eq!(mail(&lab, &one, "<alice@localhost>", &h), "250");
     let unq = "553 5.5.4 <alice>... Domain name required for sender address alice";
     assert_eq!(mail(&lab, &one, "<alice>", &h), unq);
+    let escaped = "553 5.5.4 <\\root>... Domain name required for sender address root";
+    assert_eq!(mail(&lab, &one, "<\\root>", &h), escaped);
     assert_eq!(mail(&lab, &Client::local(), "<alice>", &h), "250");
     assert_eq!(mail(&lab, &one.clone().with_daemon_flags("u"), "<alice>", &h), "250");
     assert_eq!(mail(&lab, &two, "<>", &h), "250");
