@@ -9,8 +9,10 @@
 //!   `user@host.UUCP` (`a.b!user` is `user@a.b`), and `user%host` is `user@host` (the
 //!   last `%`).
 //! * The domain: `localhost` (and `localhost.$m`, `localhost.UUCP`) and an address
-//!   literal of this host become `$j`; a trailing dot, `$=w` and `$=M` mark it
-//!   canonical; otherwise it is looked up (`$[ $]`) and a found name replaces it.
+//!   literal of this host become `$j`; a trailing dot, `$=w`, `$=M` and (with the
+//!   virtusertable) `{VirtHost}` mark it canonical; otherwise it is looked up (`$[
+//!   $]`) and a found name replaces it. With `FEATURE(nocanonify)` or the daemon's
+//!   `C` flag nothing is looked up and a name with a dot counts as canonical.
 //! * `Parse0` then refuses what cannot be an address (`Invalid route address`,
 //!   `Hostname required`, `Colon illegal in host name part`, ...), dequotes a quoted
 //!   local part of a local domain and starts again with a local part that still
@@ -150,7 +152,8 @@ impl Rules {
                 None => Domain { name, canonical: true },
             });
         }
-        if dotted || (l.no_canonify && name.contains('.')) {
+        let no_lookups = l.no_canonify || self.no_canonify;
+        if dotted || (no_lookups && name.contains('.')) || self.virtual_domain(&name) {
             return Ok(Domain { name, canonical: true });
         }
         Ok(match self.lookup(&name, l)? {
@@ -160,6 +163,15 @@ impl Rules {
                 Domain { name, canonical }
             }
         })
+    }
+
+    /// A `{VirtHost}` domain (or, with `virtuser_entire_domain`, a subdomain of
+    /// one) is canonical when `FEATURE(virtusertable)` is on.
+    fn virtual_domain(&self, name: &str) -> bool {
+        let v = &self.names.virt_hosts;
+        self.virtuser.is_some()
+            && (v.contains(name)
+                || (self.features.virtuser_entire_domain && v.contains_domain_or_parent(name)))
     }
 
     /// `$[ name $]`: the canonical name found, `None` when not found.

@@ -11,7 +11,8 @@
 //! class M         MASQUERADE_DOMAIN
 //! access           FEATURE(access_db, `type [-o] path', skip|lookupdotdomain)
 //! mailertable      FEATURE(mailertable, `type [-o] path')
-//! virtusertable    FEATURE(virtusertable, `type [-o] path'), VIRTUSER_DOMAIN
+//! virtusertable    FEATURE(virtusertable, `type [-o] path'); VIRTUSER_DOMAIN and
+//!                  VIRTUSER_DOMAIN_FILE name its domains (canonical, and in class R)
 //! aliases          AliasFile (hash by default; `text:` read as an aliases file)
 //! users            the passwd file of the System
 //! ```
@@ -184,23 +185,37 @@ pub(super) fn local_domain(system: &System) -> Option<String> {
 pub(super) fn class_r(config: &Config) -> Result<Class, RulesError> {
     let mut r = Class::from_names(config.relay_domains().iter().cloned());
     let cr = config.macro_value("confCR_FILE").unwrap_or("-o /etc/mail/relay-domains");
-    let mut files = vec![cr.to_string()];
-    let calls = config.other_calls().iter().filter(|c| c.name == "RELAY_DOMAIN_FILE");
+    class_files(&mut r, config, cr, "RELAY_DOMAIN_FILE")?;
+    Ok(r)
+}
+
+/// `{VirtHost}`: `VIRTUSER_DOMAIN` and `VIRTUSER_DOMAIN_FILE`.
+pub(super) fn class_virt_hosts(config: &Config) -> Result<Class, RulesError> {
+    let mut v = Class::from_names(call_words(config, "VIRTUSER_DOMAIN"));
+    class_files(&mut v, config, "", "VIRTUSER_DOMAIN_FILE")?;
+    Ok(v)
+}
+
+/// Adds to `class` the names of `first` and of every `call(...)` file (`-o`: may be
+/// missing; a `%[^#]` scanf format after the path is ignored).
+fn class_files(
+    class: &mut Class,
+    config: &Config,
+    first: &str,
+    call: &str,
+) -> Result<(), RulesError> {
+    let mut files = vec![first.to_string()];
+    let calls = config.other_calls().iter().filter(|c| c.name == call);
     files.extend(calls.filter_map(|c| c.args.first().cloned()));
     for file in files {
-        let optional = file.trim_start().starts_with("-o");
-        let path = file
-            .trim_start()
-            .trim_start_matches("-o")
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let spec = file.trim_start();
+        let optional = spec.starts_with("-o");
+        let path = spec.trim_start_matches("-o").split_whitespace().next().unwrap_or("");
         if !path.is_empty() {
-            Class::read(Path::new(&path), optional)?.names().iter().for_each(|n| r.insert(n));
+            Class::read(Path::new(path), optional)?.names().iter().for_each(|n| class.insert(n));
         }
     }
-    Ok(r)
+    Ok(())
 }
 
 /// The words of every `NAME(...)` call of the configuration.
@@ -270,10 +285,14 @@ impl Rules {
                 .map(|m| m.trim_matches('"').to_string())
                 .or(default.map(str::to_string))
         };
+        let virt_hosts = class_virt_hosts(config)?;
+        let mut r = class_r(config)?;
+        // cfhead.m4: VIRTUSER_DOMAIN(_FILE) puts its domains in class R too.
+        virt_hosts.names().iter().for_each(|n| r.insert(n));
         let names = Names {
-            r: class_r(config)?,
+            r,
             masquerade: Class::from_names(config.masquerade_domains().iter().cloned()),
-            virt_hosts: Class::from_names(call_words(config, "VIRTUSER_DOMAIN")),
+            virt_hosts,
             trust_auth,
             w,
         };

@@ -286,9 +286,8 @@ mod tests {
         let mc = "FEATURE(`virtusertable', `text @SMLAB@/etc/virtusertable')dnl\nVIRTUSER_DOMAIN(`virt.example')dnl\n";
         let vt = "info@virt.example root\n@virt.example someone@sink.example\nbad@lab.example error:nouser User unknown\n";
         let lab = super::super::testlab::lab_files(mc, "", &[("virtusertable", vt)]);
-        // A virtual domain gets its trailing dot (and the lookup) when it resolves.
-        let hosts = crate::hosts::Hosts::parse("127.0.0.20 virt.example\n");
-        let l = Lookups { resolver: &hosts, no_canonify: false };
+        // {VirtHost} domains are canonical without a lookup.
+        let l = Lookups { resolver: &lab.hosts, no_canonify: false };
         let p = |raw: &str| lab.rules.parse_address(raw, &l);
         assert_eq!(p("<info@virt.example>").unwrap(), Some(Target::Local("root".into())));
         assert_eq!(

@@ -94,3 +94,15 @@ fn unknown_names_are_asked_of_the_caller() {
     let c = lab.rules.canon_addr("<u@new.example>", &no).unwrap().unwrap();
     assert_eq!(c.domain, Some(Domain { name: "new.example".into(), canonical: true }));
 }
+
+#[test]
+fn nocanonify_looks_nothing_up() {
+    // proto.m4 with _NO_CANONIFY_: qualified names get their trailing dot unlooked-up.
+    let lab = super::super::testlab::lab_with("FEATURE(`nocanonify')dnl\n", "");
+    let known = crate::rules::KnownHosts::default();
+    let l = Lookups { resolver: &known, no_canonify: false };
+    let c = lab.rules.canon_addr("<u@new.example>", &l).unwrap().unwrap();
+    assert_eq!(c.domain, Some(Domain { name: "new.example".into(), canonical: true }));
+    let short = lab.rules.canon_addr("<u@newhost>", &l).unwrap().unwrap();
+    assert_eq!(short.domain, Some(Domain { name: "newhost".into(), canonical: false }));
+}

@@ -209,3 +209,30 @@ fn promiscuous_relay_and_relay_domains() {
         denied("<u%elsewhere.example@partner.example>")
     );
 }
+
+#[test]
+fn virtual_domains_are_ours_to_relay_for() {
+    // As the oracle answered with FEATURE(virtusertable) and VIRTUSER_DOMAIN(example.net).
+    let mc = "FEATURE(`virtusertable', `text @SMLAB@/etc/virtusertable')dnl\nVIRTUSER_DOMAIN(`example.net')dnl\n";
+    let vt = "info@example.net root\n@example.net someone@sink.example\nbad@example.net error:nouser User unknown\n\
+              coded@example.net error:5.1.1:550 No such person\nu+*@example.net %1%3@sink.example\nalias@lab.example staff\n";
+    let lab = super::super::testlab::lab_files(mc, "", &[("virtusertable", vt)]);
+    let mut t = talk(&lab, "127.0.0.2", ALICE);
+    for raw in
+        ["<info@example.net>", "<x@example.net>", "<u+tag@example.net>", "<alias@lab.example>"]
+    {
+        assert_eq!(rcpt(&lab, &mut t, raw), format!("250 {raw}"), "{raw}");
+    }
+    // Duplicates are found after the table: both reach the same mailbox.
+    assert_eq!(rcpt(&lab, &mut t, "<root@example.net>"), "250 <x@example.net>");
+    assert_eq!(rcpt(&lab, &mut t, "<info@EXAMPLE.net>"), "250 <info@example.net>");
+    assert_eq!(rcpt(&lab, &mut t, "<root>"), "250 <info@example.net>");
+    assert_eq!(
+        rcpt(&lab, &mut t, "<bad@example.net>"),
+        "553 5.3.0 <bad@example.net>... User unknown"
+    );
+    assert_eq!(
+        rcpt(&lab, &mut t, "<coded@example.net>"),
+        "550 5.1.1 <coded@example.net>... No such person"
+    );
+}
