@@ -133,7 +133,15 @@ impl Rules {
         l: &Lookups,
     ) -> Result<Domain, NeedLookup> {
         let dotted = toks.last().is_some_and(|t| t.is('.'));
-        let name = join(&toks, ".").trim_end_matches('.').to_string();
+        let text = join(&toks, ".");
+        if toks.first().is_some_and(|t| t.is('[')) && !is_literal(&toks) {
+            // `[1.2.3.4]x`, `[1.2.3.4].`: kept whole for Parse0's "Invalid address".
+            return Ok(Domain { name: text, canonical: false });
+        }
+        let name = match text.trim_end_matches('.') {
+            "" if !text.is_empty() => ".".to_string(),
+            trimmed => trimmed.to_string(),
+        };
         let lower = name.to_ascii_lowercase();
         let local = |n: &str| self.names.w.contains(n);
         if lower == "localhost"

@@ -75,6 +75,11 @@ fn parse0_refusals() {
     assert_eq!(canon("<a@.b>"), "5.1.2 553 Invalid host name");
     assert_eq!(canon("<a@b..c>"), "5.1.2 553 Invalid host name");
     assert_eq!(canon("<a@[1.2.3.4]x>"), "5.1.2 553 Invalid address");
+    assert_eq!(canon("<a@[1.2.3.4].>"), "5.1.2 553 Invalid address");
+    assert_eq!(canon("<a@[127.0.0.1].>"), "5.1.2 553 Invalid address");
+    assert_eq!(canon("<a@.>"), "5.1.2 553 Invalid host name");
+    assert_eq!(canon("<a@..>"), "5.1.2 553 Invalid host name");
+    assert_eq!(canon("<a@nowhere.>"), "a@nowhere.");
     assert_eq!(canon("<@x>"), "5.1.3 553 User address required");
     assert_eq!(canon("<root@>"), "5.1.3 553 Hostname required");
     assert_eq!(canon("<\"\"@lab.example>"), "5.1.3 553 User address required");
