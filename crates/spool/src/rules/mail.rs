@@ -173,7 +173,9 @@ impl Rules {
 
     /// Rules 3 and 5: the reply for the domain's mark.
     fn marked(&self, mark: Mark, client: &Client, f: &str, to: Option<&str>) -> Check {
-        let error = |dsn: &str, text: String| Check::Error(Status::usrerr(Some(dsn), &text, to));
+        // The ruleset's `$#error` text, `$&f` in it: buildaddr strips every quote.
+        let error =
+            |dsn: &str, text: String| Check::Error(Status::error_mailer(Some(dsn), &text, to));
         match mark {
             Mark::Resolves => Check::Pass,
             Mark::Missing => {

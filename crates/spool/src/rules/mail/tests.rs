@@ -61,6 +61,10 @@ fn localhost_and_unqualified_senders() {
     assert_eq!(mail(&lab, &one, "<alice@localhost>", &h), "250");
     let unq = "553 5.5.4 <alice>... Domain name required for sender address alice";
     assert_eq!(mail(&lab, &one, "<alice>", &h), unq);
+    let quoted = "553 5.5.4 <\"r o\">... Domain name required for sender address r o";
+    assert_eq!(mail(&lab, &one, "<\"r o\">", &h), quoted);
+    let q = "553 5.1.8 <\"a@b\"@lab.example>... Domain of sender address a@b@lab.example does not exist";
+    assert_eq!(mail(&lab, &one, "<\"a@b\"@lab.example>", &h), q);
     let escaped = "553 5.5.4 <\\root>... Domain name required for sender address root";
     assert_eq!(mail(&lab, &one, "<\\root>", &h), escaped);
     assert_eq!(mail(&lab, &Client::local(), "<alice>", &h), "250");
