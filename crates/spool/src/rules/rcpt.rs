@@ -152,9 +152,8 @@ impl Rules {
     /// Whether mail to `domain` is ours to take: local, `$=R`, `To: RELAY`.
     fn relay_domain(&self, domain: &str) -> RcptOk {
         let f = &self.features;
-        let in_m =
-            self.m.as_ref().is_some_and(|m| domain.to_ascii_lowercase().ends_with(m.as_str()));
-        if (f.relay_entire_domain && in_m) || self.names.w.contains(domain) {
+        if (f.relay_entire_domain && self.in_local_domain(domain)) || self.names.w.contains(domain)
+        {
             return RcptOk::Relay;
         }
         let in_r = if f.relay_hosts_only {

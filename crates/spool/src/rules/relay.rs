@@ -157,10 +157,7 @@ impl Rules {
             _ => name.trim_end_matches('.').to_string(),
         };
         let f = &self.features;
-        let in_m = self.m.as_ref().is_some_and(|m| {
-            name.eq_ignore_ascii_case(m) || name.to_ascii_lowercase().ends_with(&format!(".{m}"))
-        });
-        if (f.relay_entire_domain && in_m) || self.names.w.contains(&name) {
+        if (f.relay_entire_domain && self.in_local_domain(&name)) || self.names.w.contains(&name) {
             return Ok(RelayOk::Relay);
         }
         let in_r = if f.relay_hosts_only {
@@ -182,6 +179,14 @@ impl Rules {
             Err(_) => RelayOk::Error(Status::tempfail()),
             Ok(_) => RelayOk::No,
         })
+    }
+}
+
+impl Rules {
+    /// `$* $=m`: `name` is our domain `$m` or in it (`FEATURE(relay_entire_domain)`).
+    pub(crate) fn in_local_domain(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.m.as_ref().is_some_and(|m| name == *m || name.ends_with(&format!(".{m}")))
     }
 }
 

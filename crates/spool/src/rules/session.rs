@@ -56,9 +56,10 @@ impl Conversation {
         &self.client
     }
 
-    /// `check_relay`: greet, refuse, or greet and refuse every command.
+    /// `check_relay`: greet, refuse, or greet and refuse every command. A local
+    /// submission (`sendmail -bs`) is not checked, as in sendmail.
     pub fn connect(&mut self, rules: &Rules) -> ConnectVerdict {
-        if rules.features.delay != Delay::Off {
+        if rules.features.delay != Delay::Off || self.client.address.is_none() {
             return ConnectVerdict::Accept;
         }
         match rules.check_relay(&self.client, None) {

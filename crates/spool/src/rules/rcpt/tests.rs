@@ -236,3 +236,21 @@ fn virtual_domains_are_ours_to_relay_for() {
         "550 5.1.1 <coded@example.net>... No such person"
     );
 }
+
+#[test]
+fn relay_entire_domain_relays_for_our_domain_m() {
+    // As `sendmail -bt` answers check_rcpt with FEATURE(relay_entire_domain), $m lab.example.
+    let mut lab = lab_with("FEATURE(`relay_entire_domain')dnl\n", "");
+    lab.rules.m = Some("lab.example".into());
+    let mut t = talk(&lab, "127.0.0.2", ALICE);
+    assert_eq!(rcpt(&lab, &mut t, "<u@other.lab.example>"), "250 <u@other.lab.example>");
+    assert_eq!(rcpt(&lab, &mut t, "<u@otherlab.example>"), denied("<u@otherlab.example>"));
+    let named = crate::rules::Client::network(
+        "10.2.0.1".parse().unwrap(),
+        Some("x.lab.example"),
+        crate::rules::Resolve::Ok,
+    );
+    let mut from_ours = Conversation::new(named);
+    from_ours.mail(&lab.rules, ALICE, &lab.hosts).unwrap();
+    assert_eq!(rcpt(&lab, &mut from_ours, "<u@elsewhere.example>"), "250 <u@elsewhere.example>");
+}

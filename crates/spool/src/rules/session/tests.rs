@@ -16,6 +16,11 @@ fn connect_verdicts_of_the_lab() {
     let mut discard = Conversation::new(lab.client("127.0.0.5"));
     assert_eq!(discard.connect(&lab.rules), ConnectVerdict::Accept);
     assert!(discard.discarding());
+    let local = lab_with("", "Connect:localhost REJECT\n");
+    assert_eq!(
+        Conversation::new(crate::rules::Client::local()).connect(&local.rules),
+        ConnectVerdict::Accept
+    );
     let delayed = lab_with("FEATURE(`delay_checks')dnl\n", "");
     assert_eq!(
         Conversation::new(delayed.client("127.0.0.3")).connect(&delayed.rules),
