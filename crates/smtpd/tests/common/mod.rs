@@ -54,13 +54,28 @@ impl Daemon {
             .spawn()
             .unwrap();
         let log = dir.path().join("maillog");
-        let addr = wait_for(|| {
+        let started_before = starts(&log);
+        // Owned at once, so that a failure below still stops the process.
+        let mut daemon = Daemon { dir, child: Some(child), addr: "0.0.0.0:0".parse().unwrap() };
+        daemon.addr = wait_for(|| {
             let text = std::fs::read_to_string(&log).ok()?;
-            let line = text.lines().find(|l| l.contains("starting daemon"))?;
+            let mut lines = text.lines().filter(|l| l.contains("starting daemon"));
+            let line = lines.nth(started_before)?;
             let at = line.find("MTA=")? + 4;
             line[at..].split_whitespace().next()?.parse().ok()
         });
-        Daemon { dir, child: Some(child), addr }
+        daemon
+    }
+
+    /// Kills the daemon with SIGKILL (no chance to clean up) and starts it again on
+    /// the same configuration and queue; returns the new address.
+    pub fn kill9_and_restart(self) -> Daemon {
+        let mut this = self;
+        let mut child = this.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let dir = std::mem::replace(&mut this.dir, tempfile::tempdir().unwrap());
+        Daemon::run(dir, &[])
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -133,6 +148,12 @@ pub fn minimal(mc_extra: &str) -> tempfile::TempDir {
     );
     std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
     dir
+}
+
+/// How many times the daemon logged its start in `log`.
+fn starts(log: &Path) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|l| l.contains("starting daemon")).count()
 }
 
 /// Polls `f` until it gives a value (10 s at most).
