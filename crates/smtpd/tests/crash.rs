@@ -44,14 +44,14 @@ fn client(addr: SocketAddr, tag: String, acked: Acked) {
         if reply().is_none() {
             return;
         }
-        let mut say = |w: &mut TcpStream, text: &str| w.write_all(text.as_bytes()).is_ok();
+        let say = |w: &mut TcpStream, text: &str| w.write_all(text.as_bytes()).is_ok();
         if !say(&mut writer, "EHLO crash.example\r\n") || reply().is_none() {
             return;
         }
         for _ in 0..5 {
             n += 1;
             let line = format!("message {tag}-{n}");
-            let text = format!("MAIL FROM:<load@example.org>\r\nRCPT TO:<root>\r\nDATA\r\n");
+            let text = "MAIL FROM:<load@example.org>\r\nRCPT TO:<root>\r\nDATA\r\n".to_string();
             if !say(&mut writer, &text) {
                 return;
             }
