@@ -47,14 +47,16 @@ impl Daemon {
                 std::fs::write(path, text).unwrap();
             }
         }
+        // Counted before the spawn: a daemon that logs its start at once must not be
+        // counted as one that started before.
+        let log = dir.path().join("maillog");
+        let started_before = starts(&log);
         let child = Command::new(env!("CARGO_BIN_EXE_smtpd"))
             .args(["-bD", "-C"])
             .arg(dir.path().join("sendmail.mc"))
             .args(extra)
             .spawn()
             .unwrap();
-        let log = dir.path().join("maillog");
-        let started_before = starts(&log);
         // Owned at once, so that a failure below still stops the process.
         let mut daemon = Daemon { dir, child: Some(child), addr: "0.0.0.0:0".parse().unwrap() };
         daemon.addr = wait_for(|| {
