@@ -38,6 +38,9 @@ pub struct ConnectVerdict {
     pub relay: bool,
     /// Accept the client's mail and throw it away.
     pub discard: bool,
+    /// The access map had a `Connect:` entry for the client: sendmail's `check_relay`
+    /// returns there, so no DNS blocklist is asked.
+    pub decided: bool,
 }
 
 impl Checks {
@@ -83,9 +86,15 @@ impl Checks {
     pub fn connect(&self, ip: IpAddr) -> ConnectVerdict {
         let localhost =
             ip == IpAddr::from([127, 0, 0, 1]) || ip == IpAddr::from(std::net::Ipv6Addr::LOCALHOST);
-        let mut verdict =
-            ConnectVerdict { connect: Connect::Accept, relay: localhost, discard: false };
-        match self.access(Tag::Connect, &ip.to_string(), true) {
+        let mut verdict = ConnectVerdict {
+            connect: Connect::Accept,
+            relay: localhost,
+            discard: false,
+            decided: false,
+        };
+        let action = self.access(Tag::Connect, &ip.to_string(), true);
+        verdict.decided = action.is_some();
+        match action {
             Some(Action::Ok | Action::Relay) => verdict.relay = true,
             Some(Action::Discard) => verdict.discard = true,
             Some(Action::Reject) => {
@@ -97,6 +106,12 @@ impl Checks {
             _ => {}
         }
         verdict
+    }
+
+    /// Whether the access map decides about the client at connect (so that, as in
+    /// sendmail's `check_relay`, no blocklist is asked).
+    pub fn connect_decided(&self, client: &dns::ClientName) -> bool {
+        self.access(Tag::Connect, &client.addr.to_string(), true).is_some()
     }
 
     /// The sender check: `None` to accept, else the refusal; `Some(None)` is DISCARD.

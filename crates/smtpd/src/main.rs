@@ -3,6 +3,7 @@
 //! See smtpd(8) in `man/smtpd.8`.
 #![forbid(unsafe_code)]
 
+mod blocklists;
 mod checks;
 mod conn;
 mod daemon;
