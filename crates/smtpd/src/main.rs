@@ -4,9 +4,9 @@
 #![forbid(unsafe_code)]
 
 mod blocklists;
-mod checks;
 mod conn;
 mod daemon;
+mod facts;
 mod flags;
 mod listen;
 mod log;

@@ -13,7 +13,6 @@
 //! resolv.conf) are logged, and host lookups use the hosts file alone.
 
 use crate::blocklists::Blocklists;
-use crate::checks::Checks;
 use crate::settings::Settings;
 use anyhow::Result;
 use dns::{HostSwitch, HostsFile, Resolver, ServerConfig};
@@ -34,8 +33,8 @@ pub struct Shared {
     pub queue: Queue,
     /// Where log lines go.
     pub syslog: Syslog,
-    /// The policy tables.
-    pub checks: Checks,
+    /// sendmail's SMTP-time rules, from the configuration and maps.
+    pub rules: spool::rules::Rules,
     /// The STARTTLS acceptor, when certificate and key are configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Host and DNS lookups.
@@ -70,10 +69,13 @@ impl Shared {
         let mut engine = smtp::server::Settings::from_server(server, &macros);
         engine.tls_available = tls.is_some();
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
-        let checks = Checks::load(&settings.config, &syslog);
+        let system = spool::rules::System::detect(&settings.config);
+        let rules = spool::rules::Rules::load(&settings.config, &system).map_err(|e| {
+            spool::sysexits::Exit { code: spool::sysexits::EX_CONFIG, message: e.to_string() }
+        })?;
         let resolver = resolver(&settings.config, &syslog)?;
         let blocklists = Blocklists::load(&settings.config, &syslog);
-        Ok(Shared { settings, engine, queue, syslog, checks, tls, resolver, blocklists })
+        Ok(Shared { settings, engine, queue, syslog, rules, tls, resolver, blocklists })
     }
 
     /// The greeting's date is taken per session; the rest is fixed for a generation.
