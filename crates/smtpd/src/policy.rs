@@ -254,7 +254,7 @@ impl DaemonPolicy {
         };
         let free = stat.blocks_available();
         let needed = min + size.div_ceil(stat.block_size().max(1));
-        min == 0 || free > needed
+        (min == 0 && size == 0) || free > needed
     }
 
     async fn commit(&mut self, envelope: Envelope) -> Result<String, CommitError> {
