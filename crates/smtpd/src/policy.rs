@@ -13,11 +13,10 @@ use crate::log;
 use crate::shared::Shared;
 use crate::store::Store;
 use smtp::server::{
-    Answer, AsyncPolicy, AuthStep, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope,
-    Event, MessagePart, Question, Reply, Ret,
+    Answer, AsyncPolicy, AuthStep, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
+    MessagePart, Question, Reply,
 };
-use spool::inbound::{self, Inbound, InboundRecipient, Notify};
-use spool::log::Severity;
+use spool::log::Record;
 use spool::queue::{next_id, QueueId};
 use spool::settings::Listener;
 use std::sync::Arc;
@@ -52,8 +51,8 @@ impl DaemonPolicy {
         }
     }
 
-    fn log(&self, severity: Severity, line: &str) {
-        log::log(&self.shared.syslog, severity, line);
+    fn log(&self, record: &Record) {
+        self.shared.syslog.record(Some(self.id.as_str()), record);
     }
 
     fn connect(&mut self) -> Connect {
@@ -70,13 +69,7 @@ impl DaemonPolicy {
                 self.discard_sender = discard;
                 if discard {
                     let relay = &self.client.description;
-                    self.log(
-                        Severity::Notice,
-                        &format!(
-                            "{}: ruleset=check_mail, arg1={raw}, relay={relay}, discard",
-                            self.id
-                        ),
-                    );
+                    self.log(&log::ruleset_record("check_mail", raw, relay, None));
                 }
                 Decision::Accept
             }
@@ -97,9 +90,7 @@ impl DaemonPolicy {
 
     fn refuse(&self, ruleset: &str, arg: &str, reply: Reply) -> Decision {
         let text = String::from_utf8_lossy(&reply.to_bytes()).trim_end().to_string();
-        let line =
-            log::reject_line(self.id.as_str(), ruleset, arg, &self.client.description, &text);
-        self.log(Severity::Notice, &line);
+        self.log(&log::ruleset_record(ruleset, arg, &self.client.description, Some(&text)));
         Decision::Reject(reply)
     }
 
@@ -120,70 +111,49 @@ impl DaemonPolicy {
             .ok_or_else(|| CommitError::Io(std::io::Error::other("no message store open")))?;
         let daemon = self.listener.name.clone();
         if self.discard_connection || self.discard_sender {
-            let line =
-                log::from_line(self.id.as_str(), &envelope, envelope.message_size, None, &daemon);
-            self.log(Severity::Info, &line);
+            self.log(&log::from_record(&envelope, envelope.message_size, None, &daemon));
+            self.log(&Record::Discarded);
             return Ok(std::mem::replace(&mut self.id, next_id()).to_string());
         }
-        let inbound = self.inbound(&envelope, store.eight_bit());
+        let flags = &self.listener.modifiers.letters;
+        let inbound = envelope.inbound(store.eight_bit(), self.tls.clone(), flags);
         let host = self.shared.settings.server.host_name.clone();
         let shared = self.shared.clone();
         let rcpts = envelope.recipients.len();
         let committed = store
             .commit(envelope.message_size, move |id, header, size| {
-                let priority = inbound::priority(&shared.settings.config, size, rcpts);
+                let priority = spool::queue::priority(&shared.settings.config, size, rcpts);
                 let now = jiff::Timestamp::now();
                 inbound.queue_file(id, &host, now, header, priority)
             })
-            .await?;
-        let line = log::from_line(
-            committed.id.as_str(),
-            &envelope,
-            committed.size,
-            committed.msgid.as_deref(),
-            &daemon,
-        );
-        self.log(Severity::Info, &line);
+            .await;
+        let committed = match committed {
+            Ok(committed) => committed,
+            Err(e) => return Err(self.commit_failed(e).await),
+        };
+        let msgid = committed.msgid.as_deref();
+        let from = log::from_record(&envelope, committed.size, msgid, &daemon);
+        self.shared.syslog.record(Some(committed.id.as_str()), &from);
         self.id = next_id();
         Ok(committed.id.to_string())
     }
 
-    fn inbound(&self, envelope: &Envelope, eight_bit: bool) -> Inbound {
-        let sender = &envelope.sender;
-        Inbound {
-            client: envelope.client.description.clone(),
-            helo: envelope.helo.clone().unwrap_or_default(),
-            protocol: envelope.protocol.as_str().to_string(),
-            tls: self.tls.clone(),
-            auth_id: envelope.auth_id.clone(),
-            sender: sender.address.clone(),
-            body_type: match sender.body {
-                BodyType::Unspecified => None,
-                BodyType::SevenBit => Some("7BIT".into()),
-                BodyType::EightBitMime => Some("8BITMIME".into()),
-            },
-            ret: sender.ret.map(|r| match r {
-                Ret::Full => inbound::Ret::Full,
-                Ret::Hdrs => inbound::Ret::Hdrs,
-            }),
-            envid: sender.envid.clone(),
-            auth_param: sender.auth.clone(),
-            recipients: envelope
-                .recipients
-                .iter()
-                .map(|r| InboundRecipient {
-                    address: r.address.clone(),
-                    notify: r.notify.map(|n| Notify {
-                        success: n.success,
-                        failure: n.failure,
-                        delay: n.delay,
-                    }),
-                    orcpt: r.orcpt.clone(),
-                })
-                .collect(),
-            eight_bit,
-            daemon_flags: self.listener.modifiers.letters.clone(),
-        }
+    /// Logs a failed commit as sendmail logs a full disk (`SYSERR(user): Out of disk
+    /// space for temp file`); other failures are logged as they are. The user name is
+    /// looked up off the runtime (it may read `/etc/passwd`).
+    async fn commit_failed(&self, e: CommitError) -> CommitError {
+        let text = match &e {
+            CommitError::NoSpace => "Out of disk space for temp file".to_string(),
+            other => other.to_string(),
+        };
+        let user = tokio::task::spawn_blocking(|| {
+            let uid = nix::unistd::geteuid();
+            nix::unistd::User::from_uid(uid).ok().flatten().map_or(uid.to_string(), |u| u.name)
+        })
+        .await
+        .unwrap_or_default();
+        self.log(&Record::SysErr { user, text });
+        e
     }
 }
 
@@ -232,15 +202,12 @@ impl AsyncPolicy for DaemonPolicy {
     fn event(&mut self, event: Event) {
         let daemon = self.listener.name.clone();
         if let Event::TransactionEnded(envelope) = &event {
-            let line = log::from_line(self.id.as_str(), envelope, 0, None, &daemon);
-            self.log(Severity::Info, &line);
+            self.log(&log::from_record(envelope, 0, None, &daemon));
             self.id = next_id();
             return;
         }
-        if let Some((severity, line)) =
-            log::event_line(self.id.as_str(), &event, &self.client.description, &daemon)
-        {
-            self.log(severity, &line);
+        if let Some(record) = log::event_record(&event, &self.client.description, &daemon) {
+            self.log(&record);
         }
     }
 }

@@ -21,7 +21,8 @@
 //! sendmail refuses (DEL in it), `552 5.2.3 Message exceeds maximum fixed size (N)`
 //! past `MaxMessageSize` (the message is dropped with [`MessagePart::Abort`]); else the
 //! [`Question::Commit`], whose answer gives `250 2.0.0 <id> Message accepted for
-//! delivery` or the commit error's 451/452.
+//! delivery` or the commit error's reply; after a `421` (the disk is full) the session
+//! ends, as sendmail's does.
 
 use super::{Action, CommitError, Event, MessagePart, Pending, Phase, Question, Reply, Session};
 use spool::message::syntax::{classify, Line};
@@ -257,14 +258,23 @@ impl Session {
             Ok(id) => Reply::new(250, "2.0.0", format!("{id} Message accepted for delivery")),
             Err(e) => e.reply(),
         };
+        let closing = reply.code() == 421;
         self.reply(reply);
+        if closing {
+            self.close();
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{lab, say, session, started};
-    use super::super::Settings;
+    use super::super::{CommitError, Settings};
+
+    /// ENOSPC, as the OS reports a full disk.
+    fn libc_enospc() -> i32 {
+        28
+    }
 
     fn in_data(settings: Settings) -> super::super::tests::Started {
         let (mut s, stored) = started(settings);
@@ -379,18 +389,56 @@ mod tests {
         assert!(body.ends_with(b"y\n"));
     }
 
-    #[test]
-    fn failed_commit_is_never_250() {
+    /// The reply to the final dot when the commit fails with `error`.
+    fn commit_failing_with(error: fn() -> CommitError) -> String {
         let (mut s, stored) = session(lab());
-        s.policy_mut().fail_commit = true;
+        s.policy_mut().fail_commit = Some(error);
         s.start();
         say(&mut s, "EHLO c.example\r\n");
         say(&mut s, "MAIL FROM:<a@b.example>\r\n");
         say(&mut s, "RCPT TO:<root>\r\n");
         say(&mut s, "DATA\r\n");
         let r = say(&mut s, "body\r\n.\r\n");
-        assert_eq!(r, "451 4.3.0 Temporary system failure\r\n");
         assert!(stored.borrow().is_empty());
+        r
+    }
+
+    #[test]
+    fn failed_commit_is_never_250() {
+        let r = commit_failing_with(|| CommitError::Io(std::io::Error::other("fsync failed")));
+        assert_eq!(r, "451 4.3.0 Temporary system failure\r\n");
+    }
+
+    /// A full disk is answered as sendmail 8.17.1.9 answers it (the oracle, as `-bs`
+    /// and as a daemon, its queue on a full tmpfs): `421 4.3.1`, and the session ends.
+    #[test]
+    fn a_full_disk_is_421_and_the_end() {
+        let r = commit_failing_with(|| CommitError::NoSpace);
+        assert_eq!(r, "421 4.3.1 Out of disk space for temp file\r\n[close]\r\n");
+        let r = commit_failing_with(|| {
+            CommitError::from(std::io::Error::from_raw_os_error(libc_enospc()))
+        });
+        assert!(r.starts_with("421 4.3.1 "), "{r}");
+    }
+
+    /// A body sink that fails keeps its error's kind: ENOSPC / EDQUOT as `421 4.3.1`.
+    #[test]
+    fn a_sink_on_a_full_disk_is_421() {
+        for (kind, wanted) in [
+            (std::io::ErrorKind::StorageFull, "421 4.3.1 Out of disk space for temp file\r\n"),
+            (std::io::ErrorKind::QuotaExceeded, "421 4.3.1 Out of disk space for temp file\r\n"),
+            (std::io::ErrorKind::Other, "451 4.3.0 Temporary system failure\r\n"),
+        ] {
+            let (mut s, stored) = session(lab());
+            s.policy_mut().fail_body = Some(kind);
+            s.start();
+            for command in ["HELO c\r\n", "MAIL FROM:<a@b>\r\n", "RCPT TO:<root>\r\n", "DATA\r\n"] {
+                say(&mut s, command);
+            }
+            let r = say(&mut s, "Subject: x\r\n\r\nbody\r\n.\r\n");
+            assert!(r.starts_with(wanted), "{kind:?}: {r}");
+            assert!(stored.borrow().is_empty());
+        }
     }
 
     #[test]
