@@ -18,13 +18,21 @@
 //! * A control file is opened without following symlinks and without blocking, and
 //!   only a regular file is used: a FIFO named like a qf is an error at once.
 //!
+//! Which jobs a queue holds and in what order they are listed and run is [`scan`]'s
+//! (with `MinQueueAge`, `QueueSortOrder` and the `-q` selections); the directories a
+//! `QueueDirectory` pattern names are [`groups`]'. The rules for a new message's
+//! priority ([`priority`]) and file mode ([`file_mode`]) are here, so every program
+//! that queues mail applies the same.
+//!
 //! # Errors
 //! [`QueueError`] names the file (and so the queue ID) that failed.
 
 mod commit;
 pub mod fs;
+pub mod groups;
 mod id;
 mod job;
+pub mod scan;
 
 pub use commit::NewMessage;
 pub use id::{encode_time, next_id, QueueId};
