@@ -14,6 +14,7 @@
 //!   `scripts/test`, and never in CI;
 //! * [`transcript`]: the reference command transcripts (`$ command`, `[stdout]`,
 //!   `[stderr]`, `[exit N]`);
+//! * [`smtp_session`]: the recorded SMTP sessions (`C:`/`S:` lines) and their masking;
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
 //! * [`rng`]: small deterministic generators for fuzz-style loops;
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
@@ -33,4 +34,5 @@ pub mod paths;
 pub mod rng;
 pub mod scenario;
 pub mod skip;
+pub mod smtp_session;
 pub mod transcript;

@@ -37,20 +37,42 @@ impl Daemon {
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
     pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
+        let log = dir.path().join("maillog");
+        let started_before = starts(&log);
+        let stderr = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(dir.path().join("stderr"))
+            .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_smtpd"))
             .args(["-bD", "-C"])
             .arg(dir.path().join("sendmail.mc"))
             .args(extra)
+            .stderr(stderr)
             .spawn()
             .unwrap();
-        let log = dir.path().join("maillog");
-        let addr = wait_for(|| {
+        // Owned at once, so that a failure below still stops the process.
+        let mut daemon = Daemon { dir, child: Some(child), addr: "0.0.0.0:0".parse().unwrap() };
+        let stderr = dir_path_stderr(&daemon);
+        daemon.addr = wait_for_or(&stderr, || {
             let text = std::fs::read_to_string(&log).ok()?;
-            let line = text.lines().find(|l| l.contains("starting daemon"))?;
+            let mut lines = text.lines().filter(|l| l.contains("starting daemon"));
+            let line = lines.nth(started_before)?;
             let at = line.find("MTA=")? + 4;
             line[at..].split_whitespace().next()?.parse().ok()
         });
-        Daemon { dir, child: Some(child), addr }
+        daemon
+    }
+
+    /// Kills the daemon with SIGKILL (no chance to clean up) and starts it again on
+    /// the same configuration and queue; returns the new address.
+    pub fn kill9_and_restart(self) -> Daemon {
+        let mut this = self;
+        let mut child = this.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let dir = std::mem::replace(&mut this.dir, tempfile::tempdir().unwrap());
+        Daemon::run(dir, &[])
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -104,6 +126,30 @@ impl Drop for Daemon {
             let _ = child.wait();
         }
     }
+}
+
+/// How many times the daemon logged its start in `log`.
+fn starts(log: &Path) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|l| l.contains("starting daemon")).count()
+}
+
+fn dir_path_stderr(daemon: &Daemon) -> PathBuf {
+    daemon.dir.path().join("stderr")
+}
+
+/// [`wait_for`], showing the daemon's standard error if it times out.
+fn wait_for_or<T>(stderr: &Path, f: impl FnMut() -> Option<T>) -> T {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wait_for(f)));
+    result.unwrap_or_else(|_| {
+        let text = std::fs::read_to_string(stderr).unwrap_or_default();
+        let log = std::fs::read_to_string(stderr.with_file_name("maillog")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(5).collect();
+        panic!(
+            "smtpd did not start; its standard error:\n{text}\nlog tail (last first):\n{}",
+            tail.join("\n")
+        )
+    })
 }
 
 /// Polls `f` until it gives a value (10 s at most).
