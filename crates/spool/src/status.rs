@@ -10,11 +10,11 @@
 //! and the queue all hold it, never its text.
 //!
 //! # Syntax
-//! What sendmail's `isenhsc()` accepts: one digit, a dot, one to three digits, a dot,
-//! one to three digits (`5.7.1`, `4.4.120`). RFC 3463 allows only the classes 2, 4
-//! and 5; sendmail takes any digit from an admin's map, and so does [`EnhancedCode::parse`].
-//! [`EnhancedCode::prefix`] finds a code at the start of a text and says where it ends,
-//! as sendmail does before it looks for the text after the code.
+//! What sendmail's `isenhsc()` accepts: the class `2`, `4` or `5`, a dot, one to three
+//! digits, a dot, one to three digits (`5.7.1`, `4.4.120`). [`EnhancedCode::prefix`]
+//! finds a code at the start of a text that must be followed by a delimiter (`5.7.1
+//! text`, `5.7.1:550 text`) and says where it ends, as sendmail looks for one before
+//! the text of a reply or map value.
 //!
 //! # Errors
 //! Parsing returns `None` for anything else; no input panics.
@@ -30,10 +30,10 @@ pub struct EnhancedCode {
 }
 
 impl EnhancedCode {
-    /// The code `class.subject.detail`; `None` unless class is one digit and subject
-    /// and detail have at most three.
+    /// The code `class.subject.detail`; `None` unless class is 2, 4 or 5 and subject
+    /// and detail have at most three digits.
     pub fn new(class: u8, subject: u16, detail: u16) -> Option<EnhancedCode> {
-        (class <= 9 && subject <= 999 && detail <= 999).then_some(EnhancedCode {
+        (matches!(class, 2 | 4 | 5) && subject <= 999 && detail <= 999).then_some(EnhancedCode {
             class,
             subject,
             detail,
@@ -42,16 +42,22 @@ impl EnhancedCode {
 
     /// Parses a whole text as a code (`"5.1.1"`).
     pub fn parse(text: &str) -> Option<EnhancedCode> {
-        match EnhancedCode::prefix(text) {
+        match EnhancedCode::scan(text) {
             Some((code, len)) if len == text.len() => Some(code),
             _ => None,
         }
     }
 
-    /// A code at the start of `text` and its length in bytes. Like sendmail, the code
-    /// must not run on into more digits or dots (`5.1.1.1` is no code); what follows
-    /// it (a blank, `:`, the end) is the caller's business.
-    pub fn prefix(text: &str) -> Option<(EnhancedCode, usize)> {
+    /// A code at the start of `text` followed by `delim` (`' '` before a reply's
+    /// text, `':'` in an access value), and the length of the code in bytes.
+    pub fn prefix(text: &str, delim: char) -> Option<(EnhancedCode, usize)> {
+        let (code, len) = EnhancedCode::scan(text)?;
+        text[len..].starts_with(delim).then_some((code, len))
+    }
+
+    /// A code at the start of `text` that does not run on into more digits or dots,
+    /// and its length.
+    fn scan(text: &str) -> Option<(EnhancedCode, usize)> {
         let b = text.as_bytes();
         let digits = |from: usize, max: usize| {
             let n = b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
@@ -128,7 +134,7 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for text in ["2.0.0", "5.1.1", "4.3.1", "5.7.1", "4.4.120", "9.999.999"] {
+        for text in ["2.0.0", "5.1.1", "4.3.1", "5.7.1", "4.4.120", "5.999.999"] {
             assert_eq!(EnhancedCode::parse(text).unwrap().to_string(), text);
         }
         let code: EnhancedCode = "5.1.3".parse().unwrap();
@@ -139,20 +145,24 @@ mod tests {
 
     #[test]
     fn what_is_not_a_code() {
-        for text in ["", "5", "5.1", "5.1.", "55.1.1", "5.1111.1", "5.1.1111", "a.1.1", "5.1.1.1"] {
+        for text in
+            ["", "5", "5.1", "5.1.", "55.1.1", "5.1111.1", "5.1.1111", "a.1.1", "5.1.1.1", "3.1.1"]
+        {
             assert_eq!(EnhancedCode::parse(text), None, "{text:?}");
         }
         assert!("5 1 1".parse::<EnhancedCode>().is_err());
-        assert_eq!(EnhancedCode::new(10, 0, 0), None);
+        assert_eq!(EnhancedCode::new(9, 0, 0), None);
         assert_eq!(EnhancedCode::new(5, 1000, 0), None);
     }
 
     #[test]
     fn a_code_at_the_start_of_a_text() {
-        let (code, len) = EnhancedCode::prefix("5.7.1:550 Go away").unwrap();
+        let (code, len) = EnhancedCode::prefix("5.7.1:550 Go away", ':').unwrap();
         assert_eq!((code.to_string(), len), ("5.7.1".to_string(), 5));
-        assert_eq!(EnhancedCode::prefix("4.2.2 mailbox full").unwrap().1, 5);
-        assert_eq!(EnhancedCode::prefix("550 5.7.1 x"), None);
-        assert_eq!(EnhancedCode::prefix("5.7.12.3 x"), None);
+        assert_eq!(EnhancedCode::prefix("4.2.2 mailbox full", ' ').unwrap().1, 5);
+        assert_eq!(EnhancedCode::prefix("4.2.2 mailbox full", ':'), None);
+        assert_eq!(EnhancedCode::prefix("4.2.2", ' '), None);
+        assert_eq!(EnhancedCode::prefix("550 5.7.1 x", ' '), None);
+        assert_eq!(EnhancedCode::prefix("5.7.12.3 x", ' '), None);
     }
 }
