@@ -6,7 +6,7 @@
 //! before its first MAIL, and a fresh one after each transaction.
 
 use smtp::server::{Envelope, Event};
-use spool::log::{FromRecord, Record};
+use spool::log::{FromRecord, Outcome, Record};
 
 /// The `from=` record of a transaction: accepted (`size`, `msgid`) or not (`size=0`).
 pub fn from_record(envelope: &Envelope, size: u64, msgid: Option<&str>, daemon: &str) -> Record {
@@ -23,15 +23,15 @@ pub fn from_record(envelope: &Envelope, size: u64, msgid: Option<&str>, daemon: 
     })
 }
 
-/// A policy refusal: `ruleset=check_rcpt, arg1=<x>, relay=..., reject=550 ...`; with
-/// no reply, the `discard` of a message.
-pub fn ruleset_record(ruleset: &str, arg: &str, relay: &str, reject: Option<&str>) -> Record {
+/// A ruleset's verdict: `ruleset=check_rcpt, arg1=<x>, relay=..., reject=550 ...`
+/// (or `discard`).
+pub fn ruleset_record(ruleset: &str, arg: &str, relay: &str, outcome: Outcome) -> Record {
     Record::Ruleset {
         ruleset: ruleset.into(),
         arg: arg.into(),
         arg2: None,
         relay: relay.into(),
-        reject: reject.map(str::to_string),
+        outcome,
     }
 }
 
@@ -105,7 +105,8 @@ mod tests {
             "timeout waiting for input from localhost during server cmd read"
         );
         assert!(event_record(&Event::BareLinefeed, client, "MTA").is_none());
-        let reject = ruleset_record("check_rcpt", "<x@y>", "[127.0.0.2]", Some("550 5.7.1 no"));
+        let reject = Outcome::Reject("550 5.7.1 no".into());
+        let reject = ruleset_record("check_rcpt", "<x@y>", "[127.0.0.2]", reject);
         assert_eq!(
             reject.text(),
             "ruleset=check_rcpt, arg1=<x@y>, relay=[127.0.0.2], reject=550 5.7.1 no"

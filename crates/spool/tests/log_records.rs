@@ -2,7 +2,7 @@
 //! at the same severity: each record below is one line of the `# syslog` sections of
 //! `tests/reference/smtp/*.transcript` (the real sendmail's recorded log).
 
-use spool::log::{FromRecord, Record, ToRecord};
+use spool::log::{FromRecord, Outcome, Record, ToRecord};
 use spool::status::EnhancedCode;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -128,7 +128,7 @@ fn cases() -> Vec<(&'static str, Record)> {
                 arg: "<user@elsewhere.example>".into(),
                 arg2: None,
                 relay: "[127.0.0.2]".into(),
-                reject: Some(
+                outcome: Outcome::Reject(
                     "550 5.7.1 <user@elsewhere.example>... Relaying denied. \
                      IP name lookup failed [127.0.0.2]"
                         .into(),
@@ -142,9 +142,10 @@ fn cases() -> Vec<(&'static str, Record)> {
                 arg: "<user@discardme.example>".into(),
                 arg2: None,
                 relay: localhost(),
-                reject: None,
+                outcome: Outcome::Discard,
             },
         ),
+        ("6AONdGhv012599", Record::UsrErr { text: "<blocked@lab.example>... User unknown".into() }),
         ("6AONYLml031259", Record::Discarded),
         (
             "6AONeEhT013419",
@@ -184,7 +185,7 @@ fn a_record_without_a_queue_id() {
         arg: "[127.0.0.3]".into(),
         arg2: Some("127.0.0.3".into()),
         relay: "[127.0.0.3]".into(),
-        reject: Some("550 5.7.1 Access denied".into()),
+        outcome: Outcome::Reject("550 5.7.1 Access denied".into()),
     };
     let line = (2 * 8 + record.severity() as u8, record.line(None));
     assert!(recorded().contains(&line), "{line:?}");

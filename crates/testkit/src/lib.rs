@@ -17,6 +17,7 @@
 //! * [`smtp_session`]: the recorded SMTP sessions (`C:`/`S:` lines) and their masking;
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
 //! * [`rng`]: small deterministic generators for fuzz-style loops;
+//! * [`dns`]: a small DNS server each test starts on 127.0.0.1 with its own records;
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
 //!   either sendmail, to record fixtures and to compare.
 //!
@@ -29,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod dbdump;
+pub mod dns;
 pub mod oracle;
 pub mod paths;
 pub mod rng;

@@ -1,6 +1,9 @@
 //! A real smtpd for the tests: started with `-bD` on a configuration in a temporary
 //! directory (queue, log file, port 0), found through the port it logs, stopped with
-//! SIGTERM when dropped.
+//! SIGTERM when dropped. Its service switch and hosts file are in that directory too
+//! (`hosts files`, `127.0.0.1 localhost`, unless the test wrote others first), so
+//! that no test asks the machine's resolver; a test with a DNS server of its own
+//! writes `hosts dns files` and passes `-O ResolverNameserver=ADDR`.
 
 #![allow(dead_code)]
 
@@ -20,23 +23,30 @@ pub struct Daemon {
 impl Daemon {
     /// Starts smtpd with `mc_extra` added to a minimal configuration.
     pub fn start(mc_extra: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("mqueue")).unwrap();
-        let mc = format!(
-            "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
-             define(`QUEUE_DIR', `{d}/mqueue')dnl\n\
-             define(`confLOG_FILE', `{d}/maillog')dnl\n\
-             define(`confPID_FILE', `{d}/smtpd.pid')dnl\n\
-             define(`confMIN_FREE_BLOCKS', `0')dnl\n\
-             DAEMON_OPTIONS(`Port=0, Addr=127.0.0.1, Name=MTA')dnl\n{mc_extra}",
-            d = dir.path().display()
-        );
-        std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
-        Daemon::run(dir, &[])
+        Daemon::run(minimal(mc_extra), &[])
+    }
+
+    /// A daemon with `mc_extra` whose service switch is `switch` and whose name
+    /// servers are the test's own at `dns`, with `args` added to its command line.
+    pub fn start_with_dns(mc_extra: &str, dns: SocketAddr, switch: &str, args: &[&str]) -> Daemon {
+        let dir = minimal(mc_extra);
+        std::fs::write(dir.path().join("service.switch"), switch).unwrap();
+        let option = format!("ResolverNameserver={dns}");
+        let mut all = vec!["-O", option.as_str()];
+        all.extend_from_slice(args);
+        Daemon::run(dir, &all)
     }
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
     pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
+        for (name, text) in [("service.switch", "hosts\tfiles\n"), ("hosts", HOSTS)] {
+            let path = dir.path().join(name);
+            if !path.exists() {
+                std::fs::write(path, text).unwrap();
+            }
+        }
+        // Counted before the spawn: a daemon that logs its start at once must not be
+        // counted as one that started before.
         let log = dir.path().join("maillog");
         let started_before = starts(&log);
         let stderr = std::fs::OpenOptions::new()
@@ -127,6 +137,34 @@ impl Drop for Daemon {
         }
     }
 }
+
+/// A temporary directory with a minimal configuration plus `mc_extra`.
+pub fn minimal(mc_extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mqueue")).unwrap();
+    let mc = format!(
+        "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
+         define(`QUEUE_DIR', `{d}/mqueue')dnl\n\
+         define(`confLOG_FILE', `{d}/maillog')dnl\n\
+         define(`confPID_FILE', `{d}/smtpd.pid')dnl\n\
+         define(`confMIN_FREE_BLOCKS', `0')dnl\n\
+         define(`confSERVICE_SWITCH_FILE', `{d}/service.switch')dnl\n\
+         define(`confHOSTS_FILE', `{d}/hosts')dnl\n\
+         define(`ALIAS_FILE', `text:{d}/aliases')dnl\n\
+         DAEMON_OPTIONS(`Port=0, Addr=127.0.0.1, Name=MTA')dnl\n{mc_extra}",
+        d = dir.path().display()
+    );
+    std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
+    let aliases = "postmaster: root\nMAILER-DAEMON: postmaster\nstaff: root, mail\n";
+    std::fs::write(dir.path().join("aliases"), aliases).unwrap();
+    dir
+}
+
+/// The test machine's hosts file: its own names, and the example domains the
+/// tests send from and to (without DNS, a sender domain must resolve here).
+pub const HOSTS: &str = "127.0.0.1 localhost mail.test.example\n\
+                         127.0.0.10 example.org\n127.0.0.11 elsewhere.example\n\
+                         127.0.0.13 example.net\n";
 
 /// How many times the daemon logged its start in `log`.
 fn starts(log: &Path) -> usize {

@@ -13,7 +13,7 @@
 
 mod record;
 
-pub use record::{interval, FromRecord, Record, ToRecord};
+pub use record::{interval, FromRecord, Outcome, Record, ToRecord};
 
 use std::io::Write;
 use std::os::unix::net::UnixDatagram;

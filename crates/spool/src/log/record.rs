@@ -10,7 +10,9 @@
 //! ```text
 //! From     from=<a@b>, size=N, class=0, nrcpts=N[, msgid=<..>][, bodytype=..][, proto=ESMTP][, daemon=MTA], relay=host [ip]
 //! To       to=<x>[,<y>..][, ctladdr=..], delay=00:00:00[, xdelay=..][, mailer=relay], pri=N[, relay=..][, dsn=2.0.0], stat=..
-//! Ruleset  ruleset=check_rcpt, arg1=<x>[, arg2=..], relay=host [ip], reject=550 5.7.1 <x>... Relaying denied   (or `, discard`)
+//! Ruleset  ruleset=check_rcpt, arg1=<x>[, arg2=..], relay=host [ip], reject=550 5.7.1 <x>... Relaying denied
+//!          (or `discard`, `quarantine=<reason>` after `relay=`)
+//! UsrErr   <x>... User unknown   (a refusal sendmail logs as its own text)
 //! Discarded                      discarded
 //! TrafficBeforeResponse          rejecting server EHLO from host [ip] due to traffic before response
 //! PossibleAttack                 host [ip]: possible SMTP attack: command=NOOP, count=20
@@ -75,6 +77,17 @@ pub struct ToRecord {
     pub stat: String,
 }
 
+/// What a ruleset did with its argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Refused with this reply (`550 5.7.1 <x>... Relaying denied`): `reject=...`.
+    Reject(String),
+    /// Accepted, and the message is to be thrown away: `discard`.
+    Discard,
+    /// Accepted, and the message is to be quarantined for this reason: `quarantine=...`.
+    Quarantine(String),
+}
+
 /// One line sendmail logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -82,8 +95,8 @@ pub enum Record {
     From(FromRecord),
     /// A recipient's fate.
     To(ToRecord),
-    /// A ruleset (`check_mail`, `check_rcpt`, `check_relay`) refused its argument
-    /// with this reply, or (`None`) had the message discarded.
+    /// A ruleset (`check_relay`, `check_mail`, `check_rcpt`) refused its argument, or
+    /// had the message discarded or quarantined.
     Ruleset {
         /// `check_rcpt`, ...
         ruleset: String,
@@ -93,8 +106,13 @@ pub enum Record {
         arg2: Option<String>,
         /// The client (`host [ip]`).
         relay: String,
-        /// The reply sent (`550 5.7.1 <x>... Relaying denied`); `None`: `discard`.
-        reject: Option<String>,
+        /// What it did.
+        outcome: Outcome,
+    },
+    /// A refusal logged as its own text (`<x>... User unknown`).
+    UsrErr {
+        /// The text.
+        text: String,
     },
     /// A message accepted and thrown away (access `DISCARD`).
     Discarded,
@@ -155,9 +173,10 @@ impl Record {
     /// sendmail's severity for the line.
     pub fn severity(&self) -> Severity {
         match self {
-            Record::Ruleset { .. } | Record::Timeout { .. } | Record::LostInput { .. } => {
-                Severity::Notice
-            }
+            Record::Ruleset { .. }
+            | Record::UsrErr { .. }
+            | Record::Timeout { .. }
+            | Record::LostInput { .. } => Severity::Notice,
             Record::SysErr { .. } => Severity::Crit,
             _ => Severity::Info,
         }
@@ -176,17 +195,20 @@ impl Record {
         match self {
             Record::From(from) => from.text(),
             Record::To(to) => to.text(),
-            Record::Ruleset { ruleset, arg, arg2, relay, reject } => {
-                let mut head = format!("ruleset={ruleset}, arg1={arg}");
+            Record::Ruleset { ruleset, arg, arg2, relay, outcome } => {
+                let mut t = format!("ruleset={ruleset}, arg1={arg}");
                 if let Some(arg2) = arg2 {
-                    let _ = write!(head, ", arg2={arg2}");
+                    let _ = write!(t, ", arg2={arg2}");
                 }
-                let _ = write!(head, ", relay={relay}");
-                match reject {
-                    Some(reply) => format!("{head}, reject={reply}"),
-                    None => format!("{head}, discard"),
-                }
+                let _ = write!(t, ", relay={relay}");
+                let _ = match outcome {
+                    Outcome::Reject(reply) => write!(t, ", reject={reply}"),
+                    Outcome::Discard => write!(t, ", discard"),
+                    Outcome::Quarantine(reason) => write!(t, ", quarantine={reason}"),
+                };
+                t
             }
+            Record::UsrErr { text } => text.clone(),
             Record::Discarded => "discarded".into(),
             Record::TrafficBeforeResponse { verb, client } => {
                 format!("rejecting server {verb} from {client} due to traffic before response")
