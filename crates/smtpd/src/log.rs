@@ -11,6 +11,7 @@
 //! ID: host [ip] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA
 //! ID: host [ip]: Possible SMTP RCPT flood, throttling.
 //! ID: host [ip]: possible SMTP attack: command=NOOP, count=20
+//! ID: host [ip]: VRFY root [rejected]
 //! ID: rejecting server EHLO from host [ip] due to traffic before response
 //! ID: timeout waiting for input from host during server cmd read
 //! ```
@@ -65,6 +66,9 @@ pub fn event_line(
             Severity::Info,
             format!("{id}: {client}: possible SMTP attack: command={command}, count={count}"),
         ),
+        Event::PrivacyRefusal { line } => {
+            (Severity::Info, format!("{id}: {client}: {line} [rejected]"))
+        }
         Event::RcptFlood => {
             (Severity::Info, format!("{id}: {client}: Possible SMTP RCPT flood, throttling."))
         }
