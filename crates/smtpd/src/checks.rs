@@ -7,9 +7,14 @@
 //!   sendmail's `LOCALHOST` rule lets them (other loopback addresses may not).
 //! * MAIL: access `From:` (`REJECT`, `ERROR:`, `DISCARD`).
 //! * RCPT: a local address (no domain, or one of class `w`) is taken; another domain
-//!   only when the client may relay, the domain (or a parent) is in `relay-domains`,
-//!   or access `To:` says `RELAY`; else `550 5.7.1 <x>... Relaying denied`. An address
-//!   that routes elsewhere by itself (`%`, `!`, a source route) counts as remote.
+//!   only when the client may relay (by its address, or because it authenticated with
+//!   a mechanism of `TRUST_AUTH_MECH`), the domain (or a parent) is in
+//!   `relay-domains`, or access `To:` says `RELAY`. An address that routes elsewhere
+//!   by itself (`%`, `!`, a source route) counts as remote. Else, as sendmail's
+//!   `Relay_ok`: a client whose address has no host name gets `550 5.7.1 <x>...
+//!   Relaying denied. IP name lookup failed [ip]`, any other `confRELAY_MSG`: by
+//!   default `Relaying denied`, or `Relaying denied. Proper authentication required.`
+//!   once the `.mc` has `TRUST_AUTH_MECH`.
 //!
 //! # Errors
 //! A map that cannot be read is logged and the check it serves is skipped.
@@ -28,6 +33,19 @@ pub struct Checks {
     access: Option<Box<dyn Map>>,
     local_names: Class,
     relay_domains: Class,
+    /// `confRELAY_MSG`: its code and text.
+    relay_denied: (u16, String),
+}
+
+/// Who asks to relay.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RelayClient<'a> {
+    /// Its address may relay (access `Connect:` OK or RELAY, localhost).
+    pub by_address: bool,
+    /// It authenticated with a mechanism of `TRUST_AUTH_MECH`.
+    pub trusted_auth: bool,
+    /// `${client_name}` (`[ip]`) when its address has no host name.
+    pub unresolved: Option<&'a str>,
 }
 
 /// What the connect check decided.
@@ -66,7 +84,13 @@ impl Checks {
                 }
             }
         }
-        Checks { access, local_names: spool::host::local_names(config), relay_domains }
+        let relay_denied = relay_message(config);
+        Checks {
+            access,
+            local_names: spool::host::local_names(config),
+            relay_domains,
+            relay_denied,
+        }
     }
 
     fn access(&self, tag: Tag, key: &str, host: bool) -> Option<Action> {
@@ -113,11 +137,11 @@ impl Checks {
     }
 
     /// The relay check for a recipient.
-    pub fn rcpt(&self, address: &str, raw: &str, relay_client: bool) -> Result<(), Reply> {
+    pub fn rcpt(&self, address: &str, raw: &str, client: RelayClient<'_>) -> Result<(), Reply> {
         let routed = address.starts_with('@') || address.contains(['%', '!']);
         let domain = address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('.'));
         let local = !routed && domain.is_none_or(|d| self.local_names.contains(d));
-        if local || relay_client {
+        if local || client.by_address || client.trusted_auth {
             return Ok(());
         }
         let domain = domain.unwrap_or_default();
@@ -126,8 +150,32 @@ impl Checks {
         if listed || to_relay {
             return Ok(());
         }
-        Err(Reply::about(550, "5.7.1", raw, "Relaying denied"))
+        if let Some(name) = client.unresolved {
+            let text = format!("Relaying denied. IP name lookup failed {name}");
+            return Err(Reply::about(550, "5.7.1", raw, &text));
+        }
+        let (code, text) = &self.relay_denied;
+        Err(Reply::about(*code, "5.7.1", raw, text))
     }
+}
+
+/// `confRELAY_MSG` (`"550 Relaying denied"` with its quotes, as proto.m4 writes it),
+/// else sendmail's default, which says more once `TRUST_AUTH_MECH` is used.
+fn relay_message(config: &Config) -> (u16, String) {
+    let default = if config.other_calls().iter().any(|c| c.name == "TRUST_AUTH_MECH") {
+        "550 Relaying denied. Proper authentication required."
+    } else {
+        "550 Relaying denied"
+    };
+    let text = config.macro_value("confRELAY_MSG").map(|m| m.trim().trim_matches('"'));
+    let text = text.filter(|t| !t.is_empty()).unwrap_or(default);
+    let (code, rest) = match text.split_once(' ') {
+        Some((code, rest)) if code.len() == 3 && code.parse::<u16>().is_ok() => {
+            (code.parse().unwrap_or(550), rest)
+        }
+        _ => (550, text),
+    };
+    (code, rest.to_string())
 }
 
 /// The reply an access `ERROR:` value gives.
@@ -168,15 +216,42 @@ mod tests {
         )
         .unwrap();
         let checks = Checks::load(&config, &Syslog::new("t"));
-        assert!(checks.rcpt("root", "<root>", false).is_ok());
-        assert!(checks.rcpt("root@mail.lab.example", "<x>", false).is_ok());
-        assert!(checks.rcpt("a@sub.relayok.example", "<x>", false).is_ok());
+        let nobody = RelayClient::default();
+        assert!(checks.rcpt("root", "<root>", nobody).is_ok());
+        assert!(checks.rcpt("root@mail.lab.example", "<x>", nobody).is_ok());
+        assert!(checks.rcpt("a@sub.relayok.example", "<x>", nobody).is_ok());
         let denied =
-            checks.rcpt("a@elsewhere.example", "<a@elsewhere.example>", false).unwrap_err();
+            checks.rcpt("a@elsewhere.example", "<a@elsewhere.example>", nobody).unwrap_err();
         assert_eq!(denied.to_bytes(), b"550 5.7.1 <a@elsewhere.example>... Relaying denied\r\n");
         for trick in ["a%b@elsewhere.example", "b!a", "@mail.lab.example:a@elsewhere.example"] {
-            assert!(checks.rcpt(trick, "<x>", false).is_err(), "{trick}");
+            assert!(checks.rcpt(trick, "<x>", nobody).is_err(), "{trick}");
         }
-        assert!(checks.rcpt("a@elsewhere.example", "<x>", true).is_ok());
+        let by_address = RelayClient { by_address: true, ..RelayClient::default() };
+        assert!(checks.rcpt("a@elsewhere.example", "<x>", by_address).is_ok());
+        let trusted = RelayClient { trusted_auth: true, ..RelayClient::default() };
+        assert!(checks.rcpt("a@elsewhere.example", "<x>", trusted).is_ok());
+    }
+
+    #[test]
+    fn the_relay_denied_texts() {
+        let denied = |mc: &str, client: RelayClient<'_>| {
+            let config = Config::from_str(Path::new("t.mc"), mc).unwrap();
+            let checks = Checks::load(&config, &Syslog::new("t"));
+            let reply = checks.rcpt("a@elsewhere.example", "<a@elsewhere.example>", client);
+            String::from_utf8(reply.unwrap_err().to_bytes()).unwrap()
+        };
+        let anyone = RelayClient::default();
+        let auth = "TRUST_AUTH_MECH(`LOGIN')dnl\n";
+        assert_eq!(
+            denied(auth, anyone),
+            "550 5.7.1 <a@elsewhere.example>... Relaying denied. Proper authentication required.\r\n"
+        );
+        let nameless = RelayClient { unresolved: Some("[127.0.0.2]"), ..anyone };
+        assert_eq!(
+            denied(auth, nameless),
+            "550 5.7.1 <a@elsewhere.example>... Relaying denied. IP name lookup failed [127.0.0.2]\r\n"
+        );
+        let own = "define(`confRELAY_MSG', `\"550 We do not relay\"')dnl\n";
+        assert_eq!(denied(own, anyone), "550 5.7.1 <a@elsewhere.example>... We do not relay\r\n");
     }
 }

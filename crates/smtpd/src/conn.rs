@@ -2,7 +2,8 @@
 //!
 //! The client's description is sendmail's `name [addr]` with the name from the hosts
 //! file (or `[addr]` alone). The session's settings are the daemon's, narrowed by
-//! the listener's modifiers: `E` refuses ETRN, `S` offers no STARTTLS, `A` no AUTH.
+//! the listener's modifiers: `E` refuses ETRN, `S` offers no STARTTLS, `A` no AUTH,
+//! `a` wants AUTH before MAIL.
 //! After `220 Ready to start TLS`, the handshake runs within `Timeout.starttls`; a
 //! failed handshake ends the connection (the client was told to start TLS, so no
 //! plaintext may follow). The TLS version and cipher go into the `Received:` line.
@@ -30,6 +31,7 @@ pub async fn serve(
     settings.greeting = shared.greeting();
     let modifiers = &listener.modifiers;
     settings.privacy.noetrn |= modifiers.no_etrn();
+    settings.auth_required = modifiers.auth_required();
     settings.tls_available &= !modifiers.no_starttls();
     if modifiers.no_auth() {
         settings.auth_mechanisms.clear();

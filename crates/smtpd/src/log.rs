@@ -14,8 +14,18 @@
 //! ID: host [ip]: VRFY root [rejected]
 //! ID: rejecting server EHLO from host [ip] due to traffic before response
 //! ID: timeout waiting for input from host during server cmd read
+//! AUTH=server, relay=host [ip], authid=alice, mech=PLAIN, bits=0
+//! ID: AUTH failure (PLAIN): authentication failure (-13) SASL(-13): authentication failure: Password verification failed, user=alice, relay=host [ip]
 //! ```
+//!
+//! The AUTH lines are sendmail's with Cyrus SASL 2.1.28's texts, the form Debian's
+//! fail2ban filter `sendmail-auth` reads (`authentication failure` and `user not
+//! found` count, `bad protocol` and `generic failure` do not). Text that came from
+//! the client (user names, refused command lines) has its control characters written
+//! as sendmail's `str2prt` writes them (`\n`, `\t`, `\ooo`), so no client can start
+//! a log line of its own.
 
+use crate::sasl::SaslError;
 use smtp::server::{Envelope, Event};
 use spool::log::{Severity, Syslog};
 
@@ -50,6 +60,45 @@ pub fn reject_line(id: &str, ruleset: &str, arg: &str, relay: &str, reply: &str)
     format!("{id}: ruleset={ruleset}, arg1={arg}, relay={relay}, reject={reply}")
 }
 
+/// A successful AUTH; sendmail writes it without a queue ID.
+pub fn auth_success(relay: &str, authid: &str, mechanism: &str) -> String {
+    format!("AUTH=server, relay={relay}, authid={}, mech={mechanism}, bits=0", printable(authid))
+}
+
+/// A failed AUTH exchange, with Cyrus's result and detail and sendmail's `user=`.
+pub fn auth_failure(
+    id: &str,
+    mechanism: &str,
+    error: SaslError,
+    detail: &str,
+    user: &str,
+    relay: &str,
+) -> String {
+    format!(
+        "{id}: AUTH failure ({mechanism}): {}: {}, user={}, relay={relay}",
+        error.describe(),
+        printable(detail),
+        printable(user)
+    )
+}
+
+/// `text` with control characters escaped as sendmail's `str2prt` does.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The line for an event of the session, if sendmail logs one, and its severity.
 pub fn event_line(
     id: &str,
@@ -67,7 +116,7 @@ pub fn event_line(
             format!("{id}: {client}: possible SMTP attack: command={command}, count={count}"),
         ),
         Event::PrivacyRefusal { line } => {
-            (Severity::Info, format!("{id}: {client}: {line} [rejected]"))
+            (Severity::Info, format!("{id}: {client}: {} [rejected]", printable(line)))
         }
         Event::RcptFlood => {
             (Severity::Info, format!("{id}: {client}: Possible SMTP RCPT flood, throttling."))
@@ -145,6 +194,31 @@ mod tests {
         assert_eq!(
             reject_line("Q", "check_rcpt", "<x@y>", "[127.0.0.2]", "550 5.7.1 <x@y>... Relaying denied"),
             "Q: ruleset=check_rcpt, arg1=<x@y>, relay=[127.0.0.2], reject=550 5.7.1 <x@y>... Relaying denied"
+        );
+    }
+
+    #[test]
+    fn auth_lines_read_as_sendmails() {
+        assert_eq!(
+            auth_success("localhost [127.0.0.1]", "alice", "PLAIN"),
+            "AUTH=server, relay=localhost [127.0.0.1], authid=alice, mech=PLAIN, bits=0"
+        );
+        let detail = "Got more data than we were expecting in the PLAIN plugin\n";
+        assert_eq!(
+            auth_failure("Q", "PLAIN", SaslError::BadProt, detail, "alice", "[127.0.0.2]"),
+            "Q: AUTH failure (PLAIN): bad protocol / cancel (-5) SASL(-5): bad protocol / cancel: \
+             Got more data than we were expecting in the PLAIN plugin\\n, user=alice, relay=[127.0.0.2]"
+        );
+        let forged = "x, relay=[10.0.0.1]\nsm-mta[1]: Q: AUTH failure";
+        let line =
+            auth_failure("Q", "LOGIN", SaslError::BadAuth, "checkpass failed", forged, "[::1]");
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("user=x, relay=[10.0.0.1]\\nsm-mta[1]"), "{line}");
+        assert_eq!(printable("a\tb\u{1}c\u{7f}"), "a\\tb\\001c\\177");
+        let refused = Event::PrivacyRefusal { line: "VRFY root".into() };
+        assert_eq!(
+            event_line("Q", &refused, "localhost [127.0.0.1]", "MTA").unwrap().1,
+            "Q: localhost [127.0.0.1]: VRFY root [rejected]"
         );
     }
 }

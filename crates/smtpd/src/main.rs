@@ -3,6 +3,7 @@
 //! See smtpd(8) in `man/smtpd.8`.
 #![forbid(unsafe_code)]
 
+mod auth;
 mod checks;
 mod conn;
 mod daemon;
@@ -11,6 +12,7 @@ mod listen;
 mod log;
 mod policy;
 mod privileges;
+mod sasl;
 mod settings;
 mod shared;
 mod store;

@@ -8,8 +8,16 @@
 //!
 //! `DISCARD` (access `Connect:` or `From:`): the message is accepted as usual, `250`
 //! and all, and thrown away instead of committed.
+//!
+//! AUTH: the mechanism ([`crate::sasl::mech`]) collects the credentials, the
+//! configuration's [`crate::sasl::Verifier`] checks them (sasldb2 off the async
+//! threads, saslauthd awaited), and the outcome is logged as sendmail logs it
+//! ([`crate::log::auth_success`], [`crate::log::auth_failure`]). The mechanism of a
+//! successful AUTH decides, through `TRUST_AUTH_MECH`, whether the client may relay.
 
+use crate::checks::RelayClient;
 use crate::log;
+use crate::sasl::mech::{Exchange, Mechanism, Step};
 use crate::shared::Shared;
 use crate::store::Store;
 use smtp::server::{
@@ -32,6 +40,10 @@ pub struct DaemonPolicy {
     discard_connection: bool,
     discard_sender: bool,
     store: Option<Store>,
+    /// The AUTH exchange under way: its mechanism and state.
+    exchange: Option<(Mechanism, Exchange)>,
+    /// The mechanism of the successful AUTH, if any.
+    authenticated: Option<Mechanism>,
     /// TLS details for `Received:`, once the handshake is done.
     pub tls: Option<String>,
 }
@@ -48,6 +60,8 @@ impl DaemonPolicy {
             discard_connection: false,
             discard_sender: false,
             store: None,
+            exchange: None,
+            authenticated: None,
             tls: None,
         }
     }
@@ -85,7 +99,17 @@ impl DaemonPolicy {
     }
 
     fn rcpt(&mut self, address: &str, raw: &str, envelope: &Envelope) -> Decision {
-        if let Err(reply) = self.shared.checks.rcpt(address, raw, self.relay) {
+        let unresolved = match (self.client.addr, &self.client.host_name) {
+            (Some(std::net::IpAddr::V6(ip)), None) => Some(format!("[IPv6:{ip}]")),
+            (Some(ip), None) => Some(format!("[{ip}]")),
+            _ => None,
+        };
+        let client = RelayClient {
+            by_address: self.relay,
+            trusted_auth: self.authenticated.is_some_and(|m| self.shared.auth.trusts(m.name())),
+            unresolved: unresolved.as_deref(),
+        };
+        if let Err(reply) = self.shared.checks.rcpt(address, raw, client) {
             return self.refuse("check_rcpt", raw, reply);
         }
         let first = envelope.recipients.iter().find(|r| r.address.eq_ignore_ascii_case(address));
@@ -101,6 +125,58 @@ impl DaemonPolicy {
             log::reject_line(self.id.as_str(), ruleset, arg, &self.client.description, &text);
         self.log(Severity::Notice, &line);
         Decision::Reject(reply)
+    }
+
+    /// AUTH `mechanism` (one the session offered) with its initial response.
+    async fn auth_start(&mut self, mechanism: &str, initial: Option<Vec<u8>>) -> AuthStep {
+        let Some(mechanism) = Mechanism::from_name(mechanism) else {
+            return AuthStep::Failure;
+        };
+        let (exchange, step) = Exchange::start(mechanism, initial.as_deref());
+        self.exchange = Some((mechanism, exchange));
+        self.auth_step(mechanism, step).await
+    }
+
+    /// The client's answer to the last challenge.
+    async fn auth_continue(&mut self, response: Vec<u8>) -> AuthStep {
+        let Some((mechanism, exchange)) = self.exchange.take() else {
+            return AuthStep::Failure;
+        };
+        let (exchange, step) = exchange.respond(mechanism, &response);
+        self.exchange = Some((mechanism, exchange));
+        self.auth_step(mechanism, step).await
+    }
+
+    async fn auth_step(&mut self, mechanism: Mechanism, step: Step) -> AuthStep {
+        let relay = self.client.description.clone();
+        let (error, detail, user) = match step {
+            Step::Challenge(challenge) => return AuthStep::Challenge(challenge),
+            Step::Fail(f) => (f.error, f.detail, f.log_user),
+            Step::Check(credentials) => {
+                let verdict =
+                    self.shared.auth.verifier.check(&credentials.authcid, &credentials.password);
+                let verdict = verdict.await;
+                if let Some(problem) = &verdict.problem {
+                    self.log(Severity::Err, &format!("{}: AUTH: {problem}", self.id));
+                }
+                match verdict.result {
+                    Ok(()) => {
+                        let authid = String::from_utf8_lossy(&credentials.authcid).into_owned();
+                        let line = log::auth_success(&relay, &authid, mechanism.name());
+                        self.log(Severity::Info, &line);
+                        self.exchange = None;
+                        self.authenticated = Some(mechanism);
+                        return AuthStep::Success(authid);
+                    }
+                    Err(error) => (error, mechanism.check_failed(), credentials.log_user),
+                }
+            }
+        };
+        self.exchange = None;
+        let line =
+            log::auth_failure(self.id.as_str(), mechanism.name(), error, detail, &user, &relay);
+        self.log(Severity::Warning, &line);
+        AuthStep::Failure
     }
 
     fn space(&self, size: u64) -> bool {
@@ -209,9 +285,10 @@ impl AsyncPolicy for DaemonPolicy {
                 "4.0.0",
                 format!("Unable to queue messages for node {node}"),
             )),
-            Question::AuthStart { .. } | Question::AuthContinue(_) => {
-                Answer::Auth(AuthStep::Failure)
+            Question::AuthStart { mechanism, initial } => {
+                Answer::Auth(self.auth_start(&mechanism, initial).await)
             }
+            Question::AuthContinue(response) => Answer::Auth(self.auth_continue(response).await),
             Question::Data(_) => {
                 self.store = Some(Store::new(self.shared.queue.clone(), self.id.clone()));
                 Answer::Data(Ok(()))

@@ -3,13 +3,14 @@
 //! generation they started with).
 //!
 //! # Errors
-//! A certificate or key that cannot be loaded; an unreadable map named by the
+//! A certificate or key that cannot be loaded, a `Sendmail.conf` that cannot be read; an unreadable map named by the
 //! configuration is logged and left out, as sendmail does with `-o` maps.
 
+use crate::auth::AuthConfig;
 use crate::checks::Checks;
 use crate::settings::Settings;
 use anyhow::Result;
-use spool::log::Syslog;
+use spool::log::{Severity, Syslog};
 use spool::queue::Queue;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -28,6 +29,8 @@ pub struct Shared {
     pub syslog: Syslog,
     /// The policy tables.
     pub checks: Checks,
+    /// AUTH: mechanisms, options, trusted mechanisms, the password checker.
+    pub auth: AuthConfig,
     /// The STARTTLS acceptor, when certificate and key are configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Host names of addresses, from the hosts file (`confSERVICE_SWITCH_FILE`'s
@@ -58,12 +61,19 @@ impl Shared {
         };
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
+        let auth = AuthConfig::resolve(&settings.config, &server.host_name, server.timeouts.auth)?;
+        for warning in &auth.warnings {
+            syslog.log(Severity::Warning, &format!("AUTH: {warning}"));
+        }
         let mut engine = smtp::server::Settings::from_server(server, &macros);
         engine.tls_available = tls.is_some();
+        engine.auth_mechanisms = auth.offered.clone();
+        engine.auth_plaintext_needs_tls = auth.plaintext_needs_tls;
+        engine.auth_param_always = true;
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
         let checks = Checks::load(&settings.config, &syslog);
         let hosts = read_hosts(Path::new("/etc/hosts"));
-        Ok(Shared { settings, engine, queue, syslog, checks, tls, hosts })
+        Ok(Shared { settings, engine, queue, syslog, checks, auth, tls, hosts })
     }
 
     /// The greeting's date is taken per session; the rest is fixed for a generation.

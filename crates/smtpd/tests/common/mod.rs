@@ -20,7 +20,12 @@ pub struct Daemon {
 impl Daemon {
     /// Starts smtpd with `mc_extra` added to a minimal configuration.
     pub fn start(mc_extra: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
+        Daemon::start_in(tempfile::tempdir().unwrap(), mc_extra, &[])
+    }
+
+    /// Starts smtpd in `dir` (which may hold files `mc_extra` names) with `mc_extra`
+    /// added to a minimal configuration and `args` on its command line.
+    pub fn start_in(dir: tempfile::TempDir, mc_extra: &str, args: &[&str]) -> Daemon {
         std::fs::create_dir(dir.path().join("mqueue")).unwrap();
         let mc = format!(
             "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
@@ -32,7 +37,7 @@ impl Daemon {
             d = dir.path().display()
         );
         std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
-        Daemon::run(dir, &[])
+        Daemon::run(dir, args)
     }
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
