@@ -11,10 +11,13 @@
 //!   a mechanism of `TRUST_AUTH_MECH`), the domain (or a parent) is in
 //!   `relay-domains`, or access `To:` says `RELAY`. An address that routes elsewhere
 //!   by itself (`%`, `!`, a source route) counts as remote. Else, as sendmail's
-//!   `Relay_ok`: a client whose address has no host name gets `550 5.7.1 <x>...
-//!   Relaying denied. IP name lookup failed [ip]`, any other `confRELAY_MSG`: by
-//!   default `Relaying denied`, or `Relaying denied. Proper authentication required.`
-//!   once the `.mc` has `TRUST_AUTH_MECH`.
+//!   `Relay_ok` reads `${client_resolve}`: `450 4.4.0 <x>... Relaying temporarily
+//!   denied. Cannot resolve PTR record for ip` when the client's name could not be
+//!   looked up for now, `550 5.7.1 <x>... Relaying denied. IP name possibly forged
+//!   [ip]` when it does not lead back, `... IP name lookup failed [ip]` when the
+//!   address has none; any other client gets `confRELAY_MSG`: by default `Relaying
+//!   denied`, or `Relaying denied. Proper authentication required.` once the `.mc`
+//!   has `TRUST_AUTH_MECH`.
 //!
 //! # Errors
 //! A map that cannot be read is logged and the check it serves is skipped.
@@ -44,8 +47,8 @@ pub struct RelayClient<'a> {
     pub by_address: bool,
     /// It authenticated with a mechanism of `TRUST_AUTH_MECH`.
     pub trusted_auth: bool,
-    /// `${client_name}` (`[ip]`) when its address has no host name.
-    pub unresolved: Option<&'a str>,
+    /// How its name was looked up (`${client_resolve}`); None for a local client.
+    pub name: Option<&'a dns::ClientName>,
 }
 
 /// What the connect check decided.
@@ -56,6 +59,9 @@ pub struct ConnectVerdict {
     pub relay: bool,
     /// Accept the client's mail and throw it away.
     pub discard: bool,
+    /// The access map had a `Connect:` entry for the client: sendmail's `check_relay`
+    /// returns there, so no DNS blocklist is asked.
+    pub decided: bool,
 }
 
 impl Checks {
@@ -107,9 +113,15 @@ impl Checks {
     pub fn connect(&self, ip: IpAddr) -> ConnectVerdict {
         let localhost =
             ip == IpAddr::from([127, 0, 0, 1]) || ip == IpAddr::from(std::net::Ipv6Addr::LOCALHOST);
-        let mut verdict =
-            ConnectVerdict { connect: Connect::Accept, relay: localhost, discard: false };
-        match self.access(Tag::Connect, &ip.to_string(), true) {
+        let mut verdict = ConnectVerdict {
+            connect: Connect::Accept,
+            relay: localhost,
+            discard: false,
+            decided: false,
+        };
+        let action = self.access(Tag::Connect, &ip.to_string(), true);
+        verdict.decided = action.is_some();
+        match action {
             Some(Action::Ok | Action::Relay) => verdict.relay = true,
             Some(Action::Discard) => verdict.discard = true,
             Some(Action::Reject) => {
@@ -121,6 +133,12 @@ impl Checks {
             _ => {}
         }
         verdict
+    }
+
+    /// Whether the access map decides about the client at connect (so that, as in
+    /// sendmail's `check_relay`, no blocklist is asked).
+    pub fn connect_decided(&self, client: &dns::ClientName) -> bool {
+        self.access(Tag::Connect, &client.addr.to_string(), true).is_some()
     }
 
     /// The sender check: `None` to accept, else the refusal; `Some(None)` is DISCARD.
@@ -150,9 +168,30 @@ impl Checks {
         if listed || to_relay {
             return Ok(());
         }
-        if let Some(name) = client.unresolved {
-            let text = format!("Relaying denied. IP name lookup failed {name}");
-            return Err(Reply::about(550, "5.7.1", raw, &text));
+        if let Some(name) = client.name {
+            let client_name = name.macro_name();
+            let (code, status, text) = match name.resolve {
+                dns::Resolve::Ok => (0, "", String::new()),
+                dns::Resolve::Temp => (
+                    450,
+                    "4.4.0",
+                    format!(
+                        "Relaying temporarily denied. Cannot resolve PTR record for {}",
+                        name.addr
+                    ),
+                ),
+                dns::Resolve::Forged => (
+                    550,
+                    "5.7.1",
+                    format!("Relaying denied. IP name possibly forged {client_name}"),
+                ),
+                dns::Resolve::Fail => {
+                    (550, "5.7.1", format!("Relaying denied. IP name lookup failed {client_name}"))
+                }
+            };
+            if code != 0 {
+                return Err(Reply::about(code, status, raw, &text));
+            }
         }
         let (code, text) = &self.relay_denied;
         Err(Reply::about(*code, "5.7.1", raw, text))
@@ -246,11 +285,29 @@ mod tests {
             denied(auth, anyone),
             "550 5.7.1 <a@elsewhere.example>... Relaying denied. Proper authentication required.\r\n"
         );
-        let nameless = RelayClient { unresolved: Some("[127.0.0.2]"), ..anyone };
+        let looked_up = |name: Option<&str>, resolve| dns::ClientName {
+            addr: "127.0.0.2".parse().unwrap(),
+            name: name.map(str::to_string),
+            resolve,
+        };
+        let fail = looked_up(None, dns::Resolve::Fail);
         assert_eq!(
-            denied(auth, nameless),
+            denied(auth, RelayClient { name: Some(&fail), ..anyone }),
             "550 5.7.1 <a@elsewhere.example>... Relaying denied. IP name lookup failed [127.0.0.2]\r\n"
         );
+        let forged = looked_up(Some("mail.example"), dns::Resolve::Forged);
+        assert_eq!(
+            denied(auth, RelayClient { name: Some(&forged), ..anyone }),
+            "550 5.7.1 <a@elsewhere.example>... Relaying denied. IP name possibly forged [127.0.0.2]\r\n"
+        );
+        let temp = looked_up(None, dns::Resolve::Temp);
+        assert_eq!(
+            denied(auth, RelayClient { name: Some(&temp), ..anyone }),
+            "450 4.4.0 <a@elsewhere.example>... Relaying temporarily denied. Cannot resolve PTR record for 127.0.0.2\r\n"
+        );
+        let known = looked_up(Some("c.example"), dns::Resolve::Ok);
+        let text = denied("", RelayClient { name: Some(&known), ..anyone });
+        assert_eq!(text, "550 5.7.1 <a@elsewhere.example>... Relaying denied\r\n");
         let own = "define(`confRELAY_MSG', `\"550 We do not relay\"')dnl\n";
         assert_eq!(denied(own, anyone), "550 5.7.1 <a@elsewhere.example>... We do not relay\r\n");
     }

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod blocklists;
 mod checks;
 mod conn;
 mod daemon;

@@ -6,8 +6,12 @@
 //! carry it); a transaction that ends, accepted or not, is logged with its `from=`
 //! line and the next one gets a fresh ID.
 //!
-//! `DISCARD` (access `Connect:` or `From:`): the message is accepted as usual, `250`
-//! and all, and thrown away instead of committed.
+//! `DISCARD` (access `Connect:` or `From:`, or a DNS blocklist's `discard`): the
+//! message is accepted as usual, `250` and all, and thrown away instead of committed.
+//!
+//! DNS blocklists ([`crate::blocklists`]) are asked at connect, after the access map,
+//! or with `delay_checks` at the first RCPT that passes the relay check (the verdict is
+//! kept for the session's later RCPTs); the lookups are awaited here.
 //!
 //! AUTH: the mechanism ([`crate::sasl::mech`]) collects the credentials, the
 //! configuration's [`crate::sasl::Verifier`] checks them (sasldb2 off the async
@@ -15,11 +19,13 @@
 //! ([`crate::log::auth_success`], [`crate::log::auth_failure`]). The mechanism of a
 //! successful AUTH decides, through `TRUST_AUTH_MECH`, whether the client may relay.
 
+use crate::blocklists;
 use crate::checks::RelayClient;
 use crate::log;
 use crate::sasl::mech::{Exchange, Mechanism, Step};
 use crate::shared::Shared;
 use crate::store::Store;
+use dns::{ClientName, Verdict};
 use smtp::server::{
     Answer, AsyncPolicy, AuthStep, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope,
     Event, MessagePart, Question, Reply, Ret,
@@ -35,6 +41,9 @@ pub struct DaemonPolicy {
     shared: Arc<Shared>,
     listener: Arc<Listener>,
     client: ClientInfo,
+    name: ClientName,
+    /// `delay_checks`: the blocklists' verdict, once asked at RCPT.
+    delayed: Option<Option<Verdict>>,
     id: QueueId,
     relay: bool,
     discard_connection: bool,
@@ -50,11 +59,18 @@ pub struct DaemonPolicy {
 
 impl DaemonPolicy {
     /// The policy of a session with `client` on `listener`.
-    pub fn new(shared: Arc<Shared>, listener: Arc<Listener>, client: ClientInfo) -> DaemonPolicy {
+    pub fn new(
+        shared: Arc<Shared>,
+        listener: Arc<Listener>,
+        client: ClientInfo,
+        name: ClientName,
+    ) -> DaemonPolicy {
         DaemonPolicy {
             shared,
             listener,
             client,
+            name,
+            delayed: None,
             id: next_id(),
             relay: false,
             discard_connection: false,
@@ -70,12 +86,43 @@ impl DaemonPolicy {
         log::log(&self.shared.syslog, severity, line);
     }
 
-    fn connect(&mut self) -> Connect {
+    async fn connect(&mut self) -> Connect {
         let Some(ip) = self.client.addr else { return Connect::Accept };
         let verdict = self.shared.checks.connect(ip);
         self.relay = verdict.relay;
         self.discard_connection = verdict.discard;
-        verdict.connect
+        let lists = &self.shared.blocklists;
+        if verdict.decided || lists.delayed || lists.is_empty() {
+            return verdict.connect;
+        }
+        let Some(listed) = lists.verdict(&self.shared.resolver, &self.name).await else {
+            return verdict.connect;
+        };
+        self.log(Severity::Notice, &blocklists::relay_line(&self.name, &listed));
+        match blocklists::reply(&listed) {
+            Some(reply) => Connect::RejectCommands(reply),
+            None => {
+                self.discard_connection |= listed.outcome == dns::Outcome::Discard;
+                verdict.connect
+            }
+        }
+    }
+
+    /// `delay_checks`: the blocklists' verdict at RCPT (asked once per session).
+    async fn delayed_lists(&mut self, raw: &str) -> Option<Decision> {
+        let lists = &self.shared.blocklists;
+        if !lists.delayed || lists.is_empty() || self.shared.checks.connect_decided(&self.name) {
+            return None;
+        }
+        if self.delayed.is_none() {
+            self.delayed = Some(lists.verdict(&self.shared.resolver, &self.name).await);
+        }
+        let listed = self.delayed.clone().flatten()?;
+        let Some(reply) = blocklists::reply(&listed) else {
+            self.discard_connection |= listed.outcome == dns::Outcome::Discard;
+            return None;
+        };
+        Some(self.refuse("check_rcpt", raw, reply))
     }
 
     fn mail(&mut self, address: &str, raw: &str) -> Decision {
@@ -98,19 +145,17 @@ impl DaemonPolicy {
         }
     }
 
-    fn rcpt(&mut self, address: &str, raw: &str, envelope: &Envelope) -> Decision {
-        let unresolved = match (self.client.addr, &self.client.host_name) {
-            (Some(std::net::IpAddr::V6(ip)), None) => Some(format!("[IPv6:{ip}]")),
-            (Some(ip), None) => Some(format!("[{ip}]")),
-            _ => None,
-        };
+    async fn rcpt(&mut self, address: &str, raw: &str, envelope: &Envelope) -> Decision {
         let client = RelayClient {
             by_address: self.relay,
             trusted_auth: self.authenticated.is_some_and(|m| self.shared.auth.trusts(m.name())),
-            unresolved: unresolved.as_deref(),
+            name: self.client.addr.is_some().then_some(&self.name),
         };
         if let Err(reply) = self.shared.checks.rcpt(address, raw, client) {
             return self.refuse("check_rcpt", raw, reply);
+        }
+        if let Some(refused) = self.delayed_lists(raw).await {
+            return refused;
         }
         let first = envelope.recipients.iter().find(|r| r.address.eq_ignore_ascii_case(address));
         match first {
@@ -266,13 +311,13 @@ impl DaemonPolicy {
 impl AsyncPolicy for DaemonPolicy {
     async fn answer(&mut self, question: Question) -> Answer {
         match question {
-            Question::Connect(_) => Answer::Connect(self.connect()),
+            Question::Connect(_) => Answer::Connect(self.connect().await),
             Question::Space { size } => Answer::Space(self.space(size)),
             Question::Mail { sender, .. } => {
                 Answer::Decision(self.mail(&sender.address, &sender.raw))
             }
             Question::Rcpt { recipient, envelope } => {
-                Answer::Decision(self.rcpt(&recipient.address, &recipient.raw, &envelope))
+                Answer::Decision(self.rcpt(&recipient.address, &recipient.raw, &envelope).await)
             }
             Question::Vrfy(arg) => {
                 Answer::Reply(Reply::new(252, "2.5.2", format!("<{arg}>... Cannot VRFY user")))

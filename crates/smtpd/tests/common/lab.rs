@@ -67,7 +67,7 @@ pub fn lab_daemon(saslpasswd2: &Path, args: &[&str]) -> Daemon {
         std::fs::create_dir(lab.join(sub)).unwrap();
     }
     let conf = testkit::paths::oracle_conf();
-    for name in ["local-host-names", "relay-domains"] {
+    for name in ["local-host-names", "relay-domains", "service.switch"] {
         std::fs::copy(conf.join(name), lab.join("etc").join(name)).unwrap();
     }
     write_access_db(&conf.join("access"), &lab.join("etc/access"));
@@ -92,11 +92,14 @@ pub fn lab_daemon(saslpasswd2: &Path, args: &[&str]) -> Daemon {
         .replace("Port=2525", "Port=0");
     let mc = format!(
         "{mc}define(`confLOG_FILE', `{}/maillog')dnl\n\
+         define(`confHOSTS_FILE', `{}/etc/hosts')dnl\n\
          define(`confAUTH_MECHANISMS', `PLAIN LOGIN')dnl\nTRUST_AUTH_MECH(`LOGIN')dnl\n\
          define(`confSASL_CONFIG_FILE', `{}')dnl\n",
         lab.display(),
+        lab.display(),
         sasl.display()
     );
+    std::fs::write(lab.join("etc/hosts"), "127.0.0.1 localhost\n").unwrap();
     std::fs::write(lab.join("sendmail.mc"), mc).unwrap();
     Daemon::run(dir, args)
 }
