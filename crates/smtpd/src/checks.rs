@@ -168,34 +168,33 @@ impl Checks {
         if listed || to_relay {
             return Ok(());
         }
-        if let Some(name) = client.name {
-            let client_name = name.macro_name();
-            let (code, status, text) = match name.resolve {
-                dns::Resolve::Ok => (0, "", String::new()),
-                dns::Resolve::Temp => (
-                    450,
-                    "4.4.0",
-                    format!(
-                        "Relaying temporarily denied. Cannot resolve PTR record for {}",
-                        name.addr
-                    ),
-                ),
-                dns::Resolve::Forged => (
-                    550,
-                    "5.7.1",
-                    format!("Relaying denied. IP name possibly forged {client_name}"),
-                ),
-                dns::Resolve::Fail => {
-                    (550, "5.7.1", format!("Relaying denied. IP name lookup failed {client_name}"))
-                }
-            };
-            if code != 0 {
-                return Err(Reply::about(code, status, raw, &text));
-            }
+        if let Some(refused) = client.name.and_then(|name| unresolved(name, raw)) {
+            return Err(refused);
         }
         let (code, text) = &self.relay_denied;
         Err(Reply::about(*code, "5.7.1", raw, text))
     }
+}
+
+/// sendmail's `Relay_ok` on `${client_resolve}`: the refusal for a client whose name
+/// did not resolve, if it did not.
+fn unresolved(name: &dns::ClientName, raw: &str) -> Option<Reply> {
+    let client_name = name.macro_name();
+    let (code, status, text) = match name.resolve {
+        dns::Resolve::Ok => return None,
+        dns::Resolve::Temp => (
+            450,
+            "4.4.0",
+            format!("Relaying temporarily denied. Cannot resolve PTR record for {}", name.addr),
+        ),
+        dns::Resolve::Forged => {
+            (550, "5.7.1", format!("Relaying denied. IP name possibly forged {client_name}"))
+        }
+        dns::Resolve::Fail => {
+            (550, "5.7.1", format!("Relaying denied. IP name lookup failed {client_name}"))
+        }
+    };
+    Some(Reply::about(code, status, raw, &text))
 }
 
 /// `confRELAY_MSG` (`"550 Relaying denied"` with its quotes, as proto.m4 writes it),
