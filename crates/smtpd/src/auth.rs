@@ -1,5 +1,5 @@
-//! AUTH as the `.mc` sets it up: which mechanisms to offer, `AuthOptions`,
-//! `TRUST_AUTH_MECH`, and the password checker of `Sendmail.conf` ([`crate::sasl`]).
+//! AUTH as the `.mc` sets it up: which mechanisms to offer, `AuthOptions`, and the
+//! password checker of `Sendmail.conf` ([`crate::sasl`]).
 //!
 //! # Mechanisms
 //! sendmail offers the mechanisms that are both in `AuthMechanisms`
@@ -24,8 +24,9 @@
 //! ```
 //!
 //! # TRUST_AUTH_MECH
-//! A client that authenticated with a mechanism of this class may relay. Without
-//! `TRUST_AUTH_MECH` authenticating lets nobody relay, as in sendmail.
+//! Whether a client that authenticated may relay is the rules' decision
+//! (`spool::rules`, told the mechanism as `${auth_type}`): only with a mechanism of
+//! `TRUST_AUTH_MECH`, as in sendmail.
 //!
 //! # Errors
 //! A `Sendmail.conf` that cannot be read ([`crate::sasl::conf`]).
@@ -45,8 +46,6 @@ pub struct AuthConfig {
     pub offered: Vec<String>,
     /// `AuthOptions` `p`.
     pub plaintext_needs_tls: bool,
-    /// `TRUST_AUTH_MECH`: mechanisms whose users may relay.
-    pub trusted: Vec<String>,
     /// Checks passwords.
     pub verifier: Verifier,
     /// What the configuration asks that smtpd cannot do, for the log.
@@ -69,15 +68,9 @@ impl AuthConfig {
         Ok(AuthConfig {
             offered,
             plaintext_needs_tls: options.contains('p'),
-            trusted: trusted_mechanisms(config),
             verifier: sasl.verifier(realm, timeout),
             warnings: sasl.warnings(),
         })
-    }
-
-    /// Whether a client authenticated with `mechanism` may relay.
-    pub fn trusts(&self, mechanism: &str) -> bool {
-        self.trusted.iter().any(|m| m.eq_ignore_ascii_case(mechanism))
     }
 }
 
@@ -97,18 +90,6 @@ fn offered(listed: &str, mech_list: Option<&[String]>, options: &str) -> Vec<Str
         }
     }
     out
-}
-
-/// The class `{TrustAuthMech}`: every word of every `TRUST_AUTH_MECH`.
-fn trusted_mechanisms(config: &Config) -> Vec<String> {
-    config
-        .other_calls()
-        .iter()
-        .filter(|call| call.name == "TRUST_AUTH_MECH")
-        .flat_map(|call| call.args.iter())
-        .flat_map(|arg| arg.split_whitespace())
-        .map(str::to_string)
-        .collect()
 }
 
 #[cfg(test)]
@@ -142,15 +123,12 @@ mod tests {
         let c = config(&format!(
             "define(`confAUTH_MECHANISMS', `DIGEST-MD5 PLAIN LOGIN')dnl\n\
              define(`confAUTH_OPTIONS', `p,y')dnl\n\
-             define(`confSASL_CONFIG_FILE', `{}')dnl\n\
-             TRUST_AUTH_MECH(`LOGIN PLAIN')dnl\nTRUST_AUTH_MECH(`DIGEST-MD5')dnl\n",
+             define(`confSASL_CONFIG_FILE', `{}')dnl\n",
             conf.display()
         ));
         let auth = AuthConfig::resolve(&c, "mail.test.example", Duration::from_secs(3)).unwrap();
         assert_eq!(auth.offered, ["LOGIN"]);
         assert!(auth.plaintext_needs_tls);
-        assert_eq!(auth.trusted, ["LOGIN", "PLAIN", "DIGEST-MD5"]);
-        assert!(auth.trusts("login") && !auth.trusts("CRAM-MD5"));
         assert_eq!(auth.verifier.realm, "mail.test.example");
         assert_eq!(auth.verifier.methods, [crate::sasl::Method::Saslauthd]);
     }
@@ -166,6 +144,6 @@ mod tests {
         let c = config("define(`confAUTH_REALM', `other.example')dnl\n");
         let auth = AuthConfig::resolve(&c, "h", Duration::from_secs(1)).unwrap();
         assert_eq!(auth.verifier.realm, "other.example");
-        assert!(auth.offered.is_empty() && auth.trusted.is_empty());
+        assert!(auth.offered.is_empty());
     }
 }

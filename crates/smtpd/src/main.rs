@@ -5,9 +5,9 @@
 
 mod auth;
 mod blocklists;
-mod checks;
 mod conn;
 mod daemon;
+mod facts;
 mod flags;
 mod listen;
 mod log;

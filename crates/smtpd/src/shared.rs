@@ -15,7 +15,6 @@
 
 use crate::auth::AuthConfig;
 use crate::blocklists::Blocklists;
-use crate::checks::Checks;
 use crate::settings::Settings;
 use anyhow::Result;
 use dns::{HostSwitch, HostsFile, Resolver, ServerConfig};
@@ -36,9 +35,9 @@ pub struct Shared {
     pub queue: Queue,
     /// Where log lines go.
     pub syslog: Syslog,
-    /// The policy tables.
-    pub checks: Checks,
-    /// AUTH: mechanisms, options, trusted mechanisms, the password checker.
+    /// sendmail's SMTP-time rules, from the configuration and maps.
+    pub rules: spool::rules::Rules,
+    /// AUTH: mechanisms, options, the password checker.
     pub auth: AuthConfig,
     /// The STARTTLS acceptor, when certificate and key are configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
@@ -81,10 +80,13 @@ impl Shared {
         engine.auth_plaintext_needs_tls = auth.plaintext_needs_tls;
         engine.auth_param_always = true;
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
-        let checks = Checks::load(&settings.config, &syslog);
+        let system = spool::rules::System::detect(&settings.config);
+        let rules = spool::rules::Rules::load(&settings.config, &system).map_err(|e| {
+            spool::sysexits::Exit { code: spool::sysexits::EX_CONFIG, message: e.to_string() }
+        })?;
         let resolver = resolver(&settings.config, &syslog)?;
         let blocklists = Blocklists::load(&settings.config, &syslog);
-        Ok(Shared { settings, engine, queue, syslog, checks, auth, tls, resolver, blocklists })
+        Ok(Shared { settings, engine, queue, syslog, rules, auth, tls, resolver, blocklists })
     }
 
     /// The greeting's date is taken per session; the rest is fixed for a generation.

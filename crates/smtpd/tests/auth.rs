@@ -230,12 +230,12 @@ fn a_listener_with_m_capital_a_offers_no_auth_but_takes_auth_param() {
         &[
             "EHLO c.example",
             &format!("AUTH PLAIN {ALICE_PLAIN}"),
-            "MAIL FROM:<a@b.example> AUTH=<>",
+            "MAIL FROM:<a@example.org> AUTH=<>",
         ],
     );
     assert!(!out.contains("250-AUTH"), "{out}");
     assert!(out.contains("503 5.3.3 AUTH not available\r\n"), "{out}");
-    assert!(out.contains("250 2.1.0 <a@b.example>... Sender ok\r\n"), "{out}");
+    assert!(out.contains("250 2.1.0 <a@example.org>... Sender ok\r\n"), "{out}");
 }
 
 /// The real saslauthd on a socket in `run`, reading `db` as its /etc/sasldb2 (bind
@@ -322,28 +322,4 @@ fn saslauthd_checks_passwords_over_its_socket() {
     let log = log_with(&daemon, "generic failure (-1)");
     assert!(log.contains(": AUTH failure (LOGIN): generic failure (-1) SASL(-1): generic failure: checkpass failed, user=carol, relay=localhost [127.0.0.1]\n"), "{log}");
     assert!(log.contains(": AUTH: saslauthd "), "the reason is logged: {log}");
-}
-
-#[test]
-fn the_recorded_auth_dialogues_get_sendmails_replies() {
-    let Some(tool) = common::lab::saslpasswd2() else { return };
-    let m_a = ["-O", "DaemonPortOptions=Port=0,Addr=127.0.0.1,Name=MTA,M=a"];
-    let runs: [(&str, &[&str]); 2] = [("auth-sasldb", &[]), ("auth-required", &m_a)];
-    std::thread::scope(|scope| {
-        for (name, args) in runs {
-            let tool = &tool;
-            scope.spawn(move || {
-                let daemon = common::lab::lab_daemon(tool, args);
-                let recorded = common::lab::recording(name);
-                for ((source, lines), want) in recorded.sessions.iter().zip(&recorded.replies) {
-                    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-                    let got = python_session(daemon.addr, source, &lines);
-                    let got: Vec<&str> = got.lines().collect();
-                    // The greeting carries ferrymail's version and today's date.
-                    assert!(got[0].starts_with("220 mail.lab.example ESMTP Sendmail "), "{got:?}");
-                    assert_eq!(got[1..], want[1..], "{name}, session from {source}");
-                }
-            });
-        }
-    });
 }

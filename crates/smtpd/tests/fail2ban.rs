@@ -1,6 +1,7 @@
 //! fail2ban counts smtpd's log lines where it counts sendmail's.
 //!
-//! smtpd runs as the lab's sendmail (`common::lab`). The client lines of recorded
+//! smtpd runs as the lab's sendmail with record-auth's AUTH set-up
+//! (`common::lab::auth_daemon`). The client lines of recorded
 //! transcripts are replayed against it, from the same source addresses. Then Debian's fail2ban filters
 //! `sendmail-auth` and `sendmail-reject` (normal and `mode=extra`), run by the real
 //! `fail2ban-regex`, must match the same lines in smtpd's log as in sendmail's
@@ -8,7 +9,7 @@
 
 mod common;
 
-use common::lab::{lab_daemon, recording, saslpasswd2, Recording};
+use common::lab::{auth_daemon, oracle_lab, recording, Recording};
 use common::python_session;
 use std::path::Path;
 use std::process::Command;
@@ -60,8 +61,8 @@ fn fail2ban_matches_our_lines_where_it_matches_sendmails() {
         skip("fail2ban-regex is missing (apt-get install fail2ban)");
         return;
     }
-    let Some(saslpasswd2) = saslpasswd2() else { return };
-    let daemon = lab_daemon(&saslpasswd2, &[]);
+    let Some(lab) = oracle_lab() else { return };
+    let Some(daemon) = auth_daemon(&lab, false) else { return };
     let recordings: Vec<Recording> = REPLAYED.iter().map(|n| recording(n)).collect();
     std::thread::scope(|scope| {
         for recording in &recordings {

@@ -47,9 +47,7 @@ impl Daemon {
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
     pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
-        for (name, text) in
-            [("service.switch", "hosts\tfiles\n"), ("hosts", "127.0.0.1 localhost\n")]
-        {
+        for (name, text) in [("service.switch", "hosts\tfiles\n"), ("hosts", HOSTS)] {
             let path = dir.path().join(name);
             if !path.exists() {
                 std::fs::write(path, text).unwrap();
@@ -164,12 +162,21 @@ pub fn minimal_in(dir: tempfile::TempDir, mc_extra: &str) -> tempfile::TempDir {
          define(`confMIN_FREE_BLOCKS', `0')dnl\n\
          define(`confSERVICE_SWITCH_FILE', `{d}/service.switch')dnl\n\
          define(`confHOSTS_FILE', `{d}/hosts')dnl\n\
+         define(`ALIAS_FILE', `text:{d}/aliases')dnl\n\
          DAEMON_OPTIONS(`Port=0, Addr=127.0.0.1, Name=MTA')dnl\n{mc_extra}",
         d = dir.path().display()
     );
     std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
+    let aliases = "postmaster: root\nMAILER-DAEMON: postmaster\nstaff: root, mail\n";
+    std::fs::write(dir.path().join("aliases"), aliases).unwrap();
     dir
 }
+
+/// The test machine's hosts file: its own names, and the example domains the
+/// tests send from and to (without DNS, a sender domain must resolve here).
+pub const HOSTS: &str = "127.0.0.1 localhost mail.test.example\n\
+                         127.0.0.10 example.org\n127.0.0.11 elsewhere.example\n\
+                         127.0.0.13 example.net\n";
 
 /// How many times the daemon logged its start in `log`.
 fn starts(log: &Path) -> usize {

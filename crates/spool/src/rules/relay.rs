@@ -45,9 +45,24 @@ impl Rules {
     /// `Basic_check_relay`; replies are about `to` (a recipient, when `delay_checks`
     /// runs it at RCPT).
     pub(crate) fn check_relay(&self, client: &Client, to: Option<&str>) -> Check {
-        let Some(access) = self.access_db() else { return Check::Pass };
-        let name = client.name_macro();
-        let addr = client.addr_macro();
+        match self.check_relay_found(client) {
+            Ok(Some(Action::Ok | Action::Relay)) | Ok(None) => Check::Pass,
+            Ok(Some(Action::Reject)) => Check::Error(self.reject(to)),
+            Ok(Some(other)) => refusal(&other, to),
+            Err(_) => Check::Error(Status::tempfail()),
+        }
+    }
+
+    /// Whether the access map has a `Connect:` entry for `client` (by name, then by
+    /// address): then `check_relay` has decided and, as in sendmail's rules, no DNS
+    /// blocklist is asked.
+    pub fn connect_listed(&self, client: &Client) -> bool {
+        !matches!(self.check_relay_found(client), Ok(None))
+    }
+
+    fn check_relay_found(&self, client: &Client) -> Result<Option<Action>, MapError> {
+        let Some(access) = self.access_db() else { return Ok(None) };
+        let (name, addr) = (client.name_macro(), client.addr_macro());
         let mut found = if client.name.is_some() || client.address.is_some() {
             access.domain(Tag::Connect, true, &name)
         } else {
@@ -56,12 +71,7 @@ impl Rules {
         if matches!(found, Ok(None)) && !addr.is_empty() {
             found = access.ip(Tag::Connect, true, &addr);
         }
-        match found {
-            Ok(Some(Action::Ok | Action::Relay)) | Ok(None) => Check::Pass,
-            Ok(Some(Action::Reject)) => Check::Error(self.reject(to)),
-            Ok(Some(other)) => refusal(&other, to),
-            Err(_) => Check::Error(Status::tempfail()),
-        }
+        found
     }
 
     /// `550 5.7.1 Access denied`, or `confREJECT_MSG`.
