@@ -25,7 +25,8 @@
 //! sendmail's default `trust_auth` ruleset decides; otherwise it becomes `<>`.
 
 use super::limits::Flood;
-use super::{base64, AuthStep, Pending, Phase, Question, Reply, Session};
+use super::{AuthStep, Pending, Phase, Question, Reply, Session};
+use spool::base64;
 
 /// The mechanisms that send the password in the clear.
 const PLAINTEXT: [&str; 2] = ["PLAIN", "LOGIN"];
@@ -53,8 +54,8 @@ impl Session {
             None => None,
             Some("=") => Some(Vec::new()),
             Some(text) => match base64::decode(text.as_bytes()) {
-                Some(bytes) => Some(bytes),
-                None => return self.cannot_decode(text),
+                Ok(bytes) => Some(bytes),
+                Err(_) => return self.cannot_decode(text),
             },
         };
         let mechanism = mechanism.to_ascii_uppercase();
@@ -105,8 +106,8 @@ impl Session {
             return;
         }
         match base64::decode(text.trim_end().as_bytes()) {
-            Some(bytes) => self.ask(Question::AuthContinue(bytes), Pending::Auth),
-            None => self.cannot_decode(&text),
+            Ok(bytes) => self.ask(Question::AuthContinue(bytes), Pending::Auth),
+            Err(_) => self.cannot_decode(&text),
         }
     }
 
@@ -133,15 +134,11 @@ impl Session {
 /// `id` as RFC 3461 xtext, with sendmail's extra `<>")` encoded (its `xtextify` of
 /// `${auth_authen}`).
 fn xtext(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b <= b' ' || b >= 0x7f || b"+=<>\")".contains(&b) {
-            out.push_str(&format!("+{b:02X}"));
-        } else {
-            out.push(char::from(b));
-        }
-    }
-    out
+    spool::xtext::encode(id.as_bytes())
+        .replace('<', "+3C")
+        .replace('>', "+3E")
+        .replace('"', "+22")
+        .replace(')', "+29")
 }
 
 #[cfg(test)]

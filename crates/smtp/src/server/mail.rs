@@ -13,6 +13,7 @@
 //! `AUTH=` is kept or turned into `<>` as the `auth` module says.
 
 use super::{params, path, Decision, Envelope, Pending, Question, Reply, Sender, Session};
+use spool::address::path::Role;
 
 impl Session {
     pub(super) fn mail(&mut self, args: &str) {
@@ -38,10 +39,9 @@ impl Session {
     }
 
     fn parse_sender(&mut self, args: &str) -> Result<Sender, Reply> {
-        let rest = path::after_keyword(args, "FROM")?;
-        let (raw, param_text) = path::split_address(rest);
-        let path = path::check(raw, false)?;
-        let mut sender = Sender { raw: path.raw, address: path.address, ..Sender::default() };
+        let (path, param_text) = path::scan(args, "FROM", Role::Sender)?;
+        let mut sender =
+            Sender { raw: path.raw, address: path.text, parsed: path.address, ..Sender::default() };
         params::mail(param_text, &mut sender, &self.settings)?;
         sender.auth = sender.auth.take().map(|value| self.trusted_auth_param(value));
         let max = self.settings.limits.max_message_size;
