@@ -12,6 +12,7 @@ pub mod aliases;
 pub mod authinfo;
 pub mod classfile;
 pub mod config;
+pub mod dsn;
 pub mod forward;
 pub mod genericstable;
 pub mod getopt;
