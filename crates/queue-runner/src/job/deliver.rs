@@ -225,24 +225,28 @@ impl Work<'_> {
         self.runner.verbose.raw(&delivery.dialogue);
         self.transcript.push_str(&delivery.transcript);
         let now = jiff::Timestamp::now();
-        for (k, &j) in members.iter().enumerate() {
-            let result = delivery.results.get(k).cloned().unwrap_or(
-                crate::transport::RcptResult::Unreachable {
-                    temporary: true,
-                    text: "no result from the SMTP client".into(),
-                    relay: None,
-                },
-            );
-            let mut outcome = status::remote(&result, now);
-            outcome.started = Some(now);
+        let unanswered = crate::transport::RcptResult::Unreachable {
+            temporary: true,
+            text: "no result from the SMTP client".into(),
+            relay: None,
+        };
+        let mut outcomes: Vec<(usize, Outcome)> = members
+            .iter()
+            .enumerate()
+            .map(|(k, &j)| {
+                let mut outcome =
+                    status::remote(delivery.results.get(k).unwrap_or(&unanswered), now);
+                outcome.started = Some(now);
+                (j, outcome)
+            })
+            .collect();
+        // A refused recipient is known at its RCPT reply, a delivered one at the end
+        // of DATA: sendmail logs them in that order.
+        outcomes.sort_by_key(|(_, o)| o.state == State::Sent);
+        for (j, outcome) in outcomes {
             self.runner.verbose.line(&format!("{}... {}", targets[j].paddr, outcome.stat));
-            self.record(
-                &targets[j],
-                j,
-                outcome,
-                Some(dest.mailer.clone()),
-                self.sender_ctl.clone(),
-            );
+            let ctl = self.sender_ctl.clone();
+            self.record(&targets[j], j, outcome, Some(dest.mailer.clone()), ctl);
         }
     }
 
