@@ -11,12 +11,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// A message the sink accepted: the sender, the recipients, the data.
+pub type Accepted = (String, Vec<String>, Vec<u8>);
+
 /// The local part rules of the reference lab's sink (tests/oracle/bin/sink.py):
 /// `reject*` is refused with 550, `tempfail*` with 451, anyone else accepted.
 #[derive(Debug, Default)]
 pub struct Sink {
     /// Every message accepted: sender, recipients, data.
-    pub accepted: Mutex<Vec<(String, Vec<String>, Vec<u8>)>>,
+    pub accepted: Mutex<Vec<Accepted>>,
 }
 
 impl Sink {
