@@ -107,6 +107,25 @@ impl Lab {
     /// relay:[127.0.0.1], the lab's aliases plus scenario 20's `deferlist`), with
     /// `extra` .mc lines.
     pub fn new(extra: &str) -> Lab {
+        Lab::with_local(
+            "OSTYPE(`linux')dnl
+define(`LOCAL_MAILER_PATH', `/usr/bin/procmail')dnl
+define(`LOCAL_MAILER_ARGS', `procmail -Y -f $g -m SMLAB_USER=$u @LAB@/etc/procmailrc')dnl
+MODIFY_MAILER_FLAGS(`LOCAL', `+S')dnl
+MODIFY_MAILER_FLAGS(`LOCAL', `-r')dnl
+MODIFY_MAILER_FLAGS(`LOCAL', `-m')dnl
+",
+            extra,
+        )
+    }
+
+    /// The same lab with ferrymail's own mailbox delivery into `<lab>/mail`.
+    pub fn builtin(extra: &str) -> Lab {
+        Lab::with_local("define(`confMAILBOX_DIR', `@LAB@/mail')dnl\n", extra)
+    }
+
+    /// A lab whose local mailer is defined by `local` (`@LAB@` is the lab's path).
+    pub fn with_local(local: &str, extra: &str) -> Lab {
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let root = dir.path().to_path_buf();
@@ -126,9 +145,10 @@ impl Lab {
         std::fs::write(root.join("etc/procmailrc"), subst("procmailrc")).unwrap();
         std::fs::write(root.join("etc/local-host-names"), subst("local-host-names")).unwrap();
         std::fs::write(root.join("etc/list.inc"), subst("list.inc")).unwrap();
+        let local = local.replace("@LAB@", &root.display().to_string());
+        let extra = extra.replace("@LAB@", &root.display().to_string());
         let mc = format!(
-            "OSTYPE(`linux')dnl
-define(`confDOMAIN_NAME', `mail.lab.example')dnl
+            "{local}define(`confDOMAIN_NAME', `mail.lab.example')dnl
 define(`ALIAS_FILE', `{r}/etc/aliases')dnl
 define(`QUEUE_DIR', `{r}/mqueue')dnl
 define(`MSP_QUEUE_DIR', `{r}/clientmqueue')dnl
@@ -137,11 +157,6 @@ define(`confFORWARD_PATH', `{r}/forward/$u')dnl
 define(`confDONT_BLAME_SENDMAIL', `TrustStickyBit')dnl
 define(`confDEF_USER_ID', `mail:mail')dnl
 define(`confLOG_FILE', `{r}/maillog')dnl
-define(`LOCAL_MAILER_PATH', `/usr/bin/procmail')dnl
-define(`LOCAL_MAILER_ARGS', `procmail -Y -f $g -m SMLAB_USER=$u {r}/etc/procmailrc')dnl
-MODIFY_MAILER_FLAGS(`LOCAL', `+S')dnl
-MODIFY_MAILER_FLAGS(`LOCAL', `-r')dnl
-MODIFY_MAILER_FLAGS(`LOCAL', `-m')dnl
 define(`SMART_HOST', `relay:[127.0.0.1]')dnl
 {extra}",
             r = root.display()
@@ -185,6 +200,41 @@ define(`SMART_HOST', `relay:[127.0.0.1]')dnl
         let runner = Arc::new(queue_runner::run::runner(settings, transport, log));
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
         rt.block_on(queue_runner::run::once(&runner)).unwrap()
+    }
+
+    /// Runs the queue-runner binary with `args` and `-C` this lab.
+    pub fn queue_runner(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_queue-runner"))
+            .args(args)
+            .arg("-C")
+            .arg(&self.mc)
+            .env("TZ", "UTC")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs the submit binary built beside queue-runner (`cargo test --workspace`
+    /// builds it) with `-C` this lab, `args` and `input` on stdin; `None` when it is
+    /// not built.
+    pub fn submit(&self, args: &[&str], input: &[u8]) -> Option<std::process::Output> {
+        use std::io::Write;
+        let path = Path::new(env!("CARGO_BIN_EXE_queue-runner")).with_file_name("submit");
+        if !path.exists() {
+            return None;
+        }
+        let mut child = std::process::Command::new(path)
+            .arg("-C")
+            .arg(&self.mc)
+            .args(args)
+            .env("TZ", "UTC")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        Some(child.wait_with_output().unwrap())
     }
 
     /// The files of a queue directory, sorted.
