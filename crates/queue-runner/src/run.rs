@@ -5,7 +5,8 @@
 //!   with `-v` the run stays in the foreground and prints the dialogue.
 //! * `-qf`: one run in the foreground; the exit status is sendmail's (0, or the
 //!   `<sysexits.h>` code of the first recipient that failed for good).
-//! * `-q<interval>`: stays up ([`crate::daemon`]).
+//! * `-q<interval>`: stays up ([`crate::daemon`]), detached as sendmail's is; with
+//!   `-v` in the foreground (for a service manager, and to watch it work).
 //! * `-Ac`: works the client queue: each message is picked up into the MTA's queue
 //!   ([`crate::pickup`]) and delivered at once.
 //!

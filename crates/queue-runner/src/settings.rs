@@ -55,7 +55,7 @@ pub struct Timeouts {
 pub struct Settings {
     /// How to run.
     pub run: Run,
-    /// `-q` without `-v`: detach from the terminal first.
+    /// `-q` or `-q<interval>` without `-v`: detach from the terminal first.
     pub detach: bool,
     /// `-Ac`: work the client queue.
     pub client: bool,
@@ -136,7 +136,7 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     let agent = std::env::current_exe().context("cannot find this program's own path")?;
     Ok(Settings {
         run,
-        detach: run == Run::Once && !flags.verbose,
+        detach: run != Run::Foreground && !flags.verbose,
         client: flags.client,
         verbose: flags.verbose,
         filters: flags.filters,
@@ -233,6 +233,7 @@ mod tests {
         assert_eq!(s.double_bounce, "postmaster");
         assert_eq!(s.client_files, ClientFiles { uid: None, gid: None, mode: 0o660 });
         assert!(!settings("", "-q -v").detach && !settings("", "-qf").detach);
+        assert!(settings("", "-q30m").detach && !settings("", "-v -q30m").detach);
     }
 
     #[test]
