@@ -375,3 +375,90 @@ fn double_bounces_go_to_the_double_bounce_address() {
         "{root}"
     );
 }
+
+/// A lab whose local mailer always defers (exit 75), with scenario 10's message
+/// (received 2026-11-24 from alice@example.org for root) in its queue.
+fn deferring_lab(extra: &str) -> Lab {
+    let lab = Lab::with_local(
+        "define(`LOCAL_MAILER_PATH', `@LAB@/etc/defer.sh')dnl\ndefine(`LOCAL_MAILER_ARGS', `defer.sh $u')dnl\n",
+        extra,
+    );
+    let script = lab.path("etc/defer.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 75\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    lab.load_reference("10-smtp-simple/files/mqueue");
+    lab
+}
+
+/// After Timeout.queuewarn the sender is warned once (the qf then says `w`).
+#[test]
+fn a_delay_warning_once_after_queuewarn() {
+    let lab = deferring_lab("define(`confTO_QUEUERETURN', `10000d')dnl\n");
+    run(&lab, &["-qf"]);
+    let queued = lab.files("mqueue");
+    assert_eq!(queued.len(), 4, "the message and the warning: {queued:?}");
+    let qf = lab.text("mqueue/qf6AONWio0023841");
+    assert!(
+        qf.contains("\nFwbs\n")
+            && qf.contains("\nMWarning: could not send message for past 4 hours\n"),
+        "{qf}"
+    );
+    let warning =
+        queued.iter().find(|f| f.starts_with("df") && !f.ends_with("6AONWio0023841")).unwrap();
+    let df = lab.text(&format!("mqueue/{warning}"));
+    for want in [
+        "    **      THIS IS A WARNING MESSAGE ONLY      **\n",
+        "   ----- The following addresses had transient non-fatal errors -----\n<root@mail.lab.example>\n\n",
+        "Warning: message still undelivered after 4 hours\nWill keep trying until message is 10000 days old\n",
+        "Action: delayed\nStatus: 4.2.0\n",
+        "Will-Retry-Until: ",
+    ] {
+        assert!(df.contains(want), "{want}\n{df}");
+    }
+    let wqf = lab.text(&format!("mqueue/qf{}", &warning[2..]));
+    assert!(
+        wqf.contains("H??Subject: Warning: could not send message for past 4 hours")
+            && wqf.contains("\nRPF:<alice@example.org>\n"),
+        "{wqf}"
+    );
+    assert!(
+        lab.log().contains(": sender notify: Warning: could not send message for past 4 hours"),
+        "{}",
+        lab.log()
+    );
+    run(&lab, &["-qf"]);
+    assert_eq!(lab.files("mqueue").len(), 4, "no second warning");
+}
+
+/// After Timeout.queuereturn the message is returned and removed.
+#[test]
+fn a_message_is_returned_after_queuereturn() {
+    let lab = deferring_lab("");
+    run(&lab, &["-qf"]);
+    let queued = lab.files("mqueue");
+    assert_eq!(queued.len(), 2, "only the bounce (to a remote sender) stays: {queued:?}");
+    let df = lab.text(&format!("mqueue/{}", queued[0]));
+    assert!(
+        df.contains(
+            "Message could not be delivered for 5 days\nMessage will be deleted from queue\n"
+        ),
+        "{df}"
+    );
+    assert!(df.contains("Status: 4.4.7\n"), "{df}");
+    assert!(lab.log().contains(": DSN: Cannot send message for 5 days"), "{}", lab.log());
+}
+
+/// `-v` prints what `sendmail -v -q` prints.
+#[test]
+fn verbose_prints_the_dialogue() {
+    let lab = Lab::builtin("");
+    lab.load_reference("10-smtp-simple/files/mqueue");
+    let out = run(&lab, &["-v", "-qf"]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "\nRunning {}/6AONWio0023841 (sequence 1 of 1)\n<root@mail.lab.example>... Connecting to local...\n<root@mail.lab.example>... Sent\n",
+            lab.path("mqueue").display()
+        )
+    );
+}

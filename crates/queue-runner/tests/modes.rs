@@ -48,11 +48,14 @@ fn dash_q_detaches_and_delivers_in_the_background() {
         "",
     );
     let script = lab.path("etc/gated.sh");
-    let gate = "#!/bin/sh\nwhile [ ! -e \"$2/gate\" ]; do sleep 0.05; done\ncat >> \"$2/mail/$1\"\n";
+    let gate =
+        "#!/bin/sh\nwhile [ ! -e \"$2/gate\" ]; do sleep 0.05; done\ncat >> \"$2/mail/$1\"\n";
     std::fs::write(&script, gate).unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let Some(out) = lab.submit(&["-odq", "root"], b"Subject: later\n\nhi\n") else {
-        testkit::oracle::skip("submit is not built beside queue-runner (run cargo test --workspace)");
+        testkit::oracle::skip(
+            "submit is not built beside queue-runner (run cargo test --workspace)",
+        );
         return;
     };
     assert!(out.status.success());
@@ -63,7 +66,8 @@ fn dash_q_detaches_and_delivers_in_the_background() {
         .spawn()
         .unwrap();
     let mut child = Reaped(child);
-    let status = exit_of(&mut child.0, "-q did not return while its delivery waits: it did not detach");
+    let status =
+        exit_of(&mut child.0, "-q did not return while its delivery waits: it did not detach");
     assert_eq!(status.code(), Some(0));
     assert!(!lab.path("mail/root").exists(), "returned before the delivery could finish");
     std::fs::write(lab.path("gate"), "").unwrap();
@@ -74,7 +78,9 @@ fn dash_q_detaches_and_delivers_in_the_background() {
 fn an_interval_runner_delivers_new_files_at_once_and_stops_on_sigterm() {
     let lab = Lab::builtin("");
     let Some(out) = lab.submit(&["-odq", "root"], b"Subject: first run\n\nhi\n") else {
-        testkit::oracle::skip("submit is not built beside queue-runner (run cargo test --workspace)");
+        testkit::oracle::skip(
+            "submit is not built beside queue-runner (run cargo test --workspace)",
+        );
         return;
     };
     assert!(out.status.success());
@@ -92,7 +98,9 @@ fn an_interval_runner_delivers_new_files_at_once_and_stops_on_sigterm() {
     // A new submission is delivered at once: the queue directories are watched.
     let out = lab.submit(&["-odq", "daemon"], b"Subject: at once\n\nhi\n").unwrap();
     assert!(out.status.success());
-    eventually("the new submission to be delivered", || lab.text("mail/daemon").contains("Subject: at once"));
+    eventually("the new submission to be delivered", || {
+        lab.text("mail/daemon").contains("Subject: at once")
+    });
     assert!(lab.files("clientmqueue").is_empty() && lab.files("mqueue").is_empty());
     let pid = nix::unistd::Pid::from_raw(runner.0.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
