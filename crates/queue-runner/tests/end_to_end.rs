@@ -462,3 +462,16 @@ fn verbose_prints_the_dialogue() {
         )
     );
 }
+
+/// A tf left by a runner killed in the middle of a rewrite does not stop the next one.
+#[test]
+fn a_stale_tf_does_not_block_the_rewrite() {
+    let lab = deferring_lab(
+        "define(`confTO_QUEUERETURN', `10000d')dnl\ndefine(`confTO_QUEUEWARN', `10000d')dnl\n",
+    );
+    std::fs::write(lab.path("mqueue/tf6AONWio0023841"), "V8\nhalf").unwrap();
+    run(&lab, &["-qf"]);
+    assert_eq!(lab.files("mqueue"), ["df6AONWio0023841", "qf6AONWio0023841"]);
+    assert!(lab.text("mqueue/qf6AONWio0023841").contains("\nN1\n"), "rewritten");
+    assert!(lab.log().contains("6AONWio0023841: removed the stale "), "{}", lab.log());
+}

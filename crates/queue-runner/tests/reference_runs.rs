@@ -157,7 +157,8 @@ fn scenario_20_then_21() {
 #[test]
 fn sendmails_mailq_lists_our_queue_as_its_own() {
     let oracle = testkit::oracle::Oracle::locate();
-    let ready = nix::unistd::geteuid().is_root() && oracle.available(&[oracle.mailq(), oracle.sendmail_cf()]);
+    let ready = nix::unistd::geteuid().is_root()
+        && oracle.available(&[oracle.mailq(), oracle.sendmail_cf()]);
     if !(ready && have_procmail()) {
         testkit::oracle::skip("the sendmail oracle or procmail is not set up (or not root)");
         return;
@@ -174,7 +175,8 @@ fn sendmails_mailq_lists_our_queue_as_its_own() {
         cmd.arg(format!("-OQueueDirectory={}", queue.display())).args(flag).env("TZ", "UTC");
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let got = String::from_utf8_lossy(&out.stdout).replace(&queue.display().to_string(), "/tmp/smlab-q/mqueue");
+        let got = String::from_utf8_lossy(&out.stdout)
+            .replace(&queue.display().to_string(), "/tmp/smlab-q/mqueue");
         let got = got.replace(&bounce, BOUNCE_14);
         let want = reference(&format!("20-queue-run/{file}"));
         // The bounce was made now, not on 24 Nov: its date column differs, and so does

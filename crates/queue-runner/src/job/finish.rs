@@ -293,6 +293,12 @@ fn keep_or_remove(
         env.flags.insert(0, 'w');
     }
     env.recipients = due;
+    // A tf left by a writer killed before its rename would make the rewrite fail:
+    // with the qf locked nobody else can be writing it.
+    let tf = loaded.job.path(spool::queue::FileKind::Temp);
+    if std::fs::remove_file(&tf).is_ok() {
+        log.log(Severity::Notice, &format!("{id}: removed the stale {}", tf.display()));
+    }
     if let Err(e) = loaded.job.rewrite(&env.to_queue_file()) {
         log.log(Severity::Err, &format!("{id}: cannot rewrite the queue file: {e}"));
     }
