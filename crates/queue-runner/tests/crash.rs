@@ -52,7 +52,7 @@ fn kill_9_at_random_points_loses_nothing() {
         };
         assert!(out.status.success());
     }
-    let mut rng = testkit::rng::Rng::new(0x5eed_9_u64);
+    let mut rng = testkit::rng::Rng::new(0x5eed9_u64);
     for round in 0..12 {
         let args = if round % 2 == 0 { vec!["-qf", "-Ac"] } else { vec!["-qf"] };
         let mut child = Command::new(env!("CARGO_BIN_EXE_queue-runner"))
