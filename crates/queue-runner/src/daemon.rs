@@ -90,7 +90,10 @@ async fn arrived(runner: &Arc<Runner>, arrival: Arrival) {
             let client = pickup::queues(&runner.settings).0;
             // The writer holds the lock until it has committed: wait for it.
             for _ in 0..50 {
-                if !client.is_locked(FileKind::Control, &id) {
+                let (c, i) = (client.clone(), id.clone());
+                let locked =
+                    tokio::task::spawn_blocking(move || c.is_locked(FileKind::Control, &i));
+                if !locked.await.unwrap_or(false) {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -108,7 +111,10 @@ async fn arrived(runner: &Arc<Runner>, arrival: Arrival) {
         }
         Arrival::Queued(id) => {
             let mta = pickup::queues(&runner.settings).1;
-            if never_tried(&mta.path(FileKind::Control, &id)) {
+            let path = mta.path(FileKind::Control, &id);
+            let new =
+                tokio::task::spawn_blocking(move || never_tried(&path)).await.unwrap_or(false);
+            if new {
                 run::one(runner, &mta, id, false, None).await;
             }
         }

@@ -475,3 +475,16 @@ fn a_stale_tf_does_not_block_the_rewrite() {
     assert!(lab.text("mqueue/qf6AONWio0023841").contains("\nN1\n"), "rewritten");
     assert!(lab.log().contains("6AONWio0023841: removed the stale "), "{}", lab.log());
 }
+
+/// MinQueueAge: a message tried more recently is left alone by the next run.
+#[test]
+fn min_queue_age_leaves_a_recent_attempt_alone() {
+    let lab = deferring_lab("define(`confTO_QUEUERETURN', `10000d')dnl\ndefine(`confTO_QUEUEWARN', `10000d')dnl\ndefine(`confMIN_QUEUE_AGE', `1h')dnl\n");
+    run(&lab, &["-qf"]);
+    let first = lab.text("mqueue/qf6AONWio0023841");
+    assert!(first.contains("\nN1\n"), "{first}");
+    run(&lab, &["-qf"]);
+    assert_eq!(lab.text("mqueue/qf6AONWio0023841"), first, "too young: not tried again");
+    run(&lab, &["-qf", "-O", "MinQueueAge=0"]);
+    assert!(lab.text("mqueue/qf6AONWio0023841").contains("\nN2\n"));
+}

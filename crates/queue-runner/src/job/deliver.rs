@@ -48,9 +48,11 @@ struct Work<'a> {
 /// Delivers every target of `loaded`.
 pub async fn run(runner: &Runner, loaded: &Loaded) -> Attempted {
     let settings = runner.settings.clone();
-    let recipients = loaded.env.recipients.clone();
-    let expansion = tokio::task::spawn_blocking(move || {
-        crate::expand::expand(&settings.directory, &recipients)
+    let env = loaded.env.clone();
+    // Maps, passwd and include files are read: off the async threads.
+    let (expansion, sender_ctl) = tokio::task::spawn_blocking(move || {
+        let expansion = crate::expand::expand(&settings.directory, &env.recipients);
+        (expansion, sender_ctl(&settings, &env))
     })
     .await
     .unwrap_or_default();
@@ -62,7 +64,7 @@ pub async fn run(runner: &Runner, loaded: &Loaded) -> Attempted {
         runner,
         env: &loaded.env,
         id: loaded.job.id().to_string(),
-        sender_ctl: sender_ctl(runner, &loaded.env),
+        sender_ctl,
         outcomes: vec![None; targets.len()],
         transcript: String::new(),
         message: None,
@@ -92,18 +94,17 @@ fn unreached(now: jiff::Timestamp) -> Outcome {
 
 /// The sender as a controlling user, when it is a local user (`ctladdr=` of every
 /// delivery by a mailer that does not run as the recipient).
-fn sender_ctl(runner: &Runner, env: &Envelope) -> Option<Ctl> {
+fn sender_ctl(settings: &crate::settings::Settings, env: &Envelope) -> Option<Ctl> {
     let paddr = String::from_utf8_lossy(&env.sender).into_owned();
     let bare = paddr.trim_start_matches('<').trim_end_matches('>');
     let (user, domain) = match bare.rsplit_once('@') {
         Some((u, d)) => (u, Some(d)),
         None => (bare, None),
     };
-    if user.is_empty() || domain.is_some_and(|d| !runner.settings.directory.local_names.contains(d))
-    {
+    if user.is_empty() || domain.is_some_and(|d| !settings.directory.local_names.contains(d)) {
         return None;
     }
-    let found = runner.settings.directory.users.user(user)?;
+    let found = settings.directory.users.user(user)?;
     Some(Ctl { user: Some(found.name), uid: found.uid, gid: found.gid, paddr })
 }
 

@@ -72,7 +72,7 @@ pub async fn deliver(settings: &Settings, message: &Message<'_>, target: &Target
         },
         Ok(Dest::Program(command)) => {
             let p = &settings.mailers.prog;
-            let home = run_as_home(settings, p, message, target);
+            let home = run_as_home(settings, p, message, target).await;
             let vars = Vars { u: command, h: "", g: &message.sender, z: &home };
             let spawn = spawn(settings, p, &vars, message, target, &home);
             program(settings, message, target, p, spawn, started, "Connecting to prog...").await
@@ -126,13 +126,18 @@ fn run_as(
 }
 
 /// The home directory of whom the prog mailer runs as (`D=$z:/`).
-fn run_as_home(settings: &Settings, p: &Program, message: &Message, target: &Target) -> PathBuf {
+async fn run_as_home(
+    settings: &Settings,
+    p: &Program,
+    message: &Message<'_>,
+    target: &Target,
+) -> PathBuf {
     let uid = run_as(settings, &p.flags, message, target)
         .map_or(nix::unistd::geteuid().as_raw(), |(u, _)| u);
-    nix::unistd::User::from_uid(uid.into())
-        .ok()
-        .flatten()
-        .map_or_else(|| PathBuf::from("/"), |u| u.dir)
+    let home = tokio::task::spawn_blocking(move || {
+        nix::unistd::User::from_uid(uid.into()).ok().flatten().map(|u| u.dir)
+    });
+    home.await.ok().flatten().unwrap_or_else(|| PathBuf::from("/"))
 }
 
 fn spawn(
