@@ -1,6 +1,9 @@
 use super::*;
 use crate::route::Destination;
+use crate::route::Router;
+use spool::classfile::Class;
 use spool::forward::StaticUsers;
+use spool::safefile::Checker;
 use spool::safefile::{DontBlame, DontBlameSet};
 
 const HOST: &str = "mail.lab.example";
