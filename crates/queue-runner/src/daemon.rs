@@ -70,8 +70,8 @@ pub async fn serve(runner: Arc<Runner>, interval: Duration) -> Result<i32> {
 async fn full_run(runner: &Arc<Runner>) {
     let mut ids = run::pick_up_all(runner).await.unwrap_or_default();
     let mta = pickup::queues(&runner.settings).1;
-    let filters = runner.settings.filters.clone();
-    let listed = tokio::task::spawn_blocking(move || order::jobs(&mta, &filters)).await;
+    let (filters, order) = (runner.settings.filters.clone(), runner.settings.sort_order);
+    let listed = tokio::task::spawn_blocking(move || order::jobs(&mta, &filters, order)).await;
     match listed {
         Ok(Ok(queued)) => {
             let new: Vec<QueueId> = queued.into_iter().filter(|id| !ids.contains(id)).collect();

@@ -206,8 +206,9 @@ impl Walk<'_> {
         let parsed = match address::parse(text) {
             Ok(p) => p.address,
             Err(e) => {
-                let code = if e.enhanced_code().starts_with("5.1") { "553" } else { "501" };
-                return self.fail(text, ctx, usrerr(code, e.enhanced_code(), &e.to_string(), text));
+                let status = e.enhanced_code().to_string();
+                let code = if status.starts_with("5.1") { "553" } else { "501" };
+                return self.fail(text, ctx, usrerr(code, &status, &e.to_string(), text));
             }
         };
         if parsed.is_null() || (parsed.local.is_empty() && !parsed.has_route()) {

@@ -71,8 +71,8 @@ pub async fn once(runner: &Arc<Runner>) -> Result<i32> {
         true => pick_up_all(runner).await?,
         false => {
             let mta = pickup::queues(&runner.settings).1;
-            let filters = runner.settings.filters.clone();
-            tokio::task::spawn_blocking(move || order::jobs(&mta, &filters))
+            let (filters, order) = (runner.settings.filters.clone(), runner.settings.sort_order);
+            tokio::task::spawn_blocking(move || order::jobs(&mta, &filters, order))
                 .await?
                 .context("cannot list the queue")?
         }
@@ -85,7 +85,7 @@ pub async fn pick_up_all(runner: &Arc<Runner>) -> Result<Vec<QueueId>> {
     let r = runner.clone();
     let ids = tokio::task::spawn_blocking(move || {
         let (client, mta) = pickup::queues(&r.settings);
-        let listed = order::jobs(&client, &r.settings.filters)?;
+        let listed = order::jobs(&client, &r.settings.filters, r.settings.sort_order)?;
         Ok::<_, spool::queue::QueueError>(
             listed
                 .iter()

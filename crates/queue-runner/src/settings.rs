@@ -63,6 +63,8 @@ pub struct Settings {
     pub verbose: bool,
     /// `-q[!]I|R|S` selections.
     pub filters: Vec<Filter>,
+    /// `QueueSortOrder` (priority).
+    pub sort_order: spool::queue::scan::SortOrder,
     /// The MTA's queue.
     pub queue_dir: PathBuf,
     /// The MSP's queue.
@@ -140,6 +142,10 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         client: flags.client,
         verbose: flags.verbose,
         filters: flags.filters,
+        sort_order: config
+            .option("QueueSortOrder")
+            .and_then(spool::queue::scan::SortOrder::parse)
+            .unwrap_or_default(),
         queue_dir: absolute(config.queue_directory()),
         client_queue_dir: absolute(config.client_queue_directory()),
         queue_file_mode: octal(config.option("QueueFileMode")).unwrap_or(0o600),
