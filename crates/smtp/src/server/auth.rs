@@ -12,7 +12,8 @@
 //!
 //! While a challenge is outstanding, the next line is the answer, whatever it is.
 
-use super::{base64, AuthStep, Pending, Phase, Question, Reply, Session};
+use crate::base64;
+use super::{AuthStep, Pending, Phase, Question, Reply, Session};
 
 impl Session {
     pub(super) fn auth(&mut self, args: &str) {

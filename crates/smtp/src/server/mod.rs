@@ -54,7 +54,6 @@
 
 mod answer;
 mod auth;
-mod base64;
 mod blocking;
 mod configure;
 mod data;
