@@ -53,10 +53,20 @@ impl DataEncoder {
     /// the empty line that separates it from the body.
     pub fn headers(&mut self, headers: &[u8], out: &mut Vec<u8>) {
         for line in headers.split_inclusive(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\n").unwrap_or(line);
-            self.put_line(line, true, out);
+            self.line(line.strip_suffix(b"\n").unwrap_or(line), out);
         }
-        out.extend_from_slice(b"\r\n");
+        self.line(b"", out);
+        self.begin_body();
+    }
+
+    /// One whole line (without its line end), limited and dot-stuffed: sendmail's
+    /// `putline()`, for header lines and the lines of a converted body.
+    pub fn line(&mut self, line: &[u8], out: &mut Vec<u8>) {
+        self.put_line(line, true, out);
+    }
+
+    /// The header block and its empty line were written with [`DataEncoder::line`].
+    pub fn begin_body(&mut self) {
         self.body_started = true;
     }
 

@@ -68,6 +68,8 @@ pub struct Body {
 /// One message's envelope for one transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Envelope {
+    /// The queue ID (named in the `X-MIME-Autoconverted:` header of a converted body).
+    pub id: String,
     /// The sender for `MAIL From:<...>`; empty for the null sender of a bounce.
     pub sender: String,
     /// The recipients, in the order their RCPT commands go out.

@@ -30,9 +30,11 @@
 //!
 //! One file per concern: `reply` (reading replies: untrusted input), `ehlo`
 //! (extensions), `envelope` (MAIL/RCPT commands and their parameters), `data`
-//! (message text), `auth` (PLAIN, LOGIN), `open` (greeting to ready), `transaction`
-//! (MAIL to final reply), `status` (sendmail's wording), `transcript` (events),
-//! `settings`, and with the feature `tls` (rustls) and `driver` (tokio).
+//! (message text), `mime` (8-bit bodies for 7-bit servers), `auth` (PLAIN, LOGIN),
+//! `open` (greeting to ready), `transaction` (MAIL to final reply), `status`
+//! (sendmail's wording), `transcript` (events), `settings`; with the feature
+//! `client`: `tls` (rustls), `conn` (one connection over tokio) and `driver`
+//! ([`Client`]: hosts, reuse, host status).
 //!
 //! # Errors
 //! Delivery never fails as a Rust error: every failure of a server or a connection
@@ -46,27 +48,39 @@
 //! before the TLS handshake is discarded.
 
 mod auth;
+#[cfg(feature = "client")]
+mod conn;
 mod data;
+#[cfg(feature = "client")]
+mod driver;
 mod ehlo;
 mod envelope;
+mod mime;
 mod open;
 mod reply;
 mod session;
 mod settings;
 mod status;
+#[cfg(feature = "client")]
+mod tls;
 mod transaction;
 mod transcript;
 
 pub use auth::{AuthResult, Credentials, Mechanism};
 pub use data::{DataEncoder, PIECE};
+#[cfg(feature = "client")]
+pub use driver::Client;
 pub use ehlo::{Extensions, Greeting};
 pub use envelope::{
     mail_command, rcpt_command, BadEnvelope, Body, BodyType, EightBit, EightBitMode, Envelope, Notify, Offered,
     Recipient, Ret,
 };
+pub use mime::{Converter, Plan, Scan};
 pub use reply::{enhanced_code, Input, Reply, ReplyReader, MAX_LINE, MAX_LINES};
 pub use session::{Action, IoFailure, Outcome, RcptOutcome, Session};
 pub use settings::{Settings, Target, Timeouts};
 pub use status::{shorten, smtp_to_dsn, Class, Exit, Prefix, Status};
+#[cfg(feature = "client")]
+pub use tls::{roots_from_pem, Tls};
 pub use transaction::MAX_PIPELINED;
 pub use transcript::{Event, Observer, Quiet, Scope, TlsInfo, Verbose, Verify};

@@ -123,6 +123,7 @@ impl Session {
     pub fn tls_failed(&mut self, why: &str) -> Vec<Action> {
         if matches!(self.phase, Phase::Handshake) {
             self.phase = Phase::Closed;
+            self.handshake_failed = true;
             self.event(Event::TlsFailed(why.to_string()));
             let reply = "454 4.7.0 TLS handshake failed.";
             let status = Status::new(Exit::TempFail, "4.7.0", Some(reply), Some(reply));

@@ -80,6 +80,8 @@ pub struct Outcome {
     pub recipients: Vec<RcptOutcome>,
     /// The final reply's text (sendmail's `e_statmsg`), when there was one.
     pub statmsg: Option<String>,
+    /// How many RCPTs the server accepted.
+    pub accepted: usize,
 }
 
 /// One recipient's result.
@@ -152,6 +154,7 @@ pub struct Session {
     pub(super) ext: Extensions,
     pub(super) tls_allowed: bool,
     pub(super) tls: Option<TlsInfo>,
+    pub(super) handshake_failed: bool,
     pub(super) authenticated: Option<&'static str>,
     /// The last 4xx reply line (sendmail's `SmtpError`).
     pub(super) smtp_error: String,
@@ -176,6 +179,7 @@ impl Session {
             ext: Extensions::default(),
             tls_allowed,
             tls: None,
+            handshake_failed: false,
             authenticated: None,
             smtp_error: String::new(),
             used: false,
@@ -267,6 +271,12 @@ impl Session {
     /// The TLS session, once STARTTLS succeeded.
     pub fn tls(&self) -> Option<&TlsInfo> {
         self.tls.as_ref()
+    }
+
+    /// True when the TLS handshake failed (sendmail's `TLSFallbacktoClear` would
+    /// connect again without STARTTLS).
+    pub fn tls_handshake_failed(&self) -> bool {
+        self.handshake_failed
     }
 
     /// The mechanism AUTH succeeded with, if any.

@@ -134,7 +134,7 @@ impl Session {
         if reply.class() != 2 {
             return self.send_quit(AfterQuit::Stale);
         }
-        self.event(Event::Reusing { host: self.host.clone(), esmtp: self.esmtp });
+        self.event(Event::Reusing { host: self.host.clone(), esmtp: self.esmtp, to: Scope::All });
         match self.tx.as_mut().expect("tx").mail.take() {
             Some(mail) => self.mail(mail),
             None => self.finish_transaction(),
@@ -370,6 +370,7 @@ impl Session {
         if !matches!(self.phase, Phase::Closed | Phase::Quit(_)) {
             self.phase = Phase::Idle;
         }
-        self.out.push(Action::Done(Box::new(Outcome { recipients, statmsg: tx.statmsg })));
+        let accepted = tx.accepted.len();
+        self.out.push(Action::Done(Box::new(Outcome { recipients, statmsg: tx.statmsg, accepted })));
     }
 }

@@ -80,6 +80,8 @@ pub enum Event {
         host: String,
         /// The port.
         port: u16,
+        /// The recipients this delivery is for.
+        to: Scope,
     },
     /// A cached connection answered its check and is used again.
     Reusing {
@@ -87,6 +89,8 @@ pub enum Event {
         host: String,
         /// It was opened with EHLO.
         esmtp: bool,
+        /// The recipients this delivery is for.
+        to: Scope,
     },
     /// A command line sent (without its line end); `.` ends the message text.
     Sent(String),
@@ -149,15 +153,16 @@ pub struct Verbose {
 impl Verbose {
     /// The line for `event`, if sendmail prints one.
     pub fn line(&self, event: &Event) -> Option<String> {
-        let all = || self.list(&Scope::All);
         match event {
-            Event::Connecting { host, port } if self.show_port => {
-                Some(format!("{}... Connecting to {host} port {port} via {}...", all(), self.mailer))
+            Event::Connecting { host, port, to } if self.show_port => {
+                Some(format!("{}... Connecting to {host} port {port} via {}...", self.list(to), self.mailer))
             }
-            Event::Connecting { host, .. } => Some(format!("{}... Connecting to {host} via {}...", all(), self.mailer)),
-            Event::Reusing { host, esmtp } => Some(format!(
+            Event::Connecting { host, to, .. } => {
+                Some(format!("{}... Connecting to {host} via {}...", self.list(to), self.mailer))
+            }
+            Event::Reusing { host, esmtp, to } => Some(format!(
                 "{}... Using cached {}MTP connection to {host} via {}...",
-                all(),
+                self.list(to),
                 if *esmtp { "ES" } else { "S" },
                 self.mailer
             )),
@@ -201,15 +206,15 @@ mod tests {
     #[test]
     fn lines_as_sendmail_prints_them() {
         let v = verbose();
-        let connecting = Event::Connecting { host: "[127.0.0.1]".into(), port: 2537 };
+        let connecting = Event::Connecting { host: "[127.0.0.1]".into(), port: 2537, to: Scope::All };
         assert_eq!(
             v.line(&connecting).unwrap(),
             "<reject1@sink.example>,tempfail2@sink.example... Connecting to [127.0.0.1] port 2537 via relay..."
         );
-        let reusing = Event::Reusing { host: "[127.0.0.1]".into(), esmtp: true };
+        let reusing = Event::Reusing { host: "[127.0.0.1]".into(), esmtp: true, to: Scope::These(vec![1]) };
         assert_eq!(
             v.line(&reusing).unwrap(),
-            "<reject1@sink.example>,tempfail2@sink.example... Using cached ESMTP connection to [127.0.0.1] via relay..."
+            "tempfail2@sink.example... Using cached ESMTP connection to [127.0.0.1] via relay..."
         );
         assert_eq!(v.line(&Event::Sent("RSET".into())).unwrap(), ">>> RSET");
         let unknown = Event::Status { to: Scope::These(vec![0]), code: 550, text: "User unknown".into() };
