@@ -29,7 +29,7 @@ use super::transcript::{Event, TlsInfo};
 
 impl Session {
     pub(super) fn open_reply(&mut self, reply: Reply) {
-        match std::mem::replace(&mut self.phase, Phase::Closed) {
+        match std::mem::replace(&mut self.phase, Phase::Busy) {
             Phase::Greeting => self.greeted(reply),
             Phase::Hello { ehlo } => self.helloed(reply, ehlo),
             Phase::StartTls => self.starttls_reply(reply),

@@ -125,6 +125,8 @@ pub(super) enum Phase {
     Final,
     Rset,
     Quit(AfterQuit),
+    /// A reply is being handled (the phase it came in has been taken out).
+    Busy,
     Closed,
 }
 
@@ -244,7 +246,7 @@ impl Session {
             Phase::Final => t.datafinal,
             Phase::Rset => t.rset,
             Phase::Quit(_) => t.quit,
-            Phase::Idle | Phase::Closed => return None,
+            Phase::Idle | Phase::Busy | Phase::Closed => return None,
         })
     }
 

@@ -118,7 +118,7 @@ impl Session {
     }
 
     pub(super) fn transaction_reply(&mut self, reply: Reply) {
-        match std::mem::replace(&mut self.phase, Phase::Closed) {
+        match std::mem::replace(&mut self.phase, Phase::Busy) {
             Phase::Probe => self.probed(&reply),
             Phase::Mail => self.mail_reply(&reply),
             Phase::Rcpt => self.rcpt_reply(&reply),
@@ -367,7 +367,7 @@ impl Session {
             .map(|r| r.unwrap_or_else(|| RcptOutcome { status: fallback.clone(), own_message: false }))
             .collect();
         self.used = true;
-        if !matches!(self.phase, Phase::Closed | Phase::Quit(_)) {
+        if matches!(self.phase, Phase::Busy) {
             self.phase = Phase::Idle;
         }
         let accepted = tx.accepted.len();
