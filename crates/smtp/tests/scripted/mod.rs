@@ -46,7 +46,9 @@ pub fn lines(lines: &[&str]) -> Do {
 #[derive(Clone)]
 pub struct Script {
     rules: Vec<(String, Option<String>, Do)>,
+    tls_rules: Vec<(String, Option<String>, Do)>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    cert_pem: String,
 }
 
 impl Default for Script {
@@ -59,7 +61,7 @@ impl Script {
     /// The sink's behaviour: ESMTP with 8BITMIME, SIZE, DSN, ENHANCEDSTATUSCODES,
     /// PIPELINING; everything accepted.
     pub fn new() -> Script {
-        Script { rules: Vec::new(), tls: None }
+        Script { rules: Vec::new(), tls_rules: Vec::new(), tls: None, cert_pem: String::new() }
     }
 
     /// `verb` (CONNECT for the greeting, EOM for the final dot) answered with `what`.
@@ -75,6 +77,17 @@ impl Script {
         self
     }
 
+    /// `verb` answered with `what` once TLS is up (before the other rules).
+    pub fn on_tls(mut self, verb: &str, what: Do) -> Script {
+        self.tls_rules.push((verb.to_ascii_uppercase(), None, what));
+        self
+    }
+
+    /// The server's certificate (PEM), once [`Script::with_tls`] made one.
+    pub fn certificate_pem(&self) -> String {
+        self.cert_pem.clone()
+    }
+
     /// A fresh self-signed certificate for `mx.test.example`, offered with STARTTLS.
     pub fn with_tls(mut self) -> Script {
         let cert = rcgen::generate_simple_self_signed(vec!["mx.test.example".to_string()]).unwrap();
@@ -88,6 +101,7 @@ impl Script {
             .with_single_cert(vec![der], key)
             .unwrap();
         self.tls = Some(Arc::new(config));
+        self.cert_pem = cert.cert.pem();
         self
     }
 
@@ -206,7 +220,10 @@ fn run(io: Box<dyn Io>, tcp: &TcpStream, script: &Script, log: &Mutex<Vec<String
                 let conn = rustls::ServerConnection::new(config).unwrap();
                 let tls = rustls::StreamOwned::new(conn, tcp.try_clone().unwrap());
                 note("--- tls".to_string());
-                let after = script.clone().on_arg("STARTTLS", "", reply("454 4.7.0 TLS already active"));
+                let mut after = script.clone().on_arg("STARTTLS", "", reply("454 4.7.0 TLS already active"));
+                let mut rules = std::mem::take(&mut after.tls_rules);
+                rules.append(&mut after.rules);
+                after.rules = rules;
                 return run(Box::new(tls), tcp, &after, log);
             }
             Do::TlsGarbage => {
