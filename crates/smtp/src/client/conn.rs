@@ -116,7 +116,7 @@ impl Conn {
                 let tls = conn.session.tls_handshake_failed();
                 Err(OpenFailure { status: *status, tls, connected: true })
             }
-            _ => Err(OpenFailure { status: conn.session.io_status(IoFailure::Other), tls: false, connected: true }),
+            _ => Err(OpenFailure { status: conn.session.io_status(IoFailure::Other, true), tls: false, connected: true }),
         }
     }
 

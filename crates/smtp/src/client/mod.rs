@@ -77,7 +77,7 @@ pub use envelope::{
 };
 pub use mime::{Converter, Plan, Scan};
 pub use reply::{enhanced_code, Input, Reply, ReplyReader, MAX_LINE, MAX_LINES};
-pub use session::{Action, IoFailure, Outcome, RcptOutcome, Session};
+pub use session::{Action, IoFailure, Messages, Outcome, RcptOutcome, Session};
 pub use settings::{Settings, Target, Timeouts};
 pub use status::{shorten, smtp_to_dsn, Class, Exit, Prefix, Status};
 #[cfg(feature = "client")]

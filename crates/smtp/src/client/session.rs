@@ -84,6 +84,40 @@ pub struct Outcome {
     pub accepted: usize,
 }
 
+impl Outcome {
+    /// The qf `M` lines after this attempt, from the envelope's `current` message
+    /// (read from the qf): sendmail's `e_message` as its errors and
+    /// `giveresponse()` leave it (each recipient's own status in order, then the
+    /// transaction's), and each recipient's own message (`q_message`, written before
+    /// its `R` line while it stays queued): its status text, or, for a bare
+    /// `Deferred`, the envelope's message at that point.
+    pub fn messages(&self, current: Option<&str>) -> Messages {
+        let mut envelope = current.map(str::to_string);
+        let mut recipients = vec![None; self.recipients.len()];
+        for (i, r) in self.recipients.iter().enumerate().filter(|(_, r)| r.own_message) {
+            envelope = r.status.envelope_message(envelope.as_deref());
+            recipients[i] = match (r.status.exit, r.status.text.as_str()) {
+                (Exit::Ok, _) => None,
+                (_, "Deferred") => envelope.clone().or_else(|| Some(r.status.text.clone())),
+                _ => Some(r.status.text.clone()),
+            };
+        }
+        if let Some(shared) = self.recipients.iter().find(|r| !r.own_message) {
+            envelope = shared.status.envelope_message(envelope.as_deref());
+        }
+        Messages { envelope, recipients }
+    }
+}
+
+/// The qf `M` lines sendmail keeps after an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Messages {
+    /// The envelope's message (`mailq`'s reason).
+    pub envelope: Option<String>,
+    /// Each recipient's own message, in the envelope's order.
+    pub recipients: Vec<Option<String>>,
+}
+
 /// One recipient's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RcptOutcome {
@@ -399,7 +433,7 @@ impl Session {
             }
             Phase::Greeting | Phase::Hello { .. } | Phase::StartTls | Phase::Handshake | Phase::Auth { .. } => {
                 self.out.push(Action::Close);
-                self.out.push(Action::Failed(Box::new(self.io_status(failure))));
+                self.out.push(Action::Failed(Box::new(self.io_status(failure, true))));
             }
             old => {
                 self.out.push(Action::Close);
@@ -408,14 +442,18 @@ impl Session {
         }
     }
 
-    /// sendmail's wording of a lost connection: `Deferred: Connection timed out
-    /// with <host>` (what 8.17 says for a silent server and for one that closed;
-    /// `Connection reset by <host>` for a reset), after the error `reply: read error
-    /// from <host>` that becomes the envelope's message.
-    pub(super) fn io_status(&self, failure: IoFailure) -> Status {
+    /// sendmail's wording of a lost connection, after the error `reply: read error
+    /// from <host>` that becomes the envelope's message: `Deferred: Connection timed
+    /// out with <host>` when the server said nothing in time; when it closed the
+    /// connection, `Deferred: Connection reset by <host>` while opening and waiting
+    /// for the reply to DATA, but a bare `Deferred` (or the last 4xx reply) after
+    /// MAIL, RCPT and the final dot, where sendmail 8.17 has lost `errno` by the time
+    /// it words the status.
+    pub(super) fn io_status(&self, failure: IoFailure, errno_kept: bool) -> Status {
         let why = match failure {
-            IoFailure::Reset => format!("Connection reset by {}", self.host),
-            _ => format!("Connection timed out with {}", self.host),
+            IoFailure::Timeout => format!("Connection timed out with {}", self.host),
+            _ if errno_kept => format!("Connection reset by {}", self.host),
+            _ => self.smtp_error.clone(),
         };
         Status::new(Exit::TempFail, "4.4.2", None, Some(&why)).with_note(format!("reply: read error from {}", self.host))
     }

@@ -58,7 +58,6 @@ pub(super) struct Tx {
 
 impl Session {
     pub(super) fn start_transaction(&mut self, env: &Envelope) {
-        self.smtp_error.clear();
         let mut tx = Tx { results: vec![None; env.recipients.len()], ..Tx::default() };
         if let Err(bad) = env.check() {
             tx.status = Some(Status::new(Exit::DataErr, "5.6.0", None, None).with_note(bad.to_string()));
@@ -323,7 +322,8 @@ impl Session {
 
     /// The connection broke during the transaction (`old` is where it was).
     pub(super) fn transaction_lost(&mut self, old: Phase, failure: IoFailure) {
-        let mut status = self.io_status(failure);
+        let errno_kept = matches!(old, Phase::Data | Phase::Sending);
+        let mut status = self.io_status(failure, errno_kept);
         if matches!(old, Phase::Sending) {
             status = status.with_note(format!("timeout writing message to {}", self.host));
         }

@@ -409,8 +409,13 @@ pub mod client {
 
     /// `events` as `sendmail -v` prints them for `env` (mailer `esmtp`, port shown).
     pub fn verbose(env: &Envelope, events: &[Event]) -> Vec<String> {
+        verbose_as(env, events, "esmtp")
+    }
+
+    /// The same for the mailer `mailer`.
+    pub fn verbose_as(env: &Envelope, events: &[Event], mailer: &str) -> Vec<String> {
         let v = Verbose {
-            mailer: "esmtp".into(),
+            mailer: mailer.into(),
             show_port: true,
             recipients: env.recipients.iter().map(|r| r.display.clone()).collect(),
         };
