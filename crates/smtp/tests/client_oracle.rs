@@ -32,11 +32,23 @@ struct Case {
     tune: fn(&mut Settings),
     /// authinfo for 127.0.0.1, if any.
     authinfo: Option<&'static str>,
+    /// The relay mailer with the `esmtp` mailer's flags (`F=mDFMuXa`, `L=990`:
+    /// no `8`), and the message text received compared too.
+    esmtp: Option<Text>,
+}
+
+/// A message whose text both sides send: headers, body, what we know of it.
+#[derive(Clone, Copy)]
+struct Text {
+    headers: &'static str,
+    body: &'static str,
+    mime: bool,
+    eight_bit: bool,
 }
 
 impl Case {
     fn new(name: &'static str, script: Script, rcpts: &'static [&'static str]) -> Case {
-        Case { name, script, rcpts, options: Vec::new(), tune: |_| {}, authinfo: None }
+        Case { name, script, rcpts, options: Vec::new(), tune: |_| {}, authinfo: None, esmtp: None }
     }
 }
 
@@ -44,6 +56,8 @@ impl Case {
 #[derive(Debug, PartialEq, Eq)]
 struct Said {
     dialogue: Vec<String>,
+    /// The message text after its header block, as received.
+    body: Vec<String>,
     envelope_message: Option<String>,
     recipient_messages: Vec<String>,
 }
@@ -56,11 +70,16 @@ fn oracle() -> Option<Oracle> {
 
 /// The lab's sendmail.cf with the relay mailer on `port` and, for AUTH, an access
 /// map of our own holding `authinfo`.
-fn config(oracle: &Oracle, dir: &Path, port: u16, authinfo: Option<&str>) -> std::path::PathBuf {
+fn config(oracle: &Oracle, dir: &Path, port: u16, authinfo: Option<&str>, esmtp: bool) -> std::path::PathBuf {
     let cf = std::fs::read_to_string(oracle.sendmail_cf()).unwrap();
     let from = "A=TCP $h 2527";
     assert!(cf.contains(from), "the lab's relay mailer changed");
     let mut cf = cf.replace(from, &format!("A=TCP $h {port}"));
+    if esmtp {
+        let relay = "F=mDFMuXa8, S=EnvFromSMTP/HdrFromSMTP, R=MasqSMTP, E=\\r\\n, L=2040";
+        assert!(cf.contains(relay), "the lab's relay mailer changed");
+        cf = cf.replace(relay, "F=mDFMuXa, S=EnvFromSMTP/HdrFromSMTP, R=MasqSMTP, E=\\r\\n, L=990");
+    }
     if let Some(info) = authinfo {
         let access = dir.join("access");
         std::fs::write(&access, format!("AuthInfo:127.0.0.1 {info}\nAuthInfo: {info}\n")).unwrap();
@@ -86,13 +105,17 @@ fn theirs(oracle: &Oracle, case: &Case, server: &Server) -> Said {
     let dir = tempfile::tempdir().unwrap();
     let queue = dir.path().join("mqueue");
     std::fs::create_dir(&queue).unwrap();
-    let cf = config(oracle, dir.path(), server.addr.port(), case.authinfo);
+    let cf = config(oracle, dir.path(), server.addr.port(), case.authinfo, case.esmtp.is_some());
     let q = format!("-OQueueDirectory={}", queue.display());
     let mut submit = oracle.command(&oracle.sendmail(), &cf);
     // sendmail sends the recipients in the reverse of the command line's order.
     submit.args([&q, "-odq", "-oi", "-f", SENDER]).args(case.rcpts.iter().rev());
     let mut child = submit.stdin(std::process::Stdio::piped()).spawn().unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), MESSAGE.as_bytes()).unwrap();
+    let message = match case.esmtp {
+        Some(t) => format!("{}\n{}", t.headers, t.body),
+        None => MESSAGE.to_string(),
+    };
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), message.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success(), "{}: sendmail -odq", case.name);
     let mut run = oracle.command(&oracle.sendmail(), &cf);
     run.args([&q, "-q", "-v"]);
@@ -117,7 +140,12 @@ fn theirs(oracle: &Oracle, case: &Case, server: &Server) -> Said {
         Some(qf) => m_lines(&qf),
         None => (None, Vec::new()),
     };
-    Said { dialogue, envelope_message, recipient_messages }
+    Said { dialogue, body: body_of(server), envelope_message, recipient_messages }
+}
+
+/// The message text the server received after its header block.
+fn body_of(server: &Server) -> Vec<String> {
+    server.data().into_iter().skip_while(|l| !l.is_empty()).skip(1).collect()
 }
 
 /// The envelope's `M` line (before the first `R`/`C` line) and each recipient's.
@@ -163,6 +191,10 @@ async fn ours(case: &Case, server: &Server) -> Said {
     s.mailer_8bit = true;
     s.line_limit = 2040;
     s.auth_mechanisms = vec!["PLAIN".into(), "LOGIN".into()];
+    if case.esmtp.is_some() {
+        s.mailer_8bit = false;
+        s.line_limit = 990;
+    }
     (case.tune)(&mut s);
     let mut c = client(s);
     let env = Envelope {
@@ -180,7 +212,19 @@ async fn ours(case: &Case, server: &Server) -> Said {
     let credentials =
         case.authinfo.map(|v| Credentials::from_authinfo(&spool::authinfo::parse_value(v).unwrap()).unwrap());
     let t = Target { credentials, ..target(server.addr) };
-    let d = deliver(&mut c, &[t], &env, MESSAGE.as_bytes()).await;
+    let d = match case.esmtp {
+        Some(text) => {
+            let mut env = env.clone();
+            env.body.is_mime = text.mime;
+            env.body.has_8bit = text.eight_bit;
+            let mut body = std::io::Cursor::new(text.body.as_bytes().to_vec());
+            let mut events = Vec::new();
+            let mut record = |e: &smtp::client::Event| events.push(e.clone());
+            let outcome = c.deliver(&[t], &env, text.headers.as_bytes(), &mut body, &mut record).await;
+            scripted::client::Delivery { outcome, events, lines: Vec::new() }
+        }
+        None => deliver(&mut c, &[t], &env, MESSAGE.as_bytes()).await,
+    };
     let mut dialogue = scripted::client::verbose_as(&env, &d.events, "relay");
     let closing = {
         let mut events = Vec::new();
@@ -195,7 +239,8 @@ async fn ours(case: &Case, server: &Server) -> Said {
     let envelope_message = messages.envelope.filter(|_| any_deferred);
     let recipient_messages =
         (0..env.recipients.len()).filter(deferred).filter_map(|i| messages.recipients[i].clone()).collect();
-    Said { dialogue: dialogue.iter().map(|l| mask(l)).collect(), envelope_message, recipient_messages }
+    let dialogue = dialogue.iter().map(|l| mask(l)).collect();
+    Said { dialogue, body: body_of(server), envelope_message, recipient_messages }
 }
 
 async fn compare(case: Case) {
@@ -221,6 +266,9 @@ async fn compare(case: Case) {
     if !our_close.is_empty() {
         let tail = &theirs.dialogue[theirs.dialogue.len().saturating_sub(our_close.len())..];
         assert_eq!(our_close, tail, "{}: closing\ntheirs: {:#?}", case.name, theirs.dialogue);
+    }
+    if case.esmtp.is_some() {
+        assert_eq!(ours.body, theirs.body, "{}: the message text", case.name);
     }
     assert_eq!(
         (ours.envelope_message, ours.recipient_messages),
@@ -334,6 +382,44 @@ oracle_case!(
         ..Case::new("auth-454", Script::new().on("EHLO", auth()).on("AUTH", reply("454 4.7.0 try later")), ONE)
     }
 );
+
+/// Lines of 5000 and 2047+ characters (cut at `L=990` and read in 2047-byte pieces),
+/// dots at line starts, no newline at the end.
+fn long_lines() -> Text {
+    let body = format!(
+        "first\n.leading dot\n..\n.\n{}\n{}.{}\nno newline at the end",
+        "a".repeat(5000),
+        "b".repeat(2046),
+        "c".repeat(100)
+    );
+    Text { headers: "From: sender@example.org\nSubject: long lines", body: Box::leak(body.into_boxed_str()), mime: false, eight_bit: false }
+}
+
+oracle_case!(long_lines_and_dots, Case { esmtp: Some(long_lines()), ..Case::new("long-lines", Script::new(), ONE) });
+
+const QP_BODY: Text = Text {
+    headers: "From: sender@example.org\nSubject: qp\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit",
+    body: "Gr\u{fc}\u{df}e aus K\u{f6}ln, a line of mostly ASCII text that is long enough to need a soft line break\ntrailing space \n.\nend\n",
+    mime: true,
+    eight_bit: true,
+};
+
+const BASE64_BODY: Text = Text {
+    headers: "From: sender@example.org\nSubject: b64\nMIME-Version: 1.0",
+    body: "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\nlast\n",
+    mime: true,
+    eight_bit: true,
+};
+
+const RAW_8BIT: Text = Text { headers: "From: sender@example.org\nSubject: raw", body: "Gr\u{fc}\u{df}e\n", mime: false, eight_bit: true };
+
+fn no_8bitmime() -> Script {
+    Script::new().on("EHLO", lines(&["250-sink.test.example", "250-PIPELINING", "250 SIZE 100000"]))
+}
+
+oracle_case!(eight_bit_mime_to_quoted_printable, Case { esmtp: Some(QP_BODY), ..Case::new("8to7-qp", no_8bitmime(), ONE) });
+oracle_case!(eight_bit_mime_to_base64, Case { esmtp: Some(BASE64_BODY), ..Case::new("8to7-base64", no_8bitmime(), ONE) });
+oracle_case!(eight_bit_plain_passes, Case { esmtp: Some(RAW_8BIT), ..Case::new("8bit-pass", no_8bitmime(), ONE) });
 
 #[test]
 fn masks_and_m_lines() {
