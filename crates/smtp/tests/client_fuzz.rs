@@ -116,7 +116,7 @@ fn tls_info() -> TlsInfo {
 fn sessions_survive_any_server() {
     let mut rng = Rng::new(0xc0ff_ee11);
     let target = Target::ip("127.0.0.1".parse().unwrap(), 25);
-    for round in 0..2000 {
+    for round in 0..1200 {
         let settings = Settings { helo_name: "client.example".into(), ..Settings::default() };
         let mut s = Session::new(settings, &target);
         let input = server_bytes(&mut rng);
