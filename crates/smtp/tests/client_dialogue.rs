@@ -20,8 +20,16 @@ fn connecting(server: &Server, to: &str) -> String {
 async fn each_rcpt_reply_on_its_own_with_pipelining() {
     let server = Server::start(
         Script::new()
-            .on_arg("RCPT", "tempfail", reply("451 4.2.0 <tempfail@sink.example>... mailbox busy, try later (sink)"))
-            .on_arg("RCPT", "reject", reply("550 5.1.1 <reject@sink.example>... User unknown (sink)")),
+            .on_arg(
+                "RCPT",
+                "tempfail",
+                reply("451 4.2.0 <tempfail@sink.example>... mailbox busy, try later (sink)"),
+            )
+            .on_arg(
+                "RCPT",
+                "reject",
+                reply("550 5.1.1 <reject@sink.example>... User unknown (sink)"),
+            ),
     );
     let env = envelope(&["reject@sink.example", "tempfail@sink.example", "ok@sink.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
@@ -59,9 +67,18 @@ async fn each_rcpt_reply_on_its_own_with_pipelining() {
         ]
     );
     let r = &d.outcome.recipients;
-    assert_eq!((r[0].status.exit, r[0].status.dsn.as_str(), r[0].own_message), (Exit::NoUser, "5.1.1", true));
-    assert_eq!(r[0].status.reply.as_deref(), Some("550 5.1.1 <reject@sink.example>... User unknown (sink)"));
-    assert_eq!((r[1].status.class(), r[1].status.dsn.as_str(), r[1].own_message), (Class::Deferred, "4.2.0", true));
+    assert_eq!(
+        (r[0].status.exit, r[0].status.dsn.as_str(), r[0].own_message),
+        (Exit::NoUser, "5.1.1", true)
+    );
+    assert_eq!(
+        r[0].status.reply.as_deref(),
+        Some("550 5.1.1 <reject@sink.example>... User unknown (sink)")
+    );
+    assert_eq!(
+        (r[1].status.class(), r[1].status.dsn.as_str(), r[1].own_message),
+        (Class::Deferred, "4.2.0", true)
+    );
     assert_eq!((r[2].status.class(), r[2].own_message), (Class::Sent, false));
     assert_eq!(d.outcome.statmsg.as_deref(), Some("Ok: queued as SINK0001"));
     assert_eq!(d.outcome.accepted, 1);
@@ -70,15 +87,27 @@ async fn each_rcpt_reply_on_its_own_with_pipelining() {
 #[tokio::test]
 async fn without_pipelining_each_rcpt_waits_and_no_data_without_an_accept() {
     let ehlo = lines(&["250-sink.test.example", "250 SIZE 1000"]);
-    let server = Server::start(Script::new().on("EHLO", ehlo).on("RCPT", reply("550 5.1.1 no such user")));
+    let server =
+        Server::start(Script::new().on("EHLO", ehlo).on("RCPT", reply("550 5.1.1 no such user")));
     let env = envelope(&["a@x.example", "b@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
     assert_eq!(
         server.commands(),
-        ["EHLO client.test.example", "MAIL From:<alice@example.org> SIZE=100", "RCPT To:<a@x.example>", "RCPT To:<b@x.example>", "RSET", "QUIT"]
+        [
+            "EHLO client.test.example",
+            "MAIL From:<alice@example.org> SIZE=100",
+            "RCPT To:<a@x.example>",
+            "RCPT To:<b@x.example>",
+            "RSET",
+            "QUIT"
+        ]
     );
     assert!(d.lines.contains(&"<a@x.example>... User unknown".to_string()), "{:#?}", d.lines);
-    assert!(d.outcome.recipients.iter().all(|r| r.status.class() == Class::Failed && r.own_message));
+    assert!(d
+        .outcome
+        .recipients
+        .iter()
+        .all(|r| r.status.class() == Class::Failed && r.own_message));
     // Each RCPT waited for its reply: the reply to the first came before the second.
     let log = server.log();
     let at = log.iter().position(|l| l == "C: RCPT To:<a@x.example>").unwrap();
@@ -88,10 +117,23 @@ async fn without_pipelining_each_rcpt_waits_and_no_data_without_an_accept() {
 #[tokio::test]
 async fn data_goes_out_after_one_accepted_rcpt_without_pipelining() {
     let ehlo = lines(&["250-sink.test.example", "250 8BITMIME"]);
-    let server = Server::start(Script::new().on("EHLO", ehlo).on_arg("RCPT", "later", reply("452 4.5.3 Too many recipients")));
+    let server = Server::start(Script::new().on("EHLO", ehlo).on_arg(
+        "RCPT",
+        "later",
+        reply("452 4.5.3 Too many recipients"),
+    ));
     let env = envelope(&["now@x.example", "later@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
-    assert_eq!(&server.commands()[..5], ["EHLO client.test.example", "MAIL From:<alice@example.org>", "RCPT To:<now@x.example>", "RCPT To:<later@x.example>", "DATA"]);
+    assert_eq!(
+        &server.commands()[..5],
+        [
+            "EHLO client.test.example",
+            "MAIL From:<alice@example.org>",
+            "RCPT To:<now@x.example>",
+            "RCPT To:<later@x.example>",
+            "DATA"
+        ]
+    );
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
     assert_eq!(d.text(1), "Deferred: 452 4.5.3 Too many recipients");
     assert_eq!(d.outcome.recipients[1].status.dsn, "4.3.1");
@@ -102,25 +144,40 @@ async fn helo_after_a_refused_ehlo_and_no_extensions() {
     let server = Server::start(Script::new().on("EHLO", reply("500 5.5.1 Command unrecognized")));
     let env = envelope(&["a@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
-    assert_eq!(&server.commands()[..3], ["EHLO client.test.example", "HELO client.test.example", "MAIL From:<alice@example.org>"]);
+    assert_eq!(
+        &server.commands()[..3],
+        ["EHLO client.test.example", "HELO client.test.example", "MAIL From:<alice@example.org>"]
+    );
     // Without ENHANCEDSTATUSCODES negotiated the code stays in the text, as sendmail shows it.
     assert_eq!(d.text(0), "Sent (2.0.0 Ok: queued as SINK0001)");
 }
 
 #[tokio::test]
 async fn a_refused_helo_is_a_permanent_failure() {
-    let server = Server::start(Script::new().on("EHLO", reply("500 nope")).on("HELO", reply("501 5.0.0 nope")));
+    let server = Server::start(
+        Script::new().on("EHLO", reply("500 nope")).on("HELO", reply("501 5.0.0 nope")),
+    );
     let env = envelope(&["a@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
     assert_eq!(server.commands(), ["EHLO client.test.example", "HELO client.test.example", "QUIT"]);
     let s = &d.outcome.recipients[0].status;
-    assert_eq!((s.exit, s.dsn.as_str(), s.text.as_str()), (Exit::Unavailable, "5.5.0", "Service unavailable"));
+    assert_eq!(
+        (s.exit, s.dsn.as_str(), s.text.as_str()),
+        (Exit::Unavailable, "5.5.0", "Service unavailable")
+    );
     assert!(d.lines.contains(&"Service unavailable".to_string()), "{:#?}", d.lines);
 }
 
 #[tokio::test]
 async fn dsn_size_body_and_auth_parameters_when_offered() {
-    let ehlo = lines(&["250-sink.test.example", "250-DSN", "250-SIZE", "250-8BITMIME", "250-AUTH PLAIN", "250 PIPELINING"]);
+    let ehlo = lines(&[
+        "250-sink.test.example",
+        "250-DSN",
+        "250-SIZE",
+        "250-8BITMIME",
+        "250-AUTH PLAIN",
+        "250 PIPELINING",
+    ]);
     let server = Server::start(Script::new().on("EHLO", ehlo));
     let mut env = envelope(&["a@x.example"]);
     env.recipients = vec![Recipient {
@@ -139,7 +196,10 @@ async fn dsn_size_body_and_auth_parameters_when_offered() {
         commands[1],
         "MAIL From:<alice@example.org> SIZE=540 BODY=8BITMIME ENVID=QENV-04-0001 RET=HDRS AUTH=alice@example.org"
     );
-    assert_eq!(commands[2], "RCPT To:<a@x.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bx@x.example");
+    assert_eq!(
+        commands[2],
+        "RCPT To:<a@x.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bx@x.example"
+    );
 }
 
 #[tokio::test]
@@ -153,7 +213,10 @@ async fn no_parameters_the_server_did_not_offer() {
     env.envid = Some("E".into());
     env.auth = Some("<>".into());
     once(settings(10), server.addr, &env, BODY).await;
-    assert_eq!(&server.commands()[1..3], ["MAIL From:<alice@example.org>", "RCPT To:<a@x.example>"]);
+    assert_eq!(
+        &server.commands()[1..3],
+        ["MAIL From:<alice@example.org>", "RCPT To:<a@x.example>"]
+    );
 }
 
 #[tokio::test]
@@ -163,14 +226,23 @@ async fn the_null_sender_and_smtputf8() {
     let mut env = envelope(&["j\u{f6}rg@b\u{fc}ro.example"]);
     env.sender = String::new();
     once(settings(10), server.addr, &env, BODY).await;
-    assert_eq!(&server.commands()[1..3], ["MAIL From:<> SMTPUTF8", "RCPT To:<j\u{f6}rg@b\u{fc}ro.example>"]);
+    assert_eq!(
+        &server.commands()[1..3],
+        ["MAIL From:<> SMTPUTF8", "RCPT To:<j\u{f6}rg@b\u{fc}ro.example>"]
+    );
 
     let plain = Server::start(Script::new());
     let d = once(settings(10), plain.addr, &env, BODY).await;
     assert_eq!(plain.commands(), ["EHLO client.test.example", "QUIT"], "nothing is sent for it");
     let s = &d.outcome.recipients[0].status;
     assert_eq!((s.exit, s.dsn.as_str()), (Exit::DataErr, "5.6.7"));
-    assert!(d.lines.contains(&"<j\u{f6}rg@b\u{fc}ro.example>... SMTPUTF8 required but not offered".to_string()), "{:#?}", d.lines);
+    assert!(
+        d.lines.contains(
+            &"<j\u{f6}rg@b\u{fc}ro.example>... SMTPUTF8 required but not offered".to_string()
+        ),
+        "{:#?}",
+        d.lines
+    );
 }
 
 #[tokio::test]
@@ -181,8 +253,14 @@ async fn a_server_that_names_us_is_a_mail_loop() {
     let d = once(settings(10), server.addr, &env, BODY).await;
     assert_eq!(server.commands(), ["EHLO client.test.example", "QUIT"]);
     let s = &d.outcome.recipients[0].status;
-    assert_eq!((s.exit, s.dsn.as_str(), s.text.as_str()), (Exit::Config, "5.3.5", "Local configuration error"));
-    assert_eq!(s.note.as_deref(), Some("[127.0.0.1] config error: mail loops back to me (MX problem?)"));
+    assert_eq!(
+        (s.exit, s.dsn.as_str(), s.text.as_str()),
+        (Exit::Config, "5.3.5", "Local configuration error")
+    );
+    assert_eq!(
+        s.note.as_deref(),
+        Some("[127.0.0.1] config error: mail loops back to me (MX problem?)")
+    );
 }
 
 #[tokio::test]

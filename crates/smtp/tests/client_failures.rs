@@ -33,7 +33,11 @@ async fn a_dropped_connection_at_each_step() {
         let env = envelope(&["a@x.example"]);
         let d = once(settings(10), server.addr, &env, BODY).await;
         let r = &d.outcome.recipients[0];
-        assert_eq!((r.status.text.as_str(), r.status.dsn.as_str(), r.own_message), (text, "4.4.2", own), "{verb}");
+        assert_eq!(
+            (r.status.text.as_str(), r.status.dsn.as_str(), r.own_message),
+            (text, "4.4.2", own),
+            "{verb}"
+        );
         assert_eq!(r.status.note.as_deref(), Some(NOTE), "{verb}");
         assert!(d.lines.contains(&format!("<a@x.example>... {text}")), "{verb}: {:#?}", d.lines);
         let messages = d.outcome.messages(None);
@@ -45,10 +49,13 @@ async fn a_dropped_connection_at_each_step() {
     }
 }
 
+/// One of the timeouts.
+type Field = fn(&mut Timeouts) -> &mut Duration;
+
 /// A stall at each step ends after that step's own timeout, not another's.
 #[tokio::test]
 async fn a_stall_at_each_step_times_out_with_that_steps_timeout() {
-    let steps: [(&str, fn(&mut Timeouts) -> &mut Duration); 7] = [
+    let steps: [(&str, Field); 7] = [
         ("CONNECT", |t| &mut t.initial),
         ("EHLO", |t| &mut t.helo),
         ("MAIL", |t| &mut t.mail),
@@ -68,7 +75,10 @@ async fn a_stall_at_each_step_times_out_with_that_steps_timeout() {
         let started = Instant::now();
         let d = once(s, server.addr, &envelope(&["a@x.example"]), BODY).await;
         let took = started.elapsed();
-        assert!(took >= Duration::from_millis(600) && took < Duration::from_secs(20), "{verb}: {took:?}");
+        assert!(
+            took >= Duration::from_millis(600) && took < Duration::from_secs(20),
+            "{verb}: {took:?}"
+        );
         assert_eq!(d.text(0), LOST, "{verb}");
     }
 }
@@ -87,8 +97,18 @@ async fn a_stalled_quit_does_not_hold_anything() {
 
 #[tokio::test]
 async fn garbage_lines_are_shown_and_skipped() {
-    let greeting = lines(&["hello, I am not SMTP", "22O looks like a code but is not", "220 sink.test.example ESMTP"]);
-    let ehlo = lines(&["250-sink.test.example", "this is junk", "250-PIPELINING", "050 informational", "250 8BITMIME"]);
+    let greeting = lines(&[
+        "hello, I am not SMTP",
+        "22O looks like a code but is not",
+        "220 sink.test.example ESMTP",
+    ]);
+    let ehlo = lines(&[
+        "250-sink.test.example",
+        "this is junk",
+        "250-PIPELINING",
+        "050 informational",
+        "250 8BITMIME",
+    ]);
     let server = Server::start(Script::new().on("CONNECT", greeting).on("EHLO", ehlo));
     let d = once(settings(10), server.addr, &envelope(&["a@x.example"]), BODY).await;
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
@@ -133,7 +153,8 @@ async fn a_421_is_answered_with_quit_first() {
 /// every recipient still waiting for its reply is deferred.
 #[tokio::test]
 async fn a_421_among_pipelined_rcpts() {
-    let server = Server::start(Script::new().on_arg("RCPT", "second", reply("421 4.3.2 going down")));
+    let server =
+        Server::start(Script::new().on_arg("RCPT", "second", reply("421 4.3.2 going down")));
     let env = envelope(&["first@x.example", "second@x.example", "third@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
     let texts: Vec<&str> = (0..3).map(|i| d.text(i)).collect();
@@ -147,7 +168,10 @@ async fn a_421_among_pipelined_rcpts() {
 
 #[tokio::test]
 async fn a_greeting_refusal() {
-    for (line, exit, text) in [("450 busy", Exit::TempFail, "Deferred: 450 busy"), ("554 5.7.1 no thanks", Exit::Unavailable, "Service unavailable")] {
+    for (line, exit, text) in [
+        ("450 busy", Exit::TempFail, "Deferred: 450 busy"),
+        ("554 5.7.1 no thanks", Exit::Unavailable, "Service unavailable"),
+    ] {
         let server = Server::start(Script::new().on("CONNECT", reply(line)));
         let d = once(settings(10), server.addr, &envelope(&["a@x.example"]), BODY).await;
         let s = &d.outcome.recipients[0].status;
@@ -166,7 +190,10 @@ async fn a_refused_connection_and_the_host_status_after_it() {
     let mut c = client(settings(10));
     let d = deliver(&mut c, &[target(addr)], &env, BODY).await;
     let s = &d.outcome.recipients[0].status;
-    assert_eq!((s.text.as_str(), s.dsn.as_str()), ("Deferred: Connection refused by [127.0.0.1]", "4.4.1"));
+    assert_eq!(
+        (s.text.as_str(), s.dsn.as_str()),
+        ("Deferred: Connection refused by [127.0.0.1]", "4.4.1")
+    );
     assert_eq!(d.lines.len(), 2, "{:#?}", d.lines);
     assert_eq!(d.lines[1], "<a@x.example>... Deferred: Connection refused by [127.0.0.1]");
     // The host is not tried again during this run: same status, no connection.

@@ -4,8 +4,8 @@
 //! session must end, and message text must come out as valid SMTP data.
 
 use smtp::client::{
-    Action, Body, Converter, DataEncoder, Envelope, Input, IoFailure, Plan, Recipient, ReplyReader, Scan, Session,
-    Settings, Target, TlsInfo, Verify, MAX_LINES,
+    Action, Body, Converter, DataEncoder, Envelope, Input, IoFailure, Plan, Recipient, ReplyReader,
+    Scan, Session, Settings, Target, TlsInfo, Verify, MAX_LINES,
 };
 use testkit::rng::Rng;
 
@@ -106,7 +106,13 @@ fn envelope(rng: &mut Rng) -> Envelope {
 }
 
 fn tls_info() -> TlsInfo {
-    TlsInfo { version: "TLSv1.3".into(), cipher: "TLS_AES_128_GCM_SHA256".into(), bits: 128, verify: Verify::Fail("x".into()), name_matches: false }
+    TlsInfo {
+        version: "TLSv1.3".into(),
+        cipher: "TLS_AES_128_GCM_SHA256".into(),
+        bits: 128,
+        verify: Verify::Fail("x".into()),
+        name_matches: false,
+    }
 }
 
 /// A session fed random server output, with random timeouts, ends of input, TLS
@@ -134,7 +140,9 @@ fn sessions_survive_any_server() {
                     }
                     Action::StartTls if rng.below(2) == 0 => todo.extend(s.tls_started(tls_info())),
                     Action::StartTls => todo.extend(s.tls_failed("fuzz")),
-                    Action::SendData { .. } if rng.below(8) == 0 => todo.extend(s.data_failed(IoFailure::Reset)),
+                    Action::SendData { .. } if rng.below(8) == 0 => {
+                        todo.extend(s.data_failed(IoFailure::Reset))
+                    }
                     Action::SendData { .. } => todo.extend(s.data_sent()),
                     Action::Ready | Action::Done(_) if s.is_idle() && transactions < 3 => {
                         transactions += 1;
@@ -231,20 +239,33 @@ fn converted_bodies_are_seven_bit() {
             _ => assert!(scan.high == 0),
         }
         if *c.plan() == Plan::Base64 {
-            let encoded: Vec<u8> = out[start..out.len() - 3].iter().copied().filter(|b| !b"\r\n".contains(b)).collect();
-            let expected: Vec<u8> = body.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect();
+            let encoded: Vec<u8> = out[start..out.len() - 3]
+                .iter()
+                .copied()
+                .filter(|b| !b"\r\n".contains(b))
+                .collect();
+            let expected: Vec<u8> = body
+                .iter()
+                .flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] })
+                .collect();
             assert_eq!(decode64(&encoded), expected);
         }
     }
 }
 
 fn decode64(text: &[u8]) -> Vec<u8> {
-    let value = |c: u8| b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".iter().position(|&a| a == c);
+    let value = |c: u8| {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+            .iter()
+            .position(|&a| a == c)
+    };
     let mut out = Vec::new();
     for quad in text.chunks(4) {
         let digits: Vec<usize> = quad.iter().filter_map(|&c| value(c)).collect();
         let n = digits.iter().fold(0usize, |n, d| n << 6 | d) << (6 * (4 - digits.len()));
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8][..digits.len().saturating_sub(1)]);
+        out.extend_from_slice(
+            &[(n >> 16) as u8, (n >> 8) as u8, n as u8][..digits.len().saturating_sub(1)],
+        );
     }
     out
 }

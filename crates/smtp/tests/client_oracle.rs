@@ -16,9 +16,20 @@ use std::path::Path;
 use testkit::oracle::{skip, Oracle};
 
 const SENDER: &str = "sender@example.org";
-const MESSAGE: &str = "From: sender@example.org\nTo: rcpt@sink.example\nSubject: oracle\n\nbody line\n.dot line\n";
+const MESSAGE: &str =
+    "From: sender@example.org\nTo: rcpt@sink.example\nSubject: oracle\n\nbody line\n.dot line\n";
 const TIMEOUTS: [&str; 11] = [
-    "initial", "helo", "mail", "rcpt", "datainit", "datafinal", "quit", "rset", "misc", "datablock", "starttls",
+    "initial",
+    "helo",
+    "mail",
+    "rcpt",
+    "datainit",
+    "datafinal",
+    "quit",
+    "rset",
+    "misc",
+    "datablock",
+    "starttls",
 ];
 
 /// One scenario: the server's script, the recipients, and options for both sides.
@@ -64,13 +75,22 @@ struct Said {
 
 fn oracle() -> Option<Oracle> {
     let oracle = Oracle::locate();
-    let root = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
-    (oracle.available(&[oracle.sendmail(), oracle.sendmail_cf(), oracle.makemap()]) && root).then_some(oracle)
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    (oracle.available(&[oracle.sendmail(), oracle.sendmail_cf(), oracle.makemap()]) && root)
+        .then_some(oracle)
 }
 
 /// The lab's sendmail.cf with the relay mailer on `port` and, for AUTH, an access
 /// map of our own holding `authinfo`.
-fn config(oracle: &Oracle, dir: &Path, port: u16, authinfo: Option<&str>, esmtp: bool) -> std::path::PathBuf {
+fn config(
+    oracle: &Oracle,
+    dir: &Path,
+    port: u16,
+    authinfo: Option<&str>,
+    esmtp: bool,
+) -> std::path::PathBuf {
     let cf = std::fs::read_to_string(oracle.sendmail_cf()).unwrap();
     let from = "A=TCP $h 2527";
     assert!(cf.contains(from), "the lab's relay mailer changed");
@@ -125,10 +145,14 @@ fn theirs(oracle: &Oracle, case: &Case, server: &Server) -> Said {
     run.args(&case.options);
     let out = run.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let start = text.lines().position(|l| l.contains("... Connecting to ")).unwrap_or_else(|| panic!("{}: {text}", case.name));
+    let start = text
+        .lines()
+        .position(|l| l.contains("... Connecting to "))
+        .unwrap_or_else(|| panic!("{}: {text}", case.name));
     let dialogue = text.lines().skip(start).map(mask).collect();
     if std::env::var_os("ORACLE_DEBUG").is_some() {
-        let names: Vec<_> = std::fs::read_dir(&queue).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(&queue).unwrap().map(|e| e.unwrap().file_name()).collect();
         eprintln!("{}: queue {:?}: {names:?}\n{text}", case.name, queue);
     }
     let qf = std::fs::read_dir(&queue)
@@ -172,7 +196,9 @@ fn m_lines(qf: &str) -> (Option<String>, Vec<String>) {
 /// `Connecting to` (each side has a server of its own).
 fn mask(line: &str) -> String {
     let line = match (line.find(" port "), line.find(" via ")) {
-        (Some(at), Some(via)) if line.contains("Connecting to") && at < via => format!("{} port P{}", &line[..at], &line[via..]),
+        (Some(at), Some(via)) if line.contains("Connecting to") && at < via => {
+            format!("{} port P{}", &line[..at], &line[via..])
+        }
         _ => line.to_string(),
     };
     match line.find(" SIZE=") {
@@ -203,14 +229,19 @@ async fn ours(case: &Case, server: &Server) -> Said {
         recipients: case
             .rcpts
             .iter()
-            .map(|r| Recipient { address: r.to_string(), display: r.to_string(), ..Recipient::default() })
+            .map(|r| Recipient {
+                address: r.to_string(),
+                display: r.to_string(),
+                ..Recipient::default()
+            })
             .collect(),
         size: 1,
         auth: Some(SENDER.into()),
         ..Envelope::default()
     };
-    let credentials =
-        case.authinfo.map(|v| Credentials::from_authinfo(&spool::authinfo::parse_value(v).unwrap()).unwrap());
+    let credentials = case
+        .authinfo
+        .map(|v| Credentials::from_authinfo(&spool::authinfo::parse_value(v).unwrap()).unwrap());
     let t = Target { credentials, ..target(server.addr) };
     let d = match case.esmtp {
         Some(text) => {
@@ -220,7 +251,8 @@ async fn ours(case: &Case, server: &Server) -> Said {
             let mut body = std::io::Cursor::new(text.body.as_bytes().to_vec());
             let mut events = Vec::new();
             let mut record = |e: &smtp::client::Event| events.push(e.clone());
-            let outcome = c.deliver(&[t], &env, text.headers.as_bytes(), &mut body, &mut record).await;
+            let outcome =
+                c.deliver(&[t], &env, text.headers.as_bytes(), &mut body, &mut record).await;
             scripted::client::Delivery { outcome, events, lines: Vec::new() }
         }
         None => deliver(&mut c, &[t], &env, MESSAGE.as_bytes()).await,
@@ -237,8 +269,10 @@ async fn ours(case: &Case, server: &Server) -> Said {
     let deferred = |i: &usize| d.outcome.recipients[*i].status.class() == Class::Deferred;
     let any_deferred = (0..env.recipients.len()).any(|i| deferred(&i));
     let envelope_message = messages.envelope.filter(|_| any_deferred);
-    let recipient_messages =
-        (0..env.recipients.len()).filter(deferred).filter_map(|i| messages.recipients[i].clone()).collect();
+    let recipient_messages = (0..env.recipients.len())
+        .filter(deferred)
+        .filter_map(|i| messages.recipients[i].clone())
+        .collect();
     let dialogue = dialogue.iter().map(|l| mask(l)).collect();
     Said { dialogue, body: body_of(server), envelope_message, recipient_messages }
 }
@@ -286,7 +320,13 @@ fn split_close(lines: &[String]) -> (&[String], &[String]) {
 }
 
 fn no_pipelining() -> Do {
-    lines(&["250-sink.test.example", "250-8BITMIME", "250-SIZE 10000000", "250-DSN", "250 ENHANCEDSTATUSCODES"])
+    lines(&[
+        "250-sink.test.example",
+        "250-8BITMIME",
+        "250-SIZE 10000000",
+        "250-DSN",
+        "250 ENHANCEDSTATUSCODES",
+    ])
 }
 
 fn starttls() -> Do {
@@ -310,52 +350,137 @@ const MIXED: &[&str] = &["reject@sink.example", "tempfail@sink.example", "ok@sin
 const ONE: &[&str] = &["rcpt@sink.example"];
 
 fn mixed_script() -> Script {
-    Script::new()
-        .on_arg("RCPT", "tempfail", reply("451 4.2.0 busy"))
-        .on_arg("RCPT", "reject", reply("550 5.1.1 nope"))
+    Script::new().on_arg("RCPT", "tempfail", reply("451 4.2.0 busy")).on_arg(
+        "RCPT",
+        "reject",
+        reply("550 5.1.1 nope"),
+    )
 }
 
 oracle_case!(per_recipient_replies, Case::new("mixed", mixed_script(), MIXED));
-oracle_case!(per_recipient_replies_without_pipelining, Case::new("mixed-nopipe", mixed_script().on("EHLO", no_pipelining()), MIXED));
-oracle_case!(all_recipients_refused, Case::new("all-550", Script::new().on("RCPT", reply("550 5.1.1 nope")).on("DATA", reply("503 5.5.1 No valid recipients")), ONE));
-oracle_case!(greeting_421, Case::new("greeting-421", Script::new().on("CONNECT", reply("421 4.3.2 go away")), ONE));
-oracle_case!(greeting_450, Case::new("greeting-450", Script::new().on("CONNECT", reply("450 busy")), ONE));
-oracle_case!(greeting_554, Case::new("greeting-554", Script::new().on("CONNECT", reply("554 5.7.1 no thanks")), ONE));
-oracle_case!(greeting_garbage, Case::new("greeting-garbage", Script::new().on("CONNECT", lines(&["hello", "220 sink ESMTP"])), ONE));
-oracle_case!(ehlo_refused_helo, Case::new("ehlo-500", Script::new().on("EHLO", reply("500 what")), ONE));
-oracle_case!(ehlo_451, Case::new("ehlo-451", Script::new().on("EHLO", reply("451 4.3.0 later")), ONE));
-oracle_case!(mail_451, Case::new("mail-451", Script::new().on("MAIL", reply("451 4.3.0 mail later")), ONE));
-oracle_case!(mail_550, Case::new("mail-550", Script::new().on("MAIL", reply("550 5.7.1 sender refused")), ONE));
-oracle_case!(rcpt_421, Case::new("rcpt-421", Script::new().on("RCPT", reply("421 4.3.2 shutting down")), ONE));
-oracle_case!(data_451, Case::new("data-451", Script::new().on("DATA", reply("451 4.3.0 data later")), ONE));
-oracle_case!(data_554, Case::new("data-554", Script::new().on("DATA", reply("554 5.0.0 no data")), ONE));
-oracle_case!(final_451, Case::new("eom-451", Script::new().on("EOM", reply("451 4.3.0 eom later")), ONE));
-oracle_case!(final_554, Case::new("eom-554", Script::new().on("EOM", reply("554 5.7.1 spam")), ONE));
-oracle_case!(dropped_at_greeting, Case::new("drop-connect", Script::new().on("CONNECT", Do::Drop), ONE));
+oracle_case!(
+    per_recipient_replies_without_pipelining,
+    Case::new("mixed-nopipe", mixed_script().on("EHLO", no_pipelining()), MIXED)
+);
+oracle_case!(
+    all_recipients_refused,
+    Case::new(
+        "all-550",
+        Script::new()
+            .on("RCPT", reply("550 5.1.1 nope"))
+            .on("DATA", reply("503 5.5.1 No valid recipients")),
+        ONE
+    )
+);
+oracle_case!(
+    greeting_421,
+    Case::new("greeting-421", Script::new().on("CONNECT", reply("421 4.3.2 go away")), ONE)
+);
+oracle_case!(
+    greeting_450,
+    Case::new("greeting-450", Script::new().on("CONNECT", reply("450 busy")), ONE)
+);
+oracle_case!(
+    greeting_554,
+    Case::new("greeting-554", Script::new().on("CONNECT", reply("554 5.7.1 no thanks")), ONE)
+);
+oracle_case!(
+    greeting_garbage,
+    Case::new(
+        "greeting-garbage",
+        Script::new().on("CONNECT", lines(&["hello", "220 sink ESMTP"])),
+        ONE
+    )
+);
+oracle_case!(
+    ehlo_refused_helo,
+    Case::new("ehlo-500", Script::new().on("EHLO", reply("500 what")), ONE)
+);
+oracle_case!(
+    ehlo_451,
+    Case::new("ehlo-451", Script::new().on("EHLO", reply("451 4.3.0 later")), ONE)
+);
+oracle_case!(
+    mail_451,
+    Case::new("mail-451", Script::new().on("MAIL", reply("451 4.3.0 mail later")), ONE)
+);
+oracle_case!(
+    mail_550,
+    Case::new("mail-550", Script::new().on("MAIL", reply("550 5.7.1 sender refused")), ONE)
+);
+oracle_case!(
+    rcpt_421,
+    Case::new("rcpt-421", Script::new().on("RCPT", reply("421 4.3.2 shutting down")), ONE)
+);
+oracle_case!(
+    data_451,
+    Case::new("data-451", Script::new().on("DATA", reply("451 4.3.0 data later")), ONE)
+);
+oracle_case!(
+    data_554,
+    Case::new("data-554", Script::new().on("DATA", reply("554 5.0.0 no data")), ONE)
+);
+oracle_case!(
+    final_451,
+    Case::new("eom-451", Script::new().on("EOM", reply("451 4.3.0 eom later")), ONE)
+);
+oracle_case!(
+    final_554,
+    Case::new("eom-554", Script::new().on("EOM", reply("554 5.7.1 spam")), ONE)
+);
+oracle_case!(
+    dropped_at_greeting,
+    Case::new("drop-connect", Script::new().on("CONNECT", Do::Drop), ONE)
+);
 oracle_case!(dropped_at_ehlo, Case::new("drop-ehlo", Script::new().on("EHLO", Do::Drop), ONE));
 oracle_case!(dropped_at_mail, Case::new("drop-mail", Script::new().on("MAIL", Do::Drop), ONE));
 oracle_case!(dropped_at_rcpt, Case::new("drop-rcpt", Script::new().on("RCPT", Do::Drop), ONE));
 oracle_case!(dropped_at_data, Case::new("drop-data", Script::new().on("DATA", Do::Drop), ONE));
 oracle_case!(dropped_at_final, Case::new("drop-eom", Script::new().on("EOM", Do::Drop), ONE));
-oracle_case!(stalled_at_greeting, Case::new("stall-connect", Script::new().on("CONNECT", Do::Stall), ONE));
+oracle_case!(
+    stalled_at_greeting,
+    Case::new("stall-connect", Script::new().on("CONNECT", Do::Stall), ONE)
+);
 oracle_case!(stalled_at_ehlo, Case::new("stall-ehlo", Script::new().on("EHLO", Do::Stall), ONE));
 oracle_case!(stalled_at_mail, Case::new("stall-mail", Script::new().on("MAIL", Do::Stall), ONE));
 oracle_case!(stalled_at_data, Case::new("stall-data", Script::new().on("DATA", Do::Stall), ONE));
 oracle_case!(stalled_at_rcpt, Case::new("stall-rcpt", Script::new().on("RCPT", Do::Stall), ONE));
 oracle_case!(stalled_at_final, Case::new("stall-eom", Script::new().on("EOM", Do::Stall), ONE));
-oracle_case!(starttls_refused, Case::new("starttls-454", Script::new().on("EHLO", starttls()).on("STARTTLS", reply("454 4.7.0 TLS not available")), ONE));
-oracle_case!(tls_handshake_fails, Case::new("tls-garbage", Script::new().on("EHLO", starttls()).on("STARTTLS", Do::TlsGarbage), ONE));
+oracle_case!(
+    starttls_refused,
+    Case::new(
+        "starttls-454",
+        Script::new().on("EHLO", starttls()).on("STARTTLS", reply("454 4.7.0 TLS not available")),
+        ONE
+    )
+);
+oracle_case!(
+    tls_handshake_fails,
+    Case::new(
+        "tls-garbage",
+        Script::new().on("EHLO", starttls()).on("STARTTLS", Do::TlsGarbage),
+        ONE
+    )
+);
 oracle_case!(
     tls_handshake_fails_then_plaintext,
     Case {
         options: vec!["-OTLSFallbacktoClear=true".into()],
         tune: |s| s.tls_fallback_to_clear = true,
-        ..Case::new("tls-fallback", Script::new().on("EHLO", starttls()).on("STARTTLS", Do::TlsGarbage), ONE)
+        ..Case::new(
+            "tls-fallback",
+            Script::new().on("EHLO", starttls()).on("STARTTLS", Do::TlsGarbage),
+            ONE
+        )
     }
 );
 oracle_case!(
     starttls_handshake,
-    Case::new("tls-ok", Script::new().with_tls().on("EHLO", starttls()).on_arg("STARTTLS", "", Do::StartTls), ONE)
+    Case::new(
+        "tls-ok",
+        Script::new().with_tls().on("EHLO", starttls()).on_arg("STARTTLS", "", Do::StartTls),
+        ONE
+    )
 );
 const AUTHINFO: &str = r#""U:myuser" "P:secret" "M:PLAIN""#;
 oracle_case!(
@@ -363,7 +488,11 @@ oracle_case!(
     Case {
         options: vec!["-OAuthMechanisms=PLAIN LOGIN".into()],
         authinfo: Some(AUTHINFO),
-        ..Case::new("auth-235", Script::new().on("EHLO", auth()).on("AUTH", reply("235 2.7.0 ok")), ONE)
+        ..Case::new(
+            "auth-235",
+            Script::new().on("EHLO", auth()).on("AUTH", reply("235 2.7.0 ok")),
+            ONE
+        )
     }
 );
 oracle_case!(
@@ -371,7 +500,11 @@ oracle_case!(
     Case {
         options: vec!["-OAuthMechanisms=PLAIN LOGIN".into()],
         authinfo: Some(r#""U:myuser" "P:secret" "M:PLAIN LOGIN""#),
-        ..Case::new("auth-535", Script::new().on("EHLO", auth()).on("AUTH", reply("535 5.7.8 bad credentials")), ONE)
+        ..Case::new(
+            "auth-535",
+            Script::new().on("EHLO", auth()).on("AUTH", reply("535 5.7.8 bad credentials")),
+            ONE
+        )
     }
 );
 oracle_case!(
@@ -379,7 +512,11 @@ oracle_case!(
     Case {
         options: vec!["-OAuthMechanisms=PLAIN LOGIN".into()],
         authinfo: Some(AUTHINFO),
-        ..Case::new("auth-454", Script::new().on("EHLO", auth()).on("AUTH", reply("454 4.7.0 try later")), ONE)
+        ..Case::new(
+            "auth-454",
+            Script::new().on("EHLO", auth()).on("AUTH", reply("454 4.7.0 try later")),
+            ONE
+        )
     }
 );
 
@@ -392,10 +529,18 @@ fn long_lines() -> Text {
         "b".repeat(2046),
         "c".repeat(100)
     );
-    Text { headers: "From: sender@example.org\nSubject: long lines", body: Box::leak(body.into_boxed_str()), mime: false, eight_bit: false }
+    Text {
+        headers: "From: sender@example.org\nSubject: long lines",
+        body: Box::leak(body.into_boxed_str()),
+        mime: false,
+        eight_bit: false,
+    }
 }
 
-oracle_case!(long_lines_and_dots, Case { esmtp: Some(long_lines()), ..Case::new("long-lines", Script::new(), ONE) });
+oracle_case!(
+    long_lines_and_dots,
+    Case { esmtp: Some(long_lines()), ..Case::new("long-lines", Script::new(), ONE) }
+);
 
 const QP_BODY: Text = Text {
     headers: "From: sender@example.org\nSubject: qp\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit",
@@ -411,19 +556,36 @@ const BASE64_BODY: Text = Text {
     eight_bit: true,
 };
 
-const RAW_8BIT: Text = Text { headers: "From: sender@example.org\nSubject: raw", body: "Gr\u{fc}\u{df}e\n", mime: false, eight_bit: true };
+const RAW_8BIT: Text = Text {
+    headers: "From: sender@example.org\nSubject: raw",
+    body: "Gr\u{fc}\u{df}e\n",
+    mime: false,
+    eight_bit: true,
+};
 
 fn no_8bitmime() -> Script {
     Script::new().on("EHLO", lines(&["250-sink.test.example", "250-PIPELINING", "250 SIZE 100000"]))
 }
 
-oracle_case!(eight_bit_mime_to_quoted_printable, Case { esmtp: Some(QP_BODY), ..Case::new("8to7-qp", no_8bitmime(), ONE) });
-oracle_case!(eight_bit_mime_to_base64, Case { esmtp: Some(BASE64_BODY), ..Case::new("8to7-base64", no_8bitmime(), ONE) });
-oracle_case!(eight_bit_plain_passes, Case { esmtp: Some(RAW_8BIT), ..Case::new("8bit-pass", no_8bitmime(), ONE) });
+oracle_case!(
+    eight_bit_mime_to_quoted_printable,
+    Case { esmtp: Some(QP_BODY), ..Case::new("8to7-qp", no_8bitmime(), ONE) }
+);
+oracle_case!(
+    eight_bit_mime_to_base64,
+    Case { esmtp: Some(BASE64_BODY), ..Case::new("8to7-base64", no_8bitmime(), ONE) }
+);
+oracle_case!(
+    eight_bit_plain_passes,
+    Case { esmtp: Some(RAW_8BIT), ..Case::new("8bit-pass", no_8bitmime(), ONE) }
+);
 
 #[test]
 fn masks_and_m_lines() {
-    assert_eq!(mask(">>> MAIL From:<a@b> SIZE=339 BODY=8BITMIME"), ">>> MAIL From:<a@b> SIZE=n BODY=8BITMIME");
+    assert_eq!(
+        mask(">>> MAIL From:<a@b> SIZE=339 BODY=8BITMIME"),
+        ">>> MAIL From:<a@b> SIZE=n BODY=8BITMIME"
+    );
     let qf = "V8\nMUser unknown\nFbs\nMDeferred: 451 x\nRPFD:a@b\n";
     assert_eq!(m_lines(qf), (Some("User unknown".into()), vec!["Deferred: 451 x".into()]));
 }

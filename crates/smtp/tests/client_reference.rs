@@ -94,7 +94,11 @@ fn message(sender: &str, size: u64, rcpts: &[(&str, &str)]) -> Envelope {
         size,
         recipients: rcpts
             .iter()
-            .map(|(user, paddr)| Recipient { address: user.to_string(), display: paddr.to_string(), ..Recipient::default() })
+            .map(|(user, paddr)| Recipient {
+                address: user.to_string(),
+                display: paddr.to_string(),
+                ..Recipient::default()
+            })
             .collect(),
         ..Envelope::default()
     }
@@ -111,7 +115,8 @@ async fn run(messages: &[Envelope]) -> Vec<String> {
         ..scripted::client::settings(10)
     };
     let mut client = Client::new(settings, rustls::RootCertStore::empty()).unwrap();
-    let target = Target { host: "[127.0.0.1]".into(), port: 2537, ..Target::ip(addr.ip(), addr.port()) };
+    let target =
+        Target { host: "[127.0.0.1]".into(), port: 2537, ..Target::ip(addr.ip(), addr.port()) };
     let mut lines = Vec::new();
     for env in messages {
         let v = Verbose {
@@ -133,7 +138,8 @@ async fn run(messages: &[Envelope]) -> Vec<String> {
 /// The SMTP lines of a recorded transcript: without the queue runner's own lines
 /// (`Running`, local deliveries, aliasing, the exit status).
 fn recorded(folder: &str) -> Vec<String> {
-    let path = testkit::paths::reference().join("queue").join(folder).join("queue-run-transcript.txt");
+    let path =
+        testkit::paths::reference().join("queue").join(folder).join("queue-run-transcript.txt");
     let text = std::fs::read_to_string(&path).unwrap();
     text.lines()
         .filter(|l| {
@@ -152,7 +158,11 @@ fn recorded(folder: &str) -> Vec<String> {
 async fn the_first_recorded_queue_run() {
     let messages = [
         message("", 0, &[("alice@example.org", "<alice@example.org>")]),
-        message("tempfail-sender@sink.example", 540, &[("reject2@sink.example", "<reject2@sink.example>")]),
+        message(
+            "tempfail-sender@sink.example",
+            540,
+            &[("reject2@sink.example", "<reject2@sink.example>")],
+        ),
         message("", 1564, &[("tempfail-sender@sink.example", "<tempfail-sender@sink.example>")]),
         message(
             "root@mail.lab.example",
@@ -175,7 +185,10 @@ async fn the_second_recorded_queue_run() {
         message(
             "root@mail.lab.example",
             629,
-            &[("tempfail1@sink.example", "<tempfail1@sink.example>"), ("tempfail2@sink.example", "tempfail2@sink.example")],
+            &[
+                ("tempfail1@sink.example", "<tempfail1@sink.example>"),
+                ("tempfail2@sink.example", "tempfail2@sink.example"),
+            ],
         ),
     ];
     assert_eq!(run(&messages).await, recorded("21-second-queue-run"));

@@ -90,21 +90,31 @@ async fn the_next_host_when_the_first_cannot_be_reached() {
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
     let connecting: Vec<&String> = d.lines.iter().filter(|l| l.contains("Connecting to")).collect();
     assert_eq!(connecting.len(), 2, "{:#?}", d.lines);
-    assert!(!d.lines.iter().any(|l| l.contains("Connection refused")), "no status for a host that was passed over");
+    assert!(
+        !d.lines.iter().any(|l| l.contains("Connection refused")),
+        "no status for a host that was passed over"
+    );
     close(&mut c, &env).await;
 }
 
 #[tokio::test]
 async fn deferred_recipients_go_on_to_the_next_host() {
-    let first = Server::start(Script::new().on_arg("RCPT", "later", reply("451 4.2.0 try the backup")));
+    let first =
+        Server::start(Script::new().on_arg("RCPT", "later", reply("451 4.2.0 try the backup")));
     let second = Server::start(Script::new());
     let env = envelope(&["now@x.example", "later@x.example"]);
     let mut c = client(settings(10));
     let d = deliver(&mut c, &[target(first.addr), target(second.addr)], &env, b"body\n").await;
     let classes: Vec<Class> = d.outcome.recipients.iter().map(|r| r.status.class()).collect();
     assert_eq!(classes, [Class::Sent, Class::Sent]);
-    assert_eq!(second.commands().iter().filter(|c| c.starts_with("RCPT")).collect::<Vec<_>>(), ["RCPT To:<later@x.example>"]);
-    let to_second = format!("<later@x.example>... Connecting to [127.0.0.1] port {} via esmtp...", second.addr.port());
+    assert_eq!(
+        second.commands().iter().filter(|c| c.starts_with("RCPT")).collect::<Vec<_>>(),
+        ["RCPT To:<later@x.example>"]
+    );
+    let to_second = format!(
+        "<later@x.example>... Connecting to [127.0.0.1] port {} via esmtp...",
+        second.addr.port()
+    );
     assert!(d.lines.contains(&to_second), "{:#?}", d.lines);
     close(&mut c, &env).await;
 }
@@ -127,8 +137,20 @@ async fn crlf_dot_stuffing_and_long_lines_on_the_wire() {
     let body = format!("first\n.leading dot\n..two dots\n.\n{long}\nno newline at the end");
     once(settings(10), server.addr, &envelope(&["a@x.example"]), body.as_bytes()).await;
     let data = server.data();
-    let expected_long = [format!("{}!", "z".repeat(989)), format!(" {}!", "z".repeat(988)), format!(" {}", "z".repeat(23))];
-    let mut expected = vec!["From: alice@example.org", "Subject: test", "", "first", "..leading dot", "...two dots", ".."];
+    let expected_long = [
+        format!("{}!", "z".repeat(989)),
+        format!(" {}!", "z".repeat(988)),
+        format!(" {}", "z".repeat(23)),
+    ];
+    let mut expected = vec![
+        "From: alice@example.org",
+        "Subject: test",
+        "",
+        "first",
+        "..leading dot",
+        "...two dots",
+        "..",
+    ];
     expected.extend(expected_long.iter().map(String::as_str));
     expected.extend(["no newline at the end", "."]);
     assert_eq!(data, expected);
@@ -162,13 +184,18 @@ async fn eight_bit_bodies_and_servers_without_8bitmime() {
     let server = Server::start(no8());
     env.body.is_mime = true;
     let mut c = client(settings(10));
-    let mut cursor = std::io::Cursor::new("Gr\u{fc}\u{df}e line one\nplain line\n".as_bytes().to_vec());
-    let out = c.deliver(&[target(server.addr)], &env, UTF8_MIME, &mut cursor, &mut smtp::client::Quiet).await;
+    let mut cursor =
+        std::io::Cursor::new("Gr\u{fc}\u{df}e line one\nplain line\n".as_bytes().to_vec());
+    let out = c
+        .deliver(&[target(server.addr)], &env, UTF8_MIME, &mut cursor, &mut smtp::client::Quiet)
+        .await;
     c.close(&mut smtp::client::Quiet).await;
     assert_eq!(out.recipients[0].status.class(), Class::Sent);
     let data = server.data();
     assert!(data.contains(&"Content-Transfer-Encoding: base64".to_string()), "{data:#?}");
-    assert!(data.contains(&"X-MIME-Autoconverted: from 8bit to base64 by client.test.example id QID0001".to_string()));
+    assert!(data.contains(
+        &"X-MIME-Autoconverted: from 8bit to base64 by client.test.example id QID0001".to_string()
+    ));
     assert!(data.contains(&"R3LDvMOfZSBsaW5lIG9uZQ0KcGxhaW4gbGluZQ0K".to_string()), "{data:#?}");
 
     // An RFC 1049 body that cannot be converted, in strict mode: refused, nothing sent.
@@ -180,7 +207,11 @@ async fn eight_bit_bodies_and_servers_without_8bitmime() {
     let d = once(strict, server.addr, &env, b"\xe9\n").await;
     let s = &d.outcome.recipients[0].status;
     assert_eq!((s.text.as_str(), s.dsn.as_str()), ("Data format error", "5.6.3"));
-    assert!(d.lines.contains(&"<a@x.example>... [127.0.0.1] does not support 8BITMIME".to_string()), "{:#?}", d.lines);
+    assert!(
+        d.lines.contains(&"<a@x.example>... [127.0.0.1] does not support 8BITMIME".to_string()),
+        "{:#?}",
+        d.lines
+    );
     assert!(d.lines.contains(&"Data format error".to_string()));
     assert!(!server.commands().iter().any(|c| c.starts_with("MAIL")));
 

@@ -33,7 +33,11 @@ fn tls_info(events: &[Event]) -> Option<smtp::client::TlsInfo> {
 
 #[tokio::test]
 async fn starttls_then_ehlo_again_and_the_message_encrypted() {
-    let server = Server::start(Script::new().with_tls().on("EHLO", starttls_offered()).on_arg("STARTTLS", "", Do::StartTls));
+    let server = Server::start(Script::new().with_tls().on("EHLO", starttls_offered()).on_arg(
+        "STARTTLS",
+        "",
+        Do::StartTls,
+    ));
     let env = envelope(&["a@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent, "{:#?}", d.lines);
@@ -42,7 +46,10 @@ async fn starttls_then_ehlo_again_and_the_message_encrypted() {
     assert_eq!(log[tls + 1], "C: EHLO client.test.example", "EHLO again after the handshake");
     assert!(log[tls..].contains(&"D: secret body".to_string()), "the text went over TLS");
     let at = d.lines.iter().position(|l| l == ">>> STARTTLS").unwrap();
-    assert_eq!(&d.lines[at..at + 3], [">>> STARTTLS", "220 2.0.0 Ready to start TLS", ">>> EHLO client.test.example"]);
+    assert_eq!(
+        &d.lines[at..at + 3],
+        [">>> STARTTLS", "220 2.0.0 Ready to start TLS", ">>> EHLO client.test.example"]
+    );
     let info = tls_info(&d.events).unwrap();
     assert_eq!(info.version, "TLSv1.3");
     assert!(info.cipher.starts_with("TLS_"), "{}", info.cipher);
@@ -59,7 +66,8 @@ async fn the_certificate_verifies_against_the_ca_given() {
     let path = dir.path().join("ca.pem");
     std::fs::write(&path, ca).unwrap();
     let roots = smtp::client::roots_from_pem(&[path.as_path()]).unwrap();
-    let server = Server::start(script.on("EHLO", starttls_offered()).on_arg("STARTTLS", "", Do::StartTls));
+    let server =
+        Server::start(script.on("EHLO", starttls_offered()).on_arg("STARTTLS", "", Do::StartTls));
     let mut c = smtp::client::Client::new(settings(10), roots).unwrap();
     let named = Target { host: "mx.test.example".into(), ..target(server.addr) };
     let env = envelope(&["a@x.example"]);
@@ -71,11 +79,15 @@ async fn the_certificate_verifies_against_the_ca_given() {
 
 #[tokio::test]
 async fn a_failed_handshake_defers_as_sendmail_does() {
-    let server = Server::start(Script::new().on("EHLO", starttls_offered()).on("STARTTLS", Do::TlsGarbage));
+    let server =
+        Server::start(Script::new().on("EHLO", starttls_offered()).on("STARTTLS", Do::TlsGarbage));
     let env = envelope(&["a@x.example"]);
     let d = once(settings(10), server.addr, &env, BODY).await;
     let s = &d.outcome.recipients[0].status;
-    assert_eq!((s.text.as_str(), s.dsn.as_str()), ("Deferred: 454 4.7.0 TLS handshake failed.", "4.7.0"));
+    assert_eq!(
+        (s.text.as_str(), s.dsn.as_str()),
+        ("Deferred: 454 4.7.0 TLS handshake failed.", "4.7.0")
+    );
     assert_eq!(server.connections(), 1, "no plaintext retry without TLSFallbacktoClear");
     assert!(d.events.iter().any(|e| matches!(e, Event::TlsFailed(_))));
     assert!(d.lines.ends_with(&[
@@ -87,7 +99,8 @@ async fn a_failed_handshake_defers_as_sendmail_does() {
 
 #[tokio::test]
 async fn tls_fallback_to_clear_retries_the_same_host_in_plaintext() {
-    let server = Server::start(Script::new().on("EHLO", starttls_offered()).on("STARTTLS", Do::TlsGarbage));
+    let server =
+        Server::start(Script::new().on("EHLO", starttls_offered()).on("STARTTLS", Do::TlsGarbage));
     let mut s = settings(10);
     s.tls_fallback_to_clear = true;
     let env = envelope(&["a@x.example"]);
@@ -102,10 +115,17 @@ async fn tls_fallback_to_clear_retries_the_same_host_in_plaintext() {
 
 #[tokio::test]
 async fn starttls_refused_goes_on_in_plaintext() {
-    let server = Server::start(Script::new().on("EHLO", starttls_offered()).on("STARTTLS", reply("454 4.7.0 TLS not available")));
+    let server = Server::start(
+        Script::new()
+            .on("EHLO", starttls_offered())
+            .on("STARTTLS", reply("454 4.7.0 TLS not available")),
+    );
     let d = once(settings(10), server.addr, &envelope(&["a@x.example"]), BODY).await;
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
-    assert_eq!(&server.commands()[..3], ["EHLO client.test.example", "STARTTLS", "MAIL From:<alice@example.org>"]);
+    assert_eq!(
+        &server.commands()[..3],
+        ["EHLO client.test.example", "STARTTLS", "MAIL From:<alice@example.org>"]
+    );
 }
 
 #[tokio::test]
@@ -124,11 +144,11 @@ fn auth_offered() -> Do {
 /// What the real sendmail sent for `"U:myuser" "P:secret" "M:PLAIN"`.
 #[tokio::test]
 async fn auth_plain_with_authinfo_credentials() {
-    let server = Server::start(
-        Script::new()
-            .on("EHLO", auth_offered())
-            .on_arg("AUTH", "plain bxl1c2vyag15dxnlcgbzzwnyzxq=", reply("235 2.7.0 Authentication successful")),
-    );
+    let server = Server::start(Script::new().on("EHLO", auth_offered()).on_arg(
+        "AUTH",
+        "plain bxl1c2vyag15dxnlcgbzzwnyzxq=",
+        reply("235 2.7.0 Authentication successful"),
+    ));
     let target = with_credentials(&server, r#""U:myuser" "P:secret" "M:PLAIN""#);
     let mut c = client(settings(10));
     let env = envelope(&["a@x.example"]);
@@ -159,27 +179,39 @@ async fn auth_login_answers_both_challenges() {
 /// unauthenticated.
 #[tokio::test]
 async fn refused_auth_goes_on_unauthenticated() {
-    let server = Server::start(Script::new().on("EHLO", auth_offered()).on("AUTH", reply("535 5.7.8 bad credentials")));
+    let server = Server::start(
+        Script::new().on("EHLO", auth_offered()).on("AUTH", reply("535 5.7.8 bad credentials")),
+    );
     let target = with_credentials(&server, r#""U:myuser" "P:secret" "M:PLAIN LOGIN""#);
     let mut c = client(settings(10));
     let d = deliver(&mut c, &[target], &envelope(&["a@x.example"]), BODY).await;
-    assert_eq!(&server.commands()[1..4], ["AUTH PLAIN bXl1c2VyAG15dXNlcgBzZWNyZXQ=", "AUTH LOGIN", "MAIL From:<alice@example.org>"]);
+    assert_eq!(
+        &server.commands()[1..4],
+        ["AUTH PLAIN bXl1c2VyAG15dXNlcgBzZWNyZXQ=", "AUTH LOGIN", "MAIL From:<alice@example.org>"]
+    );
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
 }
 
 #[tokio::test]
 async fn a_temporary_auth_failure_defers() {
-    let server = Server::start(Script::new().on("EHLO", auth_offered()).on("AUTH", reply("454 4.7.0 try later")));
+    let server = Server::start(
+        Script::new().on("EHLO", auth_offered()).on("AUTH", reply("454 4.7.0 try later")),
+    );
     let target = with_credentials(&server, r#""U:myuser" "P:secret" "M:PLAIN""#);
     let mut c = client(settings(10));
     let d = deliver(&mut c, &[target], &envelope(&["a@x.example"]), BODY).await;
     assert_eq!(d.text(0), "Deferred: Temporary AUTH failure");
-    assert_eq!(server.commands(), ["EHLO client.test.example", "AUTH PLAIN bXl1c2VyAG15dXNlcgBzZWNyZXQ=", "QUIT"]);
+    assert_eq!(
+        server.commands(),
+        ["EHLO client.test.example", "AUTH PLAIN bXl1c2VyAG15dXNlcgBzZWNyZXQ=", "QUIT"]
+    );
 }
 
 #[tokio::test]
 async fn no_auth_without_a_common_mechanism_or_credentials() {
-    let server = Server::start(Script::new().on("EHLO", lines(&["250-sink.test.example", "250 AUTH CRAM-MD5"])));
+    let server = Server::start(
+        Script::new().on("EHLO", lines(&["250-sink.test.example", "250 AUTH CRAM-MD5"])),
+    );
     let target = with_credentials(&server, r#""U:myuser" "P:secret" "M:PLAIN LOGIN""#);
     let mut c = client(settings(10));
     deliver(&mut c, &[target], &envelope(&["a@x.example"]), BODY).await;

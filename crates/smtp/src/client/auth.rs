@@ -89,8 +89,13 @@ impl Mechanism {
 
     /// The mechanisms to try, in order: those `allowed` (the credentials' list, else
     /// `defaults`) that the server `offered`.
-    pub fn candidates(credentials: &Credentials, defaults: &[String], offered: &[String]) -> Vec<Mechanism> {
-        let allowed = if credentials.mechanisms.is_empty() { defaults } else { &credentials.mechanisms };
+    pub fn candidates(
+        credentials: &Credentials,
+        defaults: &[String],
+        offered: &[String],
+    ) -> Vec<Mechanism> {
+        let allowed =
+            if credentials.mechanisms.is_empty() { defaults } else { &credentials.mechanisms };
         let has = |list: &[String], name: &str| list.iter().any(|m| m.eq_ignore_ascii_case(name));
         [Mechanism::Plain, Mechanism::Login]
             .into_iter()
@@ -157,12 +162,16 @@ mod tests {
     #[test]
     fn ids_default_to_each_other_as_sendmail_does() {
         let c = Credentials::from_authinfo(&info(r#""U:myuser" "P:secret" "M:PLAIN""#)).unwrap();
-        assert_eq!((c.authzid.as_str(), c.authid.as_str(), c.mechanisms.as_slice()), ("myuser", "myuser", &["PLAIN".to_string()][..]));
+        assert_eq!(
+            (c.authzid.as_str(), c.authid.as_str(), c.mechanisms.as_slice()),
+            ("myuser", "myuser", &["PLAIN".to_string()][..])
+        );
         let c = Credentials::from_authinfo(&info(r#""I:auth" "P:x""#)).unwrap();
         assert_eq!((c.authzid.as_str(), c.authid.as_str()), ("auth", "auth"));
         assert!(Credentials::from_authinfo(&info(r#""U:u""#)).is_none());
         assert!(Credentials::from_authinfo(&info(r#""P:x""#)).is_none());
-        assert!(!format!("{:?}", Credentials::from_authinfo(&info(r#""U:u" "P:hunter2""#))).contains("hunter2"));
+        assert!(!format!("{:?}", Credentials::from_authinfo(&info(r#""U:u" "P:hunter2""#)))
+            .contains("hunter2"));
     }
 
     /// What the real sendmail sent for `"U:myuser" "P:secret"`: `myuser\0myuser\0secret`.

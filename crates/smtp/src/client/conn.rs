@@ -94,15 +94,32 @@ impl Conn {
         plaintext: bool,
         obs: &mut dyn Observer,
     ) -> Result<Conn, OpenFailure> {
-        obs.event(&Event::Connecting { host: target.host.clone(), port: target.port, to: Scope::All });
-        let tcp = match timeout(settings.timeouts.connect, TcpStream::connect((target.ip, target.port))).await {
-            Ok(Ok(tcp)) => tcp,
-            Ok(Err(e)) => return Err(OpenFailure { status: connect_status(&e, &target.host), tls: false, connected: false }),
-            Err(_) => {
-                let e = io::Error::from(io::ErrorKind::TimedOut);
-                return Err(OpenFailure { status: connect_status(&e, &target.host), tls: false, connected: false });
-            }
-        };
+        obs.event(&Event::Connecting {
+            host: target.host.clone(),
+            port: target.port,
+            to: Scope::All,
+        });
+        let tcp =
+            match timeout(settings.timeouts.connect, TcpStream::connect((target.ip, target.port)))
+                .await
+            {
+                Ok(Ok(tcp)) => tcp,
+                Ok(Err(e)) => {
+                    return Err(OpenFailure {
+                        status: connect_status(&e, &target.host),
+                        tls: false,
+                        connected: false,
+                    })
+                }
+                Err(_) => {
+                    let e = io::Error::from(io::ErrorKind::TimedOut);
+                    return Err(OpenFailure {
+                        status: connect_status(&e, &target.host),
+                        tls: false,
+                        connected: false,
+                    });
+                }
+            };
         let _ = tcp.set_nodelay(true);
         let mut session = Session::new(settings.clone(), target);
         if plaintext {
@@ -116,7 +133,11 @@ impl Conn {
                 let tls = conn.session.tls_handshake_failed();
                 Err(OpenFailure { status: *status, tls, connected: true })
             }
-            _ => Err(OpenFailure { status: conn.session.io_status(IoFailure::Other, true), tls: false, connected: true }),
+            _ => Err(OpenFailure {
+                status: conn.session.io_status(IoFailure::Other, true),
+                tls: false,
+                connected: true,
+            }),
         }
     }
 
@@ -140,19 +161,23 @@ impl Conn {
             let mut stop = None;
             while let Some(action) = queue.pop_front() {
                 let more = match action {
-                    Action::Send(bytes) => match self.write(&bytes, settings.timeouts.datablock).await {
-                        Ok(()) => Vec::new(),
-                        Err(failure) => self.session.io_error(failure),
-                    },
+                    Action::Send(bytes) => {
+                        match self.write(&bytes, settings.timeouts.datablock).await {
+                            Ok(()) => Vec::new(),
+                            Err(failure) => self.session.io_error(failure),
+                        }
+                    }
                     Action::Event(event) => {
                         obs.event(&event);
                         Vec::new()
                     }
                     Action::StartTls => self.starttls(tls, settings.timeouts.starttls).await,
-                    Action::SendData { convert } => match self.send_text(text.as_mut(), convert, settings).await {
-                        Ok(()) => self.session.data_sent(),
-                        Err(failure) => self.session.data_failed(failure),
-                    },
+                    Action::SendData { convert } => {
+                        match self.send_text(text.as_mut(), convert, settings).await {
+                            Ok(()) => self.session.data_sent(),
+                            Err(failure) => self.session.data_failed(failure),
+                        }
+                    }
                     Action::Ready => stop_at(&mut stop, Stop::Ready),
                     Action::Done(outcome) => stop_at(&mut stop, Stop::Done(outcome)),
                     Action::Failed(status) => stop_at(&mut stop, Stop::Failed(status)),
@@ -230,7 +255,12 @@ impl Conn {
         let mut out = Vec::with_capacity(2 * WRITE_SIZE);
         let mut encoder = DataEncoder::new(settings.line_limit);
         let mut converter = match convert {
-            true => Some(Converter::new(text.headers, scan(text.body).await?, &settings.helo_name, text.id)),
+            true => Some(Converter::new(
+                text.headers,
+                scan(text.body).await?,
+                &settings.helo_name,
+                text.id,
+            )),
             false => None,
         };
         match converter.as_ref() {
@@ -324,12 +354,14 @@ mod tests {
 
     #[test]
     fn connect_errors_as_sendmail_words_them() {
-        let refused = connect_status(&io::Error::from(io::ErrorKind::ConnectionRefused), "[127.0.0.1]");
+        let refused =
+            connect_status(&io::Error::from(io::ErrorKind::ConnectionRefused), "[127.0.0.1]");
         assert_eq!(refused.text, "Deferred: Connection refused by [127.0.0.1]");
         assert_eq!((refused.dsn.as_str(), refused.exit), ("4.4.1", Exit::TempFail));
         let timed_out = connect_status(&io::Error::from(io::ErrorKind::TimedOut), "mx.example");
         assert_eq!(timed_out.text, "Deferred: Connection timed out with mx.example");
-        let unreachable = connect_status(&io::Error::from(io::ErrorKind::HostUnreachable), "mx.example");
+        let unreachable =
+            connect_status(&io::Error::from(io::ErrorKind::HostUnreachable), "mx.example");
         assert_eq!(unreachable.text, "Deferred: mx.example: No route to host");
         let other = connect_status(&io::Error::from_raw_os_error(24), "h");
         assert_eq!(other.text, "Deferred: Too many open files");

@@ -46,7 +46,12 @@ impl DataEncoder {
     /// counts as 3).
     pub fn new(limit: usize) -> DataEncoder {
         let limit = if limit == 0 { 0 } else { limit.max(3) };
-        DataEncoder { limit, piece: Vec::with_capacity(PIECE), in_long_line: false, body_started: false }
+        DataEncoder {
+            limit,
+            piece: Vec::with_capacity(PIECE),
+            in_long_line: false,
+            body_started: false,
+        }
     }
 
     /// The header block: lines ending in LF (a last line without one gets it), then

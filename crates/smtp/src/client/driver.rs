@@ -81,12 +81,20 @@ impl Observer for Mapped<'_> {
         let map = |scope: &Scope| match scope {
             Scope::All if self.todo.len() == self.all => Scope::All,
             Scope::All => Scope::These(self.todo.clone()),
-            Scope::These(v) => Scope::These(v.iter().filter_map(|&i| self.todo.get(i).copied()).collect()),
+            Scope::These(v) => {
+                Scope::These(v.iter().filter_map(|&i| self.todo.get(i).copied()).collect())
+            }
         };
         let mapped = match event {
-            Event::Connecting { host, port, to } => Event::Connecting { host: host.clone(), port: *port, to: map(to) },
-            Event::Reusing { host, esmtp, to } => Event::Reusing { host: host.clone(), esmtp: *esmtp, to: map(to) },
-            Event::Status { to, code, text } => Event::Status { to: map(to), code: *code, text: text.clone() },
+            Event::Connecting { host, port, to } => {
+                Event::Connecting { host: host.clone(), port: *port, to: map(to) }
+            }
+            Event::Reusing { host, esmtp, to } => {
+                Event::Reusing { host: host.clone(), esmtp: *esmtp, to: map(to) }
+            }
+            Event::Status { to, code, text } => {
+                Event::Status { to: map(to), code: *code, text: text.clone() }
+            }
             other => other.clone(),
         };
         self.inner.event(&mapped);
@@ -146,7 +154,10 @@ impl Client {
             if todo.is_empty() {
                 break;
             }
-            let sub = Envelope { recipients: todo.iter().map(|&i| envelope.recipients[i].clone()).collect(), ..envelope.clone() };
+            let sub = Envelope {
+                recipients: todo.iter().map(|&i| envelope.recipients[i].clone()).collect(),
+                ..envelope.clone()
+            };
             let mut obs = Mapped { inner: &mut *observer, todo: todo.clone(), all };
             let text = Text { headers, body: &mut *body, id: &envelope.id };
             let outcome = match self.attempt(target, &sub, text, &mut obs).await {
@@ -161,11 +172,15 @@ impl Client {
             for (k, r) in outcome.recipients.into_iter().enumerate() {
                 results[todo[k]] = Some(r);
             }
-            todo.retain(|&i| try_next && results[i].as_ref().is_some_and(|r| r.status.class() == Class::Deferred));
+            todo.retain(|&i| {
+                try_next && results[i].as_ref().is_some_and(|r| r.status.class() == Class::Deferred)
+            });
         }
         let untried: Vec<usize> = (0..all).filter(|&i| results[i].is_none()).collect();
         if !untried.is_empty() {
-            let status = failure.unwrap_or_else(|| Status::new(Exit::TempFail, "4.4.3", None, Some("No hosts to try")));
+            let status = failure.unwrap_or_else(|| {
+                Status::new(Exit::TempFail, "4.4.3", None, Some("No hosts to try"))
+            });
             let to = if untried.len() == all { Scope::All } else { Scope::These(untried.clone()) };
             observer.event(&Event::Status { to, code: status.code, text: status.text.clone() });
             for i in untried {
@@ -188,7 +203,15 @@ impl Client {
     ) -> Result<Outcome, Status> {
         let mut conn = self.connection(target, obs).await?;
         let actions = conn.session.begin(env);
-        let stop = conn.pump(actions, &self.tls, Some(Text { headers: text.headers, body: &mut *text.body, id: text.id }), &self.settings, obs).await;
+        let stop = conn
+            .pump(
+                actions,
+                &self.tls,
+                Some(Text { headers: text.headers, body: &mut *text.body, id: text.id }),
+                &self.settings,
+                obs,
+            )
+            .await;
         let stop = match stop {
             Stop::Stale => {
                 conn = self.connect(target, obs).await?;
@@ -205,7 +228,11 @@ impl Client {
     }
 
     /// A cached connection to `target`, or a new one.
-    async fn connection(&mut self, target: &Target, obs: &mut dyn Observer) -> Result<Conn, Status> {
+    async fn connection(
+        &mut self,
+        target: &Target,
+        obs: &mut dyn Observer,
+    ) -> Result<Conn, Status> {
         let k = key(target);
         if let Some(entry) = self.entries.iter_mut().find(|e| e.key == k) {
             if let Some(conn) = entry.conn.take().filter(Conn::is_usable) {
@@ -263,11 +290,15 @@ impl Client {
     /// [`Client::MAX_CACHED`].
     async fn expire(&mut self, obs: &mut dyn Observer) {
         let now = Instant::now();
-        let mut open: Vec<usize> = (0..self.entries.len()).filter(|&i| self.entries[i].conn.is_some()).collect();
+        let mut open: Vec<usize> =
+            (0..self.entries.len()).filter(|&i| self.entries[i].conn.is_some()).collect();
         open.sort_by_key(|&i| self.entries[i].used);
         let excess = open.len().saturating_sub(self.cache_size);
         let mut close: Vec<usize> = open.iter().take(excess).copied().collect();
-        close.extend(open.iter().filter(|&&i| now.duration_since(self.entries[i].used) >= self.cache_timeout));
+        close.extend(
+            open.iter()
+                .filter(|&&i| now.duration_since(self.entries[i].used) >= self.cache_timeout),
+        );
         close.sort_unstable();
         close.dedup();
         for i in close.into_iter().rev() {
@@ -298,7 +329,8 @@ impl Client {
 /// mci_retryrcpt`).
 fn failover(outcome: &Outcome) -> bool {
     let deferred = outcome.recipients.iter().any(|r| r.status.class() == Class::Deferred);
-    let reached_rcpt = outcome.recipients.iter().any(|r| r.own_message && r.status.exit == Exit::TempFail)
-        || outcome.accepted > 0;
+    let reached_rcpt =
+        outcome.recipients.iter().any(|r| r.own_message && r.status.exit == Exit::TempFail)
+            || outcome.accepted > 0;
     deferred && reached_rcpt
 }

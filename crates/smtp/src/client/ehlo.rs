@@ -198,7 +198,8 @@ mod tests {
 
     #[test]
     fn hostile_auth_lists_are_bounded() {
-        let long = format!("AUTH {}", (0..100).map(|i| format!("M{i}")).collect::<Vec<_>>().join(" "));
+        let long =
+            format!("AUTH {}", (0..100).map(|i| format!("M{i}")).collect::<Vec<_>>().join(" "));
         assert_eq!(ehlo(&["mx", &long]).auth.len(), MAX_MECHANISMS);
         assert!(ehlo(&["mx", &format!("AUTH {}", "X".repeat(21))]).auth.is_empty());
     }

@@ -46,7 +46,11 @@ pub struct Recipient {
 impl Recipient {
     /// A recipient without DSN parameters, shown as `<address>`.
     pub fn new(address: &str) -> Recipient {
-        Recipient { address: address.to_string(), display: format!("<{address}>"), ..Recipient::default() }
+        Recipient {
+            address: address.to_string(),
+            display: format!("<{address}>"),
+            ..Recipient::default()
+        }
     }
 }
 
@@ -154,7 +158,10 @@ impl EightBit {
                 BodyType::SevenBit => Some("7BIT"),
                 BodyType::EightBitMime => Some("8BITMIME"),
                 BodyType::Unspecified
-                    if mode == EightBitMode::Mime && body.has_8bit && !body.dont_mime && !mailer_8bit =>
+                    if mode == EightBitMode::Mime
+                        && body.has_8bit
+                        && !body.dont_mime
+                        && !mailer_8bit =>
                 {
                     Some("8BITMIME")
                 }
@@ -223,10 +230,11 @@ pub fn rcpt_command(rcpt: &Recipient, offered: Offered) -> String {
     let mut cmd = format!("RCPT To:<{}>", rcpt.address);
     if offered.dsn {
         if let Some(n) = rcpt.notify {
-            let words: Vec<&str> = [(n.success, "SUCCESS"), (n.failure, "FAILURE"), (n.delay, "DELAY")]
-                .into_iter()
-                .filter_map(|(on, word)| on.then_some(word))
-                .collect();
+            let words: Vec<&str> =
+                [(n.success, "SUCCESS"), (n.failure, "FAILURE"), (n.delay, "DELAY")]
+                    .into_iter()
+                    .filter_map(|(on, word)| on.then_some(word))
+                    .collect();
             let list = if words.is_empty() { "NEVER".to_string() } else { words.join(",") };
             cmd.push_str(&format!(" NOTIFY={list}"));
         }
@@ -282,7 +290,10 @@ mod tests {
 
     #[test]
     fn notify_never_and_smtputf8() {
-        let r = Recipient { notify: Some(Notify { never: true, ..Notify::default() }), ..Recipient::new("x@y") };
+        let r = Recipient {
+            notify: Some(Notify { never: true, ..Notify::default() }),
+            ..Recipient::new("x@y")
+        };
         assert_eq!(rcpt_command(&r, ALL), "RCPT To:<x@y> NOTIFY=NEVER");
         let utf8 = Envelope { sender: "j\u{f6}rg@example.de".into(), ..Envelope::default() };
         assert!(utf8.needs_smtputf8());
@@ -303,11 +314,22 @@ mod tests {
         let plain8 = Body { has_8bit: true, ..Body::default() };
         let mime8 = Body { has_8bit: true, is_mime: true, ..Body::default() };
         let rfc1049 = Body { has_8bit: true, dont_mime: true, ..Body::default() };
-        let declared = Body { declared: BodyType::EightBitMime, has_8bit: true, is_mime: true, ..Body::default() };
+        let declared = Body {
+            declared: BodyType::EightBitMime,
+            has_8bit: true,
+            is_mime: true,
+            ..Body::default()
+        };
         // The server offers 8BITMIME: BODY= as declared (or mimefied).
-        assert_eq!(EightBit::decide(Pass, &declared, true, false, false), EightBit::Pass(Some("8BITMIME")));
+        assert_eq!(
+            EightBit::decide(Pass, &declared, true, false, false),
+            EightBit::Pass(Some("8BITMIME"))
+        );
         assert_eq!(EightBit::decide(Pass, &plain8, true, false, false), EightBit::Pass(None));
-        assert_eq!(EightBit::decide(Mime, &plain8, true, false, false), EightBit::Pass(Some("8BITMIME")));
+        assert_eq!(
+            EightBit::decide(Mime, &plain8, true, false, false),
+            EightBit::Pass(Some("8BITMIME"))
+        );
         // It does not: pass a non-MIME body, convert MIME, refuse only what cannot be.
         assert_eq!(EightBit::decide(Pass, &plain8, false, false, false), EightBit::Pass(None));
         assert_eq!(EightBit::decide(Pass, &mime8, false, false, false), EightBit::Convert);
@@ -318,6 +340,9 @@ mod tests {
         assert_eq!(EightBit::decide(Strict, &mime8, false, true, false), EightBit::Pass(None));
         assert_eq!(EightBit::decide(Mime, &plain8, true, true, false), EightBit::Pass(None));
         assert_eq!(EightBit::decide(Strict, &mime8, false, false, true), EightBit::Pass(None));
-        assert_eq!(EightBit::decide(Strict, &Body::default(), false, false, false), EightBit::Pass(None));
+        assert_eq!(
+            EightBit::decide(Strict, &Body::default(), false, false, false),
+            EightBit::Pass(None)
+        );
     }
 }

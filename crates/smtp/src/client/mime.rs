@@ -97,12 +97,18 @@ impl Converter {
     /// as `scan`; `host` and `id` name the conversion (`$j` and the queue ID).
     pub fn new(headers: &[u8], scan: Scan, host: &str, id: &str) -> Converter {
         let fields = fields(headers);
-        let value = |name: &str| fields.iter().find(|f| field_name(f).eq_ignore_ascii_case(name)).map(|f| field_value(f));
+        let value = |name: &str| {
+            fields.iter().find(|f| field_name(f).eq_ignore_ascii_case(name)).map(|f| field_value(f))
+        };
         let kind = content_type(value("Content-Type").as_deref().unwrap_or("text/plain"));
-        let cte = value("Content-Transfer-Encoding").map(|v| strip_comments(&v).to_ascii_lowercase());
-        let plan = if kind.eq_ignore_ascii_case("multipart") || kind.eq_ignore_ascii_case("message") {
+        let cte =
+            value("Content-Transfer-Encoding").map(|v| strip_comments(&v).to_ascii_lowercase());
+        let plan = if kind.eq_ignore_ascii_case("multipart") || kind.eq_ignore_ascii_case("message")
+        {
             Plan::Pass
-        } else if scan.high == 0 || cte.as_deref().is_some_and(|c| !matches!(c, "7bit" | "8bit" | "binary")) {
+        } else if scan.high == 0
+            || cte.as_deref().is_some_and(|c| !matches!(c, "7bit" | "8bit" | "binary"))
+        {
             Plan::Copy(cte.clone())
         } else {
             let size = if cte.as_deref() == Some("binary") { scan.high } else { scan.size };
@@ -115,7 +121,11 @@ impl Converter {
         let mut kept: Vec<Vec<u8>> = if plan == Plan::Pass {
             fields.clone()
         } else {
-            fields.iter().filter(|f| !field_name(f).eq_ignore_ascii_case("Content-Transfer-Encoding")).cloned().collect()
+            fields
+                .iter()
+                .filter(|f| !field_name(f).eq_ignore_ascii_case("Content-Transfer-Encoding"))
+                .cloned()
+                .collect()
         };
         if plan != Plan::Pass {
             if value("MIME-Version").is_none() {
@@ -127,7 +137,14 @@ impl Converter {
         }
         let what = if plan == Plan::Base64 { "base64" } else { "quoted-printable" };
         let autoconverted = format!("X-MIME-Autoconverted: from 8bit to {what} by {host} id {id}");
-        Converter { plan, headers: kept, autoconverted, line: Vec::new(), pending: Vec::new(), prev: b'\n' }
+        Converter {
+            plan,
+            headers: kept,
+            autoconverted,
+            line: Vec::new(),
+            pending: Vec::new(),
+            prev: b'\n',
+        }
     }
 
     /// The plan chosen.
@@ -151,7 +168,9 @@ impl Converter {
                 enc.line(b"Content-Transfer-Encoding: quoted-printable", out);
                 enc.line(self.autoconverted.as_bytes(), out);
             }
-            Plan::Copy(Some(cte)) => enc.line(format!("Content-Transfer-Encoding: {cte}").as_bytes(), out),
+            Plan::Copy(Some(cte)) => {
+                enc.line(format!("Content-Transfer-Encoding: {cte}").as_bytes(), out)
+            }
             Plan::Copy(None) | Plan::Pass => {}
         }
         enc.line(b"", out);

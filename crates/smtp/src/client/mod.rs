@@ -72,8 +72,8 @@ pub use data::{DataEncoder, PIECE};
 pub use driver::Client;
 pub use ehlo::{Extensions, Greeting};
 pub use envelope::{
-    mail_command, rcpt_command, BadEnvelope, Body, BodyType, EightBit, EightBitMode, Envelope, Notify, Offered,
-    Recipient, Ret,
+    mail_command, rcpt_command, BadEnvelope, Body, BodyType, EightBit, EightBitMode, Envelope,
+    Notify, Offered, Recipient, Ret,
 };
 pub use mime::{Converter, Plan, Scan};
 pub use reply::{enhanced_code, Input, Reply, ReplyReader, MAX_LINE, MAX_LINES};

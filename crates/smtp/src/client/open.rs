@@ -33,7 +33,9 @@ impl Session {
             Phase::Greeting => self.greeted(reply),
             Phase::Hello { ehlo } => self.helloed(reply, ehlo),
             Phase::StartTls => self.starttls_reply(reply),
-            Phase::Auth { mechanism, step, rest, given_up } => self.auth_reply(reply, mechanism, step, rest, given_up),
+            Phase::Auth { mechanism, step, rest, given_up } => {
+                self.auth_reply(reply, mechanism, step, rest, given_up)
+            }
             other => self.phase = other,
         }
     }
@@ -70,7 +72,9 @@ impl Session {
         let name = reply.first_line().get(4..).unwrap_or("").split(' ').next().unwrap_or("");
         if self.settings.loop_check && name.eq_ignore_ascii_case(&self.settings.helo_name) {
             let note = format!("{} config error: mail loops back to me (MX problem?)", self.host);
-            let status = Status::new(Exit::Config, "5.3.5", Some("553 5.3.5 system config error"), None).with_note(note);
+            let status =
+                Status::new(Exit::Config, "5.3.5", Some("553 5.3.5 system config error"), None)
+                    .with_note(note);
             return self.send_quit(AfterQuit::Failed(Box::new(status)));
         }
         if self.ext.starttls && self.tls_allowed && self.tls.is_none() {
@@ -136,7 +140,9 @@ impl Session {
     /// AUTH with the target's credentials, when there are any to use.
     fn authenticate(&mut self) {
         let candidates = match (&self.credentials, self.authenticated) {
-            (Some(c), None) => Mechanism::candidates(c, &self.settings.auth_mechanisms, &self.ext.auth),
+            (Some(c), None) => {
+                Mechanism::candidates(c, &self.settings.auth_mechanisms, &self.ext.auth)
+            }
             _ => Vec::new(),
         };
         match candidates.split_first() {
@@ -152,7 +158,14 @@ impl Session {
         self.phase = Phase::Auth { mechanism, step: 0, rest, given_up: false };
     }
 
-    fn auth_reply(&mut self, reply: Reply, mechanism: Mechanism, step: usize, rest: Vec<Mechanism>, given_up: bool) {
+    fn auth_reply(
+        &mut self,
+        reply: Reply,
+        mechanism: Mechanism,
+        step: usize,
+        rest: Vec<Mechanism>,
+        given_up: bool,
+    ) {
         if reply.class() == 3 && !given_up {
             let response = self.credentials.as_ref().and_then(|c| mechanism.respond(step, c));
             let given_up = response.is_none();
@@ -171,7 +184,8 @@ impl Session {
             (_, Some((&next, others))) => self.auth_start(next, others.to_vec()),
             (AuthResult::Refused, None) => self.ready(),
             (AuthResult::TempFail, None) => {
-                let status = Status::new(Exit::TempFail, "4.3.0", None, Some("Temporary AUTH failure"));
+                let status =
+                    Status::new(Exit::TempFail, "4.3.0", None, Some("Temporary AUTH failure"));
                 self.send_quit(AfterQuit::Failed(Box::new(status)));
             }
         }

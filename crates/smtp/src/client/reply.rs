@@ -280,7 +280,10 @@ mod tests {
     #[test]
     fn informational_codes_and_a_bare_code() {
         let r = replies(b"050 note\r\n250\r\n");
-        assert_eq!((r[0].code(), r[0].first_line(), r[0].lines()), (250, "250", &[String::new()][..]));
+        assert_eq!(
+            (r[0].code(), r[0].first_line(), r[0].lines()),
+            (250, "250", &[String::new()][..])
+        );
     }
 
     #[test]

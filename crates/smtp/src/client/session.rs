@@ -39,8 +39,8 @@ use super::envelope::Envelope;
 use super::reply::{Input, Reply, ReplyReader};
 use super::settings::{Settings, Target};
 use super::status::{Exit, Status};
-use super::transcript::{Event, TlsInfo};
 use super::transaction::Tx;
+use super::transcript::{Event, TlsInfo};
 use std::time::Duration;
 
 /// One step for the driver, performed in order.
@@ -146,10 +146,17 @@ pub enum IoFailure {
 #[derive(Debug)]
 pub(super) enum Phase {
     Greeting,
-    Hello { ehlo: bool },
+    Hello {
+        ehlo: bool,
+    },
     StartTls,
     Handshake,
-    Auth { mechanism: Mechanism, step: usize, rest: Vec<Mechanism>, given_up: bool },
+    Auth {
+        mechanism: Mechanism,
+        step: usize,
+        rest: Vec<Mechanism>,
+        given_up: bool,
+    },
     Idle,
     Probe,
     Mail,
@@ -366,7 +373,9 @@ impl Session {
 
     /// Hand every complete reply to the phase waiting for it.
     pub(super) fn run(&mut self) {
-        while self.read_timeout().is_some() && !matches!(self.phase, Phase::Sending | Phase::Handshake) {
+        while self.read_timeout().is_some()
+            && !matches!(self.phase, Phase::Sending | Phase::Handshake)
+        {
             match self.reader.next_input() {
                 Some(Input::Line(line)) => self.event(Event::Received(line)),
                 Some(Input::Reply(reply)) => {
@@ -382,7 +391,9 @@ impl Session {
 
     fn reply(&mut self, reply: Reply) {
         match self.phase {
-            Phase::Greeting | Phase::Hello { .. } | Phase::StartTls | Phase::Auth { .. } => self.open_reply(reply),
+            Phase::Greeting | Phase::Hello { .. } | Phase::StartTls | Phase::Auth { .. } => {
+                self.open_reply(reply)
+            }
             Phase::Quit(_) => self.quit_done(),
             _ => self.transaction_reply(reply),
         }
@@ -431,7 +442,11 @@ impl Session {
                 self.out.push(Action::Close);
                 self.out.push(Action::Stale);
             }
-            Phase::Greeting | Phase::Hello { .. } | Phase::StartTls | Phase::Handshake | Phase::Auth { .. } => {
+            Phase::Greeting
+            | Phase::Hello { .. }
+            | Phase::StartTls
+            | Phase::Handshake
+            | Phase::Auth { .. } => {
                 self.out.push(Action::Close);
                 self.out.push(Action::Failed(Box::new(self.io_status(failure, true))));
             }
@@ -455,7 +470,8 @@ impl Session {
             _ if errno_kept => format!("Connection reset by {}", self.host),
             _ => self.smtp_error.clone(),
         };
-        Status::new(Exit::TempFail, "4.4.2", None, Some(&why)).with_note(format!("reply: read error from {}", self.host))
+        Status::new(Exit::TempFail, "4.4.2", None, Some(&why))
+            .with_note(format!("reply: read error from {}", self.host))
     }
 
     /// The enhanced status code of `reply` when the server offered

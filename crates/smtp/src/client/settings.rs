@@ -158,7 +158,10 @@ mod tests {
     #[test]
     fn defaults_are_sendmails() {
         let t = Timeouts::default();
-        assert_eq!((t.initial, t.rcpt, t.quit), (Duration::from_secs(300), Duration::from_secs(3600), Duration::from_secs(120)));
+        assert_eq!(
+            (t.initial, t.rcpt, t.quit),
+            (Duration::from_secs(300), Duration::from_secs(3600), Duration::from_secs(120))
+        );
         let s = Settings::default();
         assert_eq!((s.line_limit, s.esmtp, s.tls_fallback_to_clear), (990, true, false));
     }

@@ -125,7 +125,14 @@ impl Status {
             _ => fixed.to_string(),
         };
         let code = if matches!(exit, Exit::Ok | Exit::TempFail) { 50 } else { code };
-        Status { exit, dsn: dsn.to_string(), reply: reply.map(str::to_string), text, code, note: None }
+        Status {
+            exit,
+            dsn: dsn.to_string(),
+            reply: reply.map(str::to_string),
+            text,
+            code,
+            note: None,
+        }
     }
 
     /// This status with an earlier error message.
@@ -212,21 +219,36 @@ mod tests {
 
     #[test]
     fn giveresponse_wording() {
-        let sent = Status::new(Exit::Ok, "2.0.0", Some("250 2.0.0 Ok: queued as X1"), Some("Ok: queued as X1"));
-        assert_eq!((sent.text.as_str(), sent.code, sent.class()), ("Sent (Ok: queued as X1)", 50, Class::Sent));
-        let deferred = Status::new(Exit::TempFail, "4.2.0", Some("451 4.2.0 busy"), Some("451 4.2.0 busy"));
-        assert_eq!((deferred.text.as_str(), deferred.class()), ("Deferred: 451 4.2.0 busy", Class::Deferred));
+        let sent = Status::new(
+            Exit::Ok,
+            "2.0.0",
+            Some("250 2.0.0 Ok: queued as X1"),
+            Some("Ok: queued as X1"),
+        );
+        assert_eq!(
+            (sent.text.as_str(), sent.code, sent.class()),
+            ("Sent (Ok: queued as X1)", 50, Class::Sent)
+        );
+        let deferred =
+            Status::new(Exit::TempFail, "4.2.0", Some("451 4.2.0 busy"), Some("451 4.2.0 busy"));
+        assert_eq!(
+            (deferred.text.as_str(), deferred.class()),
+            ("Deferred: 451 4.2.0 busy", Class::Deferred)
+        );
         let unknown = Status::new(Exit::NoUser, "5.1.1", Some("550 5.1.1 nope"), None);
         assert_eq!((unknown.text.as_str(), unknown.code), ("User unknown", 550));
         let refused = Status::new(Exit::Unavailable, "5.0.0", None, None);
         assert_eq!((refused.text.as_str(), refused.code), ("Service unavailable", 554));
-        assert!(Prefix::shown(unknown.code) && Prefix::shown(sent.code) && !Prefix::shown(refused.code));
+        assert!(
+            Prefix::shown(unknown.code) && Prefix::shown(sent.code) && !Prefix::shown(refused.code)
+        );
     }
 
     #[test]
     fn the_envelope_message_rules() {
-        let lost = Status::new(Exit::TempFail, "4.4.2", None, Some("Connection timed out with [h]"))
-            .with_note("reply: read error from [h]");
+        let lost =
+            Status::new(Exit::TempFail, "4.4.2", None, Some("Connection timed out with [h]"))
+                .with_note("reply: read error from [h]");
         assert_eq!(lost.envelope_message(None).as_deref(), Some("reply: read error from [h]"));
         assert_eq!(lost.envelope_message(Some("User unknown")).as_deref(), Some("User unknown"));
         let failed = Status::new(Exit::NoUser, "5.1.1", None, None);
@@ -235,7 +257,10 @@ mod tests {
 
     #[test]
     fn dsn_codes_and_shortening() {
-        assert_eq!((smtp_to_dsn(451), smtp_to_dsn(250), smtp_to_dsn(421), smtp_to_dsn(599)), ("4.3.0", "2.0.0", "4.0.0", "5.0.0"));
+        assert_eq!(
+            (smtp_to_dsn(451), smtp_to_dsn(250), smtp_to_dsn(421), smtp_to_dsn(599)),
+            ("4.3.0", "2.0.0", "4.0.0", "5.0.0")
+        );
         let long = "x".repeat(500);
         let short = shorten(&long, 403);
         assert_eq!(short.len(), 203);

@@ -25,7 +25,9 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -114,7 +116,9 @@ impl Tls {
             Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
             _ => "unknown",
         };
-        let (cipher, bits) = conn.negotiated_cipher_suite().map_or(("unknown".to_string(), 0), |s| openssl_name(s.suite()));
+        let (cipher, bits) = conn
+            .negotiated_cipher_suite()
+            .map_or(("unknown".to_string(), 0), |s| openssl_name(s.suite()));
         let (verify, name_matches) = match conn.peer_certificates() {
             Some([leaf, rest @ ..]) => self.verify(leaf, rest, target),
             _ => (Verify::Fail("no certificate".to_string()), false),
@@ -122,13 +126,24 @@ impl Tls {
         TlsInfo { version: version.to_string(), cipher, bits, verify, name_matches }
     }
 
-    fn verify(&self, leaf: &CertificateDer<'_>, rest: &[CertificateDer<'_>], target: &Target) -> (Verify, bool) {
+    fn verify(
+        &self,
+        leaf: &CertificateDer<'_>,
+        rest: &[CertificateDer<'_>],
+        target: &Target,
+    ) -> (Verify, bool) {
         let parsed = match ParsedCertificate::try_from(leaf) {
             Ok(p) => p,
             Err(e) => return (Verify::Fail(e.to_string()), false),
         };
         let algs = self.provider.signature_verification_algorithms.all;
-        let chain = rustls::client::verify_server_cert_signed_by_trust_anchor(&parsed, &self.roots, rest, UnixTime::now(), algs);
+        let chain = rustls::client::verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            &self.roots,
+            rest,
+            UnixTime::now(),
+            algs,
+        );
         let name = rustls::client::verify_server_name(&parsed, &Tls::server_name(target)).is_ok();
         match chain {
             Ok(()) => (Verify::Ok, name),
@@ -180,7 +195,10 @@ mod tests {
 
     #[test]
     fn cipher_names_are_openssls() {
-        assert_eq!(openssl_name(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384), ("TLS_AES_256_GCM_SHA384".into(), 256));
+        assert_eq!(
+            openssl_name(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384),
+            ("TLS_AES_256_GCM_SHA384".into(), 256)
+        );
         assert_eq!(
             openssl_name(rustls::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
             ("ECDHE-RSA-AES128-GCM-SHA256".into(), 128)

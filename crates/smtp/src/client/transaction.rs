@@ -60,7 +60,8 @@ impl Session {
     pub(super) fn start_transaction(&mut self, env: &Envelope) {
         let mut tx = Tx { results: vec![None; env.recipients.len()], ..Tx::default() };
         if let Err(bad) = env.check() {
-            tx.status = Some(Status::new(Exit::DataErr, "5.6.0", None, None).with_note(bad.to_string()));
+            tx.status =
+                Some(Status::new(Exit::DataErr, "5.6.0", None, None).with_note(bad.to_string()));
             self.tx = Some(tx);
             return self.finish_transaction();
         }
@@ -172,7 +173,8 @@ impl Session {
         let tx = self.tx.as_mut().expect("tx");
         let count = if pipelining { MAX_PIPELINED } else { 1 };
         let end = (tx.next + count).min(tx.rcpts.len());
-        let batch: Vec<(usize, String)> = (tx.next..end).map(|i| (i, tx.rcpts[i].clone())).collect();
+        let batch: Vec<(usize, String)> =
+            (tx.next..end).map(|i| (i, tx.rcpts[i].clone())).collect();
         tx.next = end;
         let all_sent = end == tx.rcpts.len();
         for (i, command) in batch {
@@ -218,7 +220,11 @@ impl Session {
 
     /// A recipient's own status, printed now or after a QUIT exchange.
     fn rcpt_status(&mut self, i: usize, status: Status, later: bool) {
-        let event = Event::Status { to: Scope::These(vec![i]), code: status.code, text: status.text.clone() };
+        let event = Event::Status {
+            to: Scope::These(vec![i]),
+            code: status.code,
+            text: status.text.clone(),
+        };
         let tx = self.tx.as_mut().expect("tx");
         tx.results[i] = Some(RcptOutcome { status, own_message: true });
         if later {
@@ -278,7 +284,12 @@ impl Session {
             }
             4 => {
                 let dsn = self.dsn_of(reply, smtp_to_dsn(code));
-                let status = Status::new(Exit::TempFail, &dsn, Some(reply.first_line()), Some(&self.smtp_error));
+                let status = Status::new(
+                    Exit::TempFail,
+                    &dsn,
+                    Some(reply.first_line()),
+                    Some(&self.smtp_error),
+                );
                 self.tx.as_mut().expect("tx").status = Some(status);
                 self.send_quit(AfterQuit::Transaction);
             }
@@ -290,7 +301,8 @@ impl Session {
                 };
                 let default = if class == 5 { smtp_to_dsn(code) } else { "5.5.1" };
                 let dsn = self.dsn_of(reply, default);
-                let status = Status::new(exit, &dsn, Some(reply.first_line()), Some(&self.smtp_error));
+                let status =
+                    Status::new(exit, &dsn, Some(reply.first_line()), Some(&self.smtp_error));
                 self.tx.as_mut().expect("tx").status = Some(status);
                 self.send("RSET".to_string());
                 self.phase = Phase::Rset;
@@ -301,7 +313,7 @@ impl Session {
     fn final_reply(&mut self, reply: &Reply) {
         let code = reply.code();
         let exit = match code {
-            452 | 400..=499 => Exit::TempFail,
+            400..=499 => Exit::TempFail,
             200..=299 => Exit::Ok,
             _ if (code / 10) % 10 != 5 => Exit::Protocol,
             500..=599 => Exit::Unavailable,
@@ -360,17 +372,24 @@ impl Session {
                 self.event(Event::Status { to, code: status.code, text: status.text.clone() });
             }
         }
-        let fallback = tx.status.clone().unwrap_or_else(|| Status::new(Exit::TempFail, "4.0.0", None, None));
+        let fallback =
+            tx.status.clone().unwrap_or_else(|| Status::new(Exit::TempFail, "4.0.0", None, None));
         let recipients = tx
             .results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| RcptOutcome { status: fallback.clone(), own_message: false }))
+            .map(|r| {
+                r.unwrap_or_else(|| RcptOutcome { status: fallback.clone(), own_message: false })
+            })
             .collect();
         self.used = true;
         if matches!(self.phase, Phase::Busy) {
             self.phase = Phase::Idle;
         }
         let accepted = tx.accepted.len();
-        self.out.push(Action::Done(Box::new(Outcome { recipients, statmsg: tx.statmsg, accepted })));
+        self.out.push(Action::Done(Box::new(Outcome {
+            recipients,
+            statmsg: tx.statmsg,
+            accepted,
+        })));
     }
 }

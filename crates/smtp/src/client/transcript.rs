@@ -154,9 +154,11 @@ impl Verbose {
     /// The line for `event`, if sendmail prints one.
     pub fn line(&self, event: &Event) -> Option<String> {
         match event {
-            Event::Connecting { host, port, to } if self.show_port => {
-                Some(format!("{}... Connecting to {host} port {port} via {}...", self.list(to), self.mailer))
-            }
+            Event::Connecting { host, port, to } if self.show_port => Some(format!(
+                "{}... Connecting to {host} port {port} via {}...",
+                self.list(to),
+                self.mailer
+            )),
             Event::Connecting { host, to, .. } => {
                 Some(format!("{}... Connecting to {host} via {}...", self.list(to), self.mailer))
             }
@@ -184,9 +186,11 @@ impl Verbose {
     fn list(&self, scope: &Scope) -> String {
         match scope {
             Scope::All => self.recipients.join(","),
-            Scope::These(which) => {
-                which.iter().filter_map(|&i| self.recipients.get(i).map(String::as_str)).collect::<Vec<_>>().join(",")
-            }
+            Scope::These(which) => which
+                .iter()
+                .filter_map(|&i| self.recipients.get(i).map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
 }
@@ -206,22 +210,29 @@ mod tests {
     #[test]
     fn lines_as_sendmail_prints_them() {
         let v = verbose();
-        let connecting = Event::Connecting { host: "[127.0.0.1]".into(), port: 2537, to: Scope::All };
+        let connecting =
+            Event::Connecting { host: "[127.0.0.1]".into(), port: 2537, to: Scope::All };
         assert_eq!(
             v.line(&connecting).unwrap(),
             "<reject1@sink.example>,tempfail2@sink.example... Connecting to [127.0.0.1] port 2537 via relay..."
         );
-        let reusing = Event::Reusing { host: "[127.0.0.1]".into(), esmtp: true, to: Scope::These(vec![1]) };
+        let reusing =
+            Event::Reusing { host: "[127.0.0.1]".into(), esmtp: true, to: Scope::These(vec![1]) };
         assert_eq!(
             v.line(&reusing).unwrap(),
             "tempfail2@sink.example... Using cached ESMTP connection to [127.0.0.1] via relay..."
         );
         assert_eq!(v.line(&Event::Sent("RSET".into())).unwrap(), ">>> RSET");
-        let unknown = Event::Status { to: Scope::These(vec![0]), code: 550, text: "User unknown".into() };
+        let unknown =
+            Event::Status { to: Scope::These(vec![0]), code: 550, text: "User unknown".into() };
         assert_eq!(v.line(&unknown).unwrap(), "<reject1@sink.example>... User unknown");
-        let unavailable = Event::Status { to: Scope::All, code: 554, text: "Service unavailable".into() };
+        let unavailable =
+            Event::Status { to: Scope::All, code: 554, text: "Service unavailable".into() };
         assert_eq!(v.line(&unavailable).unwrap(), "Service unavailable");
-        assert_eq!(v.line(&Event::Closing { host: "[127.0.0.1]".into() }).unwrap(), "Closing connection to [127.0.0.1]");
+        assert_eq!(
+            v.line(&Event::Closing { host: "[127.0.0.1]".into() }).unwrap(),
+            "Closing connection to [127.0.0.1]"
+        );
         assert_eq!(v.line(&Event::Authenticated("PLAIN")), None);
     }
 

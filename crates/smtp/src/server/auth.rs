@@ -12,8 +12,8 @@
 //!
 //! While a challenge is outstanding, the next line is the answer, whatever it is.
 
-use crate::base64;
 use super::{AuthStep, Pending, Phase, Question, Reply, Session};
+use crate::base64;
 
 impl Session {
     pub(super) fn auth(&mut self, args: &str) {

@@ -92,7 +92,8 @@ impl Script {
     pub fn with_tls(mut self) -> Script {
         let cert = rcgen::generate_simple_self_signed(vec!["mx.test.example".to_string()]).unwrap();
         let der = rustls::pki_types::CertificateDer::from(cert.cert.der().to_vec());
-        let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+        let key =
+            rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -109,7 +110,9 @@ impl Script {
         let arg = arg.to_ascii_lowercase();
         self.rules
             .iter()
-            .find(|(v, text, _)| v == verb && text.as_ref().is_none_or(|t| arg.contains(t.as_str())))
+            .find(|(v, text, _)| {
+                v == verb && text.as_ref().is_none_or(|t| arg.contains(t.as_str()))
+            })
             .map(|(_, _, d)| d.clone())
     }
 }
@@ -211,7 +214,8 @@ fn run(io: Box<dyn Io>, tcp: &TcpStream, script: &Script, log: &Mutex<Vec<String
         let verb = line.split([' ', ':']).next().unwrap_or("").to_ascii_uppercase();
         let arg = line.get(verb.len()..).unwrap_or("");
         let what = script.rule(&verb, arg).unwrap_or_else(|| default_for(&verb));
-        let go_data = verb == "DATA" && matches!(&what, Do::Reply(l) if l.last().is_some_and(|l| l.starts_with("354")));
+        let go_data = verb == "DATA"
+            && matches!(&what, Do::Reply(l) if l.last().is_some_and(|l| l.starts_with("354")));
         match what {
             Do::StartTls => {
                 let mut io = reader.into_inner();
@@ -220,7 +224,8 @@ fn run(io: Box<dyn Io>, tcp: &TcpStream, script: &Script, log: &Mutex<Vec<String
                 let conn = rustls::ServerConnection::new(config).unwrap();
                 let tls = rustls::StreamOwned::new(conn, tcp.try_clone().unwrap());
                 note("--- tls".to_string());
-                let mut after = script.clone().on_arg("STARTTLS", "", reply("454 4.7.0 TLS already active"));
+                let mut after =
+                    script.clone().on_arg("STARTTLS", "", reply("454 4.7.0 TLS already active"));
                 let mut rules = std::mem::take(&mut after.tls_rules);
                 rules.append(&mut after.rules);
                 after.rules = rules;
@@ -312,7 +317,9 @@ fn act(io: &mut Box<dyn Io>, tcp: &TcpStream, what: Do, note: &dyn Fn(String)) -
 
 /// Client-side helpers: settings, envelopes and a delivery with its `-v` lines.
 pub mod client {
-    use smtp::client::{Client, Envelope, Event, Outcome, Recipient, Settings, Target, Timeouts, Verbose};
+    use smtp::client::{
+        Client, Envelope, Event, Outcome, Recipient, Settings, Target, Timeouts, Verbose,
+    };
     use std::io::Cursor;
     use std::net::SocketAddr;
     use std::time::Duration;
@@ -381,7 +388,12 @@ pub mod client {
     pub const HEADERS: &[u8] = b"From: alice@example.org\nSubject: test\n";
 
     /// Delivers `body` with `client` (leaving its connections cached).
-    pub async fn deliver(client: &mut Client, targets: &[Target], env: &Envelope, body: &[u8]) -> Delivery {
+    pub async fn deliver(
+        client: &mut Client,
+        targets: &[Target],
+        env: &Envelope,
+        body: &[u8],
+    ) -> Delivery {
         let mut events = Vec::new();
         let mut record = |e: &Event| events.push(e.clone());
         let mut cursor = Cursor::new(body.to_vec());
@@ -400,7 +412,12 @@ pub mod client {
 
     /// One delivery to `server` with fresh `settings`, then closing: the lines of
     /// both.
-    pub async fn once(settings: Settings, addr: SocketAddr, env: &Envelope, body: &[u8]) -> Delivery {
+    pub async fn once(
+        settings: Settings,
+        addr: SocketAddr,
+        env: &Envelope,
+        body: &[u8],
+    ) -> Delivery {
         let mut c = client(settings);
         let mut d = deliver(&mut c, &[target(addr)], env, body).await;
         d.lines.extend(close(&mut c, env).await);

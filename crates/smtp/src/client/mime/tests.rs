@@ -51,7 +51,12 @@ fn base64_of_the_first_recording_drops_the_old_encoding() {
     let (plan, out) = convert(headers, "Gr\u{fc}\u{df}e line one\nplain line\n".as_bytes());
     assert_eq!(plan, Plan::Base64);
     assert!(!out.contains("8bit\r\n"), "{out}");
-    assert!(out.ends_with("by mail.lab.example id QID\r\n\r\nR3LDvMOfZSBsaW5lIG9uZQ0KcGxhaW4gbGluZQ0K\r\n.\r\n"), "{out}");
+    assert!(
+        out.ends_with(
+            "by mail.lab.example id QID\r\n\r\nR3LDvMOfZSBsaW5lIG9uZQ0KcGxhaW4gbGluZQ0K\r\n.\r\n"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -134,7 +139,10 @@ fn multipart_passes_untouched() {
     let body = "--b\nContent-Type: text/plain\n\n\u{e9}\n--b--\n";
     let (plan, out) = convert(headers, body.as_bytes());
     assert_eq!(plan, Plan::Pass);
-    assert_eq!(out, format!("{}\r\n{}.\r\n", headers.replace('\n', "\r\n"), body.replace('\n', "\r\n")));
+    assert_eq!(
+        out,
+        format!("{}\r\n{}.\r\n", headers.replace('\n', "\r\n"), body.replace('\n', "\r\n"))
+    );
 }
 
 #[test]
@@ -159,5 +167,10 @@ fn comments_and_case_in_the_headers() {
     let headers = "Content-Type: TEXT/plain (the usual); charset=utf-8\nContent-Transfer-Encoding: 8Bit (raw)\n";
     let (plan, out) = convert(headers, b"\xe9\xe9\xe9\n");
     assert_eq!(plan, Plan::Base64);
-    assert!(out.starts_with("Content-Type: TEXT/plain (the usual); charset=utf-8\r\nMIME-Version: 1.0\r\n"), "{out}");
+    assert!(
+        out.starts_with(
+            "Content-Type: TEXT/plain (the usual); charset=utf-8\r\nMIME-Version: 1.0\r\n"
+        ),
+        "{out}"
+    );
 }
