@@ -260,11 +260,12 @@ mod tests {
 
     #[test]
     fn every_line_is_shown_and_garbage_is_skipped() {
-        let got = read(b"hello there\n220 ok\n");
+        let got = read(b"hello there\n250x no\n220 ok\n");
         assert_eq!(
             got,
             [
                 Input::Line("hello there".into()),
+                Input::Line("250x no".into()),
                 Input::Line("220 ok".into()),
                 Input::Reply(Reply::line(220, "ok")),
             ]
