@@ -299,8 +299,13 @@ async fn mail_and_data_refusals() {
         assert_eq!((s.exit, s.text.as_str()), (exit, text), "{line}");
         let commands = server.commands();
         match (verb, exit) {
-            // A 4xx to DATA ends the connection with QUIT at once; a 5xx gets RSET.
-            ("DATA", Exit::TempFail) => assert_eq!(commands.last().unwrap(), "QUIT"),
+            // A 4xx to DATA ends the connection with QUIT at once, before the status
+            // is given; a 5xx gets RSET.
+            ("DATA", Exit::TempFail) => {
+                assert_eq!(&commands[commands.len() - 2..], ["DATA", "QUIT"]);
+                let at = d.lines.iter().position(|l| l == line).unwrap();
+                assert_eq!(&d.lines[at..at + 4], [line, ">>> QUIT", "221 2.0.0 Bye", &format!("<a@x.example>... {text}")]);
+            }
             ("DATA", _) => assert!(commands.contains(&"RSET".to_string()), "{commands:?}"),
             _ => assert!(!commands.iter().any(|c| c.starts_with("RCPT")), "{commands:?}"),
         }
