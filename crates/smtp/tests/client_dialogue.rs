@@ -304,7 +304,10 @@ async fn mail_and_data_refusals() {
             ("DATA", Exit::TempFail) => {
                 assert_eq!(&commands[commands.len() - 2..], ["DATA", "QUIT"]);
                 let at = d.lines.iter().position(|l| l == line).unwrap();
-                assert_eq!(&d.lines[at..at + 4], [line, ">>> QUIT", "221 2.0.0 Bye", &format!("<a@x.example>... {text}")]);
+                assert_eq!(
+                    &d.lines[at..at + 4],
+                    [line, ">>> QUIT", "221 2.0.0 Bye", &format!("<a@x.example>... {text}")]
+                );
             }
             ("DATA", _) => assert!(commands.contains(&"RSET".to_string()), "{commands:?}"),
             _ => assert!(!commands.iter().any(|c| c.starts_with("RCPT")), "{commands:?}"),

@@ -112,7 +112,9 @@ async fn garbage_lines_are_shown_and_skipped() {
     let server = Server::start(Script::new().on("CONNECT", greeting).on("EHLO", ehlo));
     let d = once(settings(10), server.addr, &envelope(&["a@x.example"]), BODY).await;
     assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
-    for shown in ["hello, I am not SMTP", "220x neither is this", "this is junk", "050 informational"] {
+    for shown in
+        ["hello, I am not SMTP", "220x neither is this", "this is junk", "050 informational"]
+    {
         assert!(d.lines.contains(&shown.to_string()), "{shown}: {:#?}", d.lines);
     }
     // PIPELINING after the junk line was still understood: DATA went out with the
@@ -219,4 +221,90 @@ async fn a_server_that_stops_reading_the_text() {
     assert_eq!(status.note.as_deref(), Some("timeout writing message to [127.0.0.1]"));
     assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
     assert!(!d.lines.contains(&">>> .".to_string()));
+}
+
+/// A listener whose accept queue is full drops further SYNs: the connection attempt
+/// hangs until `Timeout.connect`.
+#[tokio::test]
+async fn a_hanging_connect_ends_after_timeout_connect() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Fill the queue (never accepted).
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(s)) =
+            tokio::time::timeout(Duration::from_millis(300), tokio::net::TcpStream::connect(addr))
+                .await
+        {
+            fillers.push(s);
+        }
+    }
+    let mut s = settings(30);
+    s.timeouts.connect = Duration::from_millis(700);
+    let started = Instant::now();
+    let d = once(s, addr, &envelope(&["a@x.example"]), BODY).await;
+    let took = started.elapsed();
+    let status = &d.outcome.recipients[0].status;
+    assert_eq!(
+        (status.text.as_str(), status.dsn.as_str()),
+        ("Deferred: Connection timed out with [127.0.0.1]", "4.4.1")
+    );
+    assert!(took >= Duration::from_millis(700) && took < Duration::from_secs(10), "{took:?}");
+    drop((listener, fillers));
+}
+
+/// The remaining timeouts: the RSET after a failed transaction (`Timeout.rset`),
+/// the RSET that checks a cached connection (`Timeout.misc`: then a new connection
+/// takes the message) and the AUTH exchange (`Timeout.auth`).
+#[tokio::test]
+async fn rset_misc_and_auth_timeouts() {
+    let quick = Duration::from_millis(500);
+    // Timeout.rset: no PIPELINING, every RCPT refused, RSET unanswered.
+    let ehlo = lines(&["250-sink.test.example", "250 8BITMIME"]);
+    let server = Server::start(
+        Script::new().on("EHLO", ehlo).on("RCPT", reply("550 5.1.1 no")).on("RSET", Do::Stall),
+    );
+    let mut s = settings(30);
+    s.timeouts.rset = quick;
+    let started = Instant::now();
+    let d = once(s, server.addr, &envelope(&["a@x.example"]), BODY).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(d.text(0), "User unknown");
+    assert_eq!(
+        d.lines.last().unwrap(),
+        "Closing connection to [127.0.0.1]",
+        "no QUIT on a dead connection"
+    );
+
+    // Timeout.misc: the second message's check of the cached connection stalls.
+    let server = Server::start(Script::new().on("RSET", Do::Stall));
+    let mut s = settings(30);
+    s.timeouts.misc = quick;
+    let mut c = client(s);
+    let env = envelope(&["a@x.example"]);
+    deliver(&mut c, &[target(server.addr)], &env, BODY).await;
+    let started = Instant::now();
+    let d = deliver(&mut c, &[target(server.addr)], &env, BODY).await;
+    assert!(started.elapsed() >= quick && started.elapsed() < Duration::from_secs(10));
+    assert_eq!(d.outcome.recipients[0].status.class(), Class::Sent);
+    assert_eq!(server.connections(), 2);
+    close(&mut c, &env).await;
+
+    // Timeout.auth.
+    let ehlo = lines(&["250-sink.test.example", "250 AUTH PLAIN"]);
+    let server = Server::start(Script::new().on("EHLO", ehlo).on("AUTH", Do::Stall));
+    let mut s = settings(30);
+    s.timeouts.auth = quick;
+    let value = spool::authinfo::parse_value(r#""U:u" "P:p" "M:PLAIN""#).unwrap();
+    let t = smtp::client::Target {
+        credentials: smtp::client::Credentials::from_authinfo(&value),
+        ..target(server.addr)
+    };
+    let mut c = client(s);
+    let started = Instant::now();
+    let d = deliver(&mut c, &[t], &env, BODY).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(d.text(0), LOST);
 }
