@@ -29,10 +29,18 @@ pub fn canonical_name(config: &Config) -> String {
 
 /// Class `w`: the names mail is delivered locally for.
 pub fn local_names(config: &Config) -> Class {
+    local_names_for(config, &system_name())
+}
+
+/// Class `w` of a machine called `host_name` (`$w`): `$j`, `$w`, `localhost`, the
+/// class file and the `LOCAL_DOMAIN(...)` names.
+pub fn local_names_for(config: &Config, host_name: &str) -> Class {
     let mut names = Class::default();
-    for name in [canonical_name(config), system_name(), "localhost".to_string()] {
-        names.insert(&name);
+    let j = config.macro_value("confDOMAIN_NAME").unwrap_or(host_name);
+    for name in [j, host_name, "localhost"] {
+        names.insert(name);
     }
+    config.local_domains().iter().for_each(|d| names.insert(d));
     let cw_file =
         config.macro_value("confCW_FILE").map(|f| f.trim_start_matches("-o").trim().to_string());
     let wanted = cw_file.is_some() || config.feature("use_cw_file").is_some();
@@ -67,5 +75,9 @@ mod tests {
             assert!(w.contains(name), "{name}");
         }
         assert!(!local_names(&Config::defaults()).contains("lab.example"));
+        let other =
+            Config::from_str(Path::new("o.mc"), "LOCAL_DOMAIN(`extra.example')dnl\n").unwrap();
+        let w = local_names_for(&other, "box");
+        assert!(w.contains("box") && w.contains("extra.example") && w.contains("localhost"));
     }
 }
