@@ -100,6 +100,7 @@ async fn garbage_lines_are_shown_and_skipped() {
     let greeting = lines(&[
         "hello, I am not SMTP",
         "22O looks like a code but is not",
+        "220x neither is this",
         "220 sink.test.example ESMTP",
     ]);
     let ehlo = lines(&[
