@@ -222,3 +222,30 @@ async fn eight_bit_bodies_and_servers_without_8bitmime() {
     once(settings(10), server.addr, &env, "\u{e9}t\u{e9}\n".as_bytes()).await;
     assert!(server.data().contains(&"\u{e9}t\u{e9}".to_string()));
 }
+
+/// queue-runner runs deliveries as tokio tasks: a delivery can be spawned.
+#[tokio::test]
+async fn a_delivery_is_a_task() {
+    let server = Server::start(Script::new());
+    let addr = server.addr;
+    let task = tokio::spawn(async move {
+        let mut c = client(settings(10));
+        let env = envelope(&["a@x.example"]);
+        let mut events = Vec::new();
+        let mut body = std::io::Cursor::new(b"body\n".to_vec());
+        let out = c
+            .deliver(
+                &[target(addr)],
+                &env,
+                b"Subject: t\n",
+                &mut body,
+                &mut |e: &smtp::client::Event| events.push(e.clone()),
+            )
+            .await;
+        c.close(&mut smtp::client::Quiet).await;
+        (out, events.len())
+    });
+    let (out, events) = task.await.unwrap();
+    assert_eq!(out.recipients[0].status.class(), Class::Sent);
+    assert!(events > 10);
+}

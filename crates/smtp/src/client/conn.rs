@@ -19,7 +19,8 @@
 
 use super::data::DataEncoder;
 use super::mime::{Converter, Scan};
-use super::session::{Action, IoFailure, Outcome, Session};
+use super::outcome::Outcome;
+use super::session::{Action, IoFailure, Session};
 use super::settings::{Settings, Target};
 use super::status::{Exit, Status};
 use super::tls::Tls;
@@ -92,7 +93,7 @@ impl Conn {
         tls: &Tls,
         target: &Target,
         plaintext: bool,
-        obs: &mut dyn Observer,
+        obs: &mut (dyn Observer + Send),
     ) -> Result<Conn, OpenFailure> {
         obs.event(&Event::Connecting {
             host: target.host.clone(),
@@ -153,7 +154,7 @@ impl Conn {
         tls: &Tls,
         mut text: Option<Text<'_, B>>,
         settings: &Settings,
-        obs: &mut dyn Observer,
+        obs: &mut (dyn Observer + Send),
     ) -> Stop {
         let mut queue: VecDeque<Action> = actions.into();
         let mut buf = vec![0u8; READ_SIZE];

@@ -29,7 +29,7 @@
 
 use super::conn::{Conn, NoBody, OpenFailure, Stop, Text};
 use super::envelope::Envelope;
-use super::session::{Outcome, RcptOutcome};
+use super::outcome::{Outcome, RcptOutcome};
 use super::settings::{Settings, Target};
 use super::status::{Class, Exit, Status};
 use super::tls::Tls;
@@ -71,7 +71,7 @@ pub struct Client {
 
 /// Passes events on with the delivery's recipient indexes.
 struct Mapped<'a> {
-    inner: &'a mut dyn Observer,
+    inner: &'a mut (dyn Observer + Send),
     todo: Vec<usize>,
     all: usize,
 }
@@ -142,7 +142,7 @@ impl Client {
         envelope: &Envelope,
         headers: &[u8],
         body: &mut B,
-        observer: &mut dyn Observer,
+        observer: &mut (dyn Observer + Send),
     ) -> Outcome {
         self.expire(observer).await;
         let all = envelope.recipients.len();
@@ -199,7 +199,7 @@ impl Client {
         target: &Target,
         env: &Envelope,
         text: Text<'_, B>,
-        obs: &mut dyn Observer,
+        obs: &mut (dyn Observer + Send),
     ) -> Result<Outcome, Status> {
         let mut conn = self.connection(target, obs).await?;
         let actions = conn.session.begin(env);
@@ -231,7 +231,7 @@ impl Client {
     async fn connection(
         &mut self,
         target: &Target,
-        obs: &mut dyn Observer,
+        obs: &mut (dyn Observer + Send),
     ) -> Result<Conn, Status> {
         let k = key(target);
         if let Some(entry) = self.entries.iter_mut().find(|e| e.key == k) {
@@ -249,7 +249,11 @@ impl Client {
 
     /// Connect and open; after a failed TLS handshake, again in plaintext when
     /// `TLSFallbacktoClear` says so.
-    async fn connect(&mut self, target: &Target, obs: &mut dyn Observer) -> Result<Conn, Status> {
+    async fn connect(
+        &mut self,
+        target: &Target,
+        obs: &mut (dyn Observer + Send),
+    ) -> Result<Conn, Status> {
         let mut result = Conn::open(&self.settings, &self.tls, target, false, obs).await;
         if let Err(OpenFailure { tls: true, .. }) = result {
             if self.settings.tls_fallback_to_clear {
@@ -288,7 +292,7 @@ impl Client {
 
     /// Close idle connections past `ConnectionCacheTimeout`, and the oldest beyond
     /// [`Client::MAX_CACHED`].
-    async fn expire(&mut self, obs: &mut dyn Observer) {
+    async fn expire(&mut self, obs: &mut (dyn Observer + Send)) {
         let now = Instant::now();
         let mut open: Vec<usize> =
             (0..self.entries.len()).filter(|&i| self.entries[i].conn.is_some()).collect();
@@ -309,13 +313,13 @@ impl Client {
 
     /// `Closing connection to <host>` for every host connected to, QUIT where the
     /// connection is still open.
-    pub async fn close(&mut self, observer: &mut dyn Observer) {
+    pub async fn close(&mut self, observer: &mut (dyn Observer + Send)) {
         for entry in std::mem::take(&mut self.entries) {
             self.close_entry(entry, observer).await;
         }
     }
 
-    async fn close_entry(&self, entry: Entry, obs: &mut dyn Observer) {
+    async fn close_entry(&self, entry: Entry, obs: &mut (dyn Observer + Send)) {
         obs.event(&Event::Closing { host: entry.host });
         if let Some(mut conn) = entry.conn {
             let actions = conn.session.quit();

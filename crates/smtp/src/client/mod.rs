@@ -57,6 +57,7 @@ mod ehlo;
 mod envelope;
 mod mime;
 mod open;
+mod outcome;
 mod reply;
 mod session;
 mod settings;
@@ -76,8 +77,9 @@ pub use envelope::{
     Notify, Offered, Recipient, Ret,
 };
 pub use mime::{Converter, Plan, Scan};
+pub use outcome::{Messages, Outcome, RcptOutcome};
 pub use reply::{enhanced_code, Input, Reply, ReplyReader, MAX_LINE, MAX_LINES};
-pub use session::{Action, IoFailure, Messages, Outcome, RcptOutcome, Session};
+pub use session::{Action, IoFailure, Session};
 pub use settings::{Settings, Target, Timeouts};
 pub use status::{shorten, smtp_to_dsn, Class, Exit, Prefix, Status};
 #[cfg(feature = "client")]

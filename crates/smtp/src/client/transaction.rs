@@ -26,8 +26,9 @@
 //! recipient, printed once for all of them.
 
 use super::envelope::{mail_command, rcpt_command, EightBit, Envelope, Offered};
+use super::outcome::{Outcome, RcptOutcome};
 use super::reply::Reply;
-use super::session::{Action, AfterQuit, IoFailure, Outcome, Phase, RcptOutcome, Session};
+use super::session::{Action, AfterQuit, IoFailure, Phase, Session};
 use super::status::{smtp_to_dsn, Exit, Status};
 use super::transcript::{Event, Scope};
 use std::collections::VecDeque;
