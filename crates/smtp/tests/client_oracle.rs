@@ -284,3 +284,34 @@ fn masks_and_m_lines() {
     let qf = "V8\nMUser unknown\nFbs\nMDeferred: 451 x\nRPFD:a@b\n";
     assert_eq!(m_lines(qf), (Some("User unknown".into()), vec!["Deferred: 451 x".into()]));
 }
+
+const TWO: &[&str] = &["first@sink.example", "second@sink.example"];
+
+oracle_case!(
+    dropped_at_rcpt_with_two_pending,
+    Case::new("drop-rcpt-2", Script::new().on("RCPT", Do::Drop), TWO)
+);
+oracle_case!(
+    a_421_to_the_first_of_two_rcpts,
+    Case::new(
+        "rcpt-421-2",
+        Script::new().on_arg("RCPT", "first", reply("421 4.3.2 going down")),
+        TWO
+    )
+);
+oracle_case!(
+    dropped_at_the_second_rcpt_without_pipelining,
+    Case::new(
+        "drop-rcpt-nopipe",
+        Script::new().on("EHLO", no_pipelining()).on_arg("RCPT", "second", Do::Drop),
+        TWO
+    )
+);
+oracle_case!(
+    a_server_that_names_us,
+    Case::new(
+        "loop",
+        Script::new().on("EHLO", lines(&["250-mail.lab.example", "250 PIPELINING"])),
+        ONE
+    )
+);

@@ -25,7 +25,7 @@ use super::ehlo::{Extensions, Greeting};
 use super::reply::Reply;
 use super::session::{Action, AfterQuit, Phase, Session};
 use super::status::{Exit, Status};
-use super::transcript::{Event, TlsInfo};
+use super::transcript::{Event, Scope, TlsInfo};
 
 impl Session {
     pub(super) fn open_reply(&mut self, reply: Reply) {
@@ -72,6 +72,11 @@ impl Session {
         let name = reply.first_line().get(4..).unwrap_or("").split(' ').next().unwrap_or("");
         if self.settings.loop_check && name.eq_ignore_ascii_case(&self.settings.helo_name) {
             let note = format!("{} config error: mail loops back to me (MX problem?)", self.host);
+            self.event(Event::Status {
+                to: Scope::These(Vec::new()),
+                code: 553,
+                text: note.clone(),
+            });
             let status =
                 Status::new(Exit::Config, "5.3.5", Some("553 5.3.5 system config error"), None)
                     .with_note(note);

@@ -333,20 +333,28 @@ impl Session {
         self.finish_transaction();
     }
 
-    /// The connection broke during the transaction (`old` is where it was).
+    /// The connection broke during the transaction (`old` is where it was). As in
+    /// sendmail 8.17, the reply that failed is worded without `errno` after MAIL,
+    /// RCPT and the final dot (`Deferred`), with it while waiting for 354 or
+    /// writing the text; whatever comes after the first failed read (the other
+    /// pending RCPTs, the accepted recipients) has `errno` back
+    /// (`Deferred: Connection reset by <host>`).
     pub(super) fn transaction_lost(&mut self, old: Phase, failure: IoFailure) {
         let errno_kept = matches!(old, Phase::Data | Phase::Sending);
         let mut status = self.io_status(failure, errno_kept);
         if matches!(old, Phase::Sending) {
             status = status.with_note(format!("timeout writing message to {}", self.host));
         }
+        let after = self.io_status(failure, true);
         if matches!(old, Phase::Rcpt) {
             let tx = self.tx.as_mut().expect("tx");
             let rest: Vec<usize> = tx.pending.drain(..).chain(tx.next..tx.rcpts.len()).collect();
             tx.next = tx.rcpts.len();
-            for i in rest {
-                self.rcpt_status(i, status.clone(), false);
+            for (n, i) in rest.into_iter().enumerate() {
+                let status = if n == 0 { status.clone() } else { after.clone() };
+                self.rcpt_status(i, status, false);
             }
+            status = after;
         }
         let tx = self.tx.as_mut().expect("tx");
         if !matches!(old, Phase::Rset) || tx.status.is_none() {

@@ -154,10 +154,12 @@ pub fn theirs(oracle: &Oracle, case: &Case, server: &Server) -> Said {
         .filter_map(|e| e.ok())
         .find(|e| e.file_name().to_string_lossy().starts_with("qf"))
         .map(|e| String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned());
-    let (envelope_message, recipient_messages) = match qf {
+    // The qf lists the recipients in the reverse of their RCPT order.
+    let (envelope_message, mut recipient_messages) = match qf {
         Some(qf) => m_lines(&qf),
         None => (None, Vec::new()),
     };
+    recipient_messages.reverse();
     Said { dialogue, body: body_of(server), envelope_message, recipient_messages }
 }
 
