@@ -162,7 +162,17 @@ impl Conn {
             let mut stop = None;
             while let Some(action) = queue.pop_front() {
                 let more = match action {
-                    Action::Send(bytes) => {
+                    Action::Send(mut bytes) => {
+                        // Pipelined commands (and the events between them) go out
+                        // in one write.
+                        loop {
+                            match queue.front() {
+                                Some(Action::Send(next)) => bytes.extend_from_slice(next),
+                                Some(Action::Event(event)) => obs.event(event),
+                                _ => break,
+                            }
+                            queue.pop_front();
+                        }
                         match self.write(&bytes, settings.timeouts.datablock).await {
                             Ok(()) => Vec::new(),
                             Err(failure) => self.session.io_error(failure),
