@@ -249,3 +249,53 @@ async fn a_delivery_is_a_task() {
     assert_eq!(out.recipients[0].status.class(), Class::Sent);
     assert!(events > 10);
 }
+
+/// A df that cannot be read to its end: the connection is dropped before the final
+/// dot, so the server never takes a truncated message.
+#[tokio::test]
+async fn a_body_that_fails_midway_never_ends_with_a_dot() {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tokio::io::{AsyncRead, AsyncSeek, ReadBuf};
+
+    struct Failing(usize);
+    impl AsyncRead for Failing {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            if self.0 == 0 {
+                return Poll::Ready(Err(std::io::Error::other("disk gone")));
+            }
+            self.0 -= 1;
+            buf.put_slice(b"a line of the body\n");
+            Poll::Ready(Ok(()))
+        }
+    }
+    impl AsyncSeek for Failing {
+        fn start_seek(self: Pin<&mut Self>, _: std::io::SeekFrom) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn poll_complete(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<u64>> {
+            Poll::Ready(Ok(0))
+        }
+    }
+
+    let server = Server::start(Script::new());
+    let env = envelope(&["a@x.example"]);
+    let mut c = client(settings(10));
+    let out = c
+        .deliver(
+            &[target(server.addr)],
+            &env,
+            b"Subject: x\n",
+            &mut Failing(5000),
+            &mut smtp::client::Quiet,
+        )
+        .await;
+    assert_eq!(out.recipients[0].status.class(), Class::Deferred);
+    assert!(server.data().iter().any(|l| l == "a line of the body"), "{:?}", server.data());
+    assert!(!server.data().contains(&".".to_string()), "no final dot: {:?}", server.data());
+    assert!(!server.log().iter().any(|l| l.contains("queued as")));
+}
