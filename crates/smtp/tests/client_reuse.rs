@@ -299,3 +299,31 @@ async fn a_body_that_fails_midway_never_ends_with_a_dot() {
     assert!(!server.data().contains(&".".to_string()), "no final dot: {:?}", server.data());
     assert!(!server.log().iter().any(|l| l.contains("queued as")));
 }
+
+/// On a cached connection the check comes first, then the refusal (sendmail's
+/// `mci_get()` probes before `smtpmailfrom()` refuses).
+#[tokio::test]
+async fn a_refusal_on_a_cached_connection_comes_after_the_check() {
+    let server = Server::start(
+        Script::new().on("EHLO", lines(&["250-sink.test.example", "250 PIPELINING"])),
+    );
+    let mut s = settings(10);
+    s.eight_bit_mode = EightBitMode::Mime;
+    let mut c = client(s);
+    let plain = envelope(&["a@x.example"]);
+    deliver(&mut c, &[target(server.addr)], &plain, b"ascii\n").await;
+    let mut broken = envelope(&["b@x.example"]);
+    broken.body = smtp::client::Body { has_8bit: true, dont_mime: true, ..Default::default() };
+    let d = deliver(&mut c, &[target(server.addr)], &broken, b"\xe9\n").await;
+    assert_eq!(
+        d.lines,
+        [
+            ">>> RSET",
+            "250 2.0.0 Ok",
+            "<b@x.example>... Using cached ESMTP connection to [127.0.0.1] via esmtp...",
+            "<b@x.example>... [127.0.0.1] does not support 8BITMIME",
+            "Data format error",
+        ]
+    );
+    close(&mut c, &plain).await;
+}

@@ -36,6 +36,13 @@ use std::collections::VecDeque;
 /// The most RCPT commands sent before their replies are read.
 pub const MAX_PIPELINED: usize = 100;
 
+/// How a transaction starts: MAIL, or a refusal without any command.
+#[derive(Debug)]
+enum Start {
+    Mail(String),
+    Refuse(String, &'static str),
+}
+
 /// The transaction in progress.
 #[derive(Debug, Default)]
 pub(super) struct Tx {
@@ -48,8 +55,8 @@ pub(super) struct Tx {
     data_sent: bool,
     after_mail: bool,
     convert: bool,
-    /// The MAIL command, sent once a cached connection answered its check.
-    mail: Option<String>,
+    /// What starts the transaction once a cached connection answered its check.
+    start: Option<Start>,
     /// Status events held until a QUIT exchange is over.
     later: Vec<Event>,
     /// What became of the transaction (for every recipient without its own status).
@@ -80,27 +87,35 @@ impl Session {
             self.settings.mailer_8bit,
             self.greeting.eight_bit_ok,
         );
-        let mail = match eight_bit {
-            EightBit::Pass(body) => Some(mail_command(env, offered, body)),
+        let start = match eight_bit {
+            EightBit::Refuse => {
+                Start::Refuse(format!("{} does not support 8BITMIME", self.host), "5.6.3")
+            }
+            _ if env.needs_smtputf8() && !self.ext.smtputf8 => {
+                Start::Refuse("SMTPUTF8 required but not offered".to_string(), "5.6.7")
+            }
             EightBit::Convert => {
                 tx.convert = true;
-                Some(mail_command(env, offered, None))
+                Start::Mail(mail_command(env, offered, None))
             }
-            EightBit::Refuse => None,
+            EightBit::Pass(body) => Start::Mail(mail_command(env, offered, body)),
         };
         self.tx = Some(tx);
-        match mail {
-            _ if env.recipients.is_empty() => self.finish_transaction(),
-            None => self.refuse(&format!("{} does not support 8BITMIME", self.host), "5.6.3"),
-            Some(_) if env.needs_smtputf8() && !self.ext.smtputf8 => {
-                self.refuse("SMTPUTF8 required but not offered", "5.6.7")
-            }
-            Some(mail) if self.used => {
-                self.send("RSET".to_string());
-                self.phase = Phase::Probe;
-                self.tx.as_mut().expect("tx").mail = Some(mail);
-            }
-            Some(mail) => self.mail(mail),
+        if env.recipients.is_empty() {
+            self.finish_transaction();
+        } else if self.used {
+            self.send("RSET".to_string());
+            self.phase = Phase::Probe;
+            self.tx.as_mut().expect("tx").start = Some(start);
+        } else {
+            self.start(start);
+        }
+    }
+
+    fn start(&mut self, start: Start) {
+        match start {
+            Start::Mail(command) => self.mail(command),
+            Start::Refuse(why, dsn) => self.refuse(&why, dsn),
         }
     }
 
@@ -136,8 +151,8 @@ impl Session {
             return self.send_quit(AfterQuit::Stale);
         }
         self.event(Event::Reusing { host: self.host.clone(), esmtp: self.esmtp, to: Scope::All });
-        match self.tx.as_mut().expect("tx").mail.take() {
-            Some(mail) => self.mail(mail),
+        match self.tx.as_mut().expect("tx").start.take() {
+            Some(start) => self.start(start),
             None => self.finish_transaction(),
         }
     }
