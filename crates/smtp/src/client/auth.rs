@@ -56,7 +56,7 @@ impl Credentials {
     /// ids (sendmail's `getauth()` checks).
     pub fn from_authinfo(info: &AuthInfo) -> Option<Credentials> {
         let authzid = info.user.clone().filter(|s| !s.is_empty());
-        let authid = info.authzid.clone().filter(|s| !s.is_empty());
+        let authid = info.authid.clone().filter(|s| !s.is_empty());
         let password = info.password.clone().filter(|p| !p.is_empty())?;
         let (authzid, authid) = match (authzid, authid) {
             (Some(u), Some(i)) => (u, i),
