@@ -15,6 +15,5 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod base64;
 pub mod client;
 pub mod server;

@@ -10,6 +10,7 @@ pub mod access;
 pub mod address;
 pub mod aliases;
 pub mod authinfo;
+pub mod base64;
 pub mod classfile;
 pub mod config;
 pub mod forward;
@@ -27,9 +28,11 @@ pub mod queue;
 pub mod rules;
 pub mod safefile;
 pub mod settings;
+pub mod status;
 pub mod sysexits;
 pub mod verify;
 pub mod virtusertable;
+pub mod xtext;
 
 #[cfg(test)]
 mod testutil;

@@ -59,8 +59,8 @@ impl BodySink for MemSink {
 }
 
 fn reply(status: &Status) -> Reply {
-    match &status.enhanced {
-        Some(e) => Reply::new(status.code, e, status.text.clone()),
+    match status.enhanced {
+        Some(e) => Reply::with_code(status.code, e, status.text.clone()),
         None => Reply::bare(status.code, status.text.clone()),
     }
 }
@@ -68,7 +68,7 @@ fn reply(status: &Status) -> Reply {
 fn lines(statuses: &[Status]) -> Reply {
     let first = &statuses[0];
     let texts = statuses.iter().map(|s| s.text.clone()).collect();
-    Reply::lines(first.code, first.enhanced.as_deref(), texts)
+    Reply::lines(first.code, first.enhanced.map(|e| e.to_string()).as_deref(), texts)
 }
 
 fn decision(v: Verdict) -> Decision {

@@ -24,7 +24,7 @@
 //! The credentials go out as the mechanisms define them (base64, not encrypted); the
 //! transcript shows the commands as sent, as `sendmail -v` does.
 
-use crate::base64;
+use spool::base64;
 use spool::authinfo::AuthInfo;
 
 /// SASL credentials for one host.

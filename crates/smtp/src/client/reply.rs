@@ -94,20 +94,10 @@ impl Reply {
 }
 
 /// The length of the enhanced status code at the start of `text` (`5.1.1`), when
-/// one is there and a space follows it (sendmail's `isenhsc(s, ' ')`).
+/// one is there and a space follows it (sendmail's `isenhsc(s, ' ')`, which
+/// `spool::status` implements).
 pub fn enhanced_code(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    if !matches!(b.first(), Some(b'2' | b'4' | b'5')) || b.get(1) != Some(&b'.') {
-        return None;
-    }
-    let digits = |from: usize| b[from..].iter().take(3).take_while(|c| c.is_ascii_digit()).count();
-    let first = digits(2);
-    if first == 0 || b.get(2 + first) != Some(&b'.') {
-        return None;
-    }
-    let at = 3 + first;
-    let second = digits(at);
-    (second > 0 && b.get(at + second) == Some(&b' ')).then_some(at + second)
+    spool::status::EnhancedCode::prefix(text, ' ').map(|(_, len)| len)
 }
 
 /// What the reader found in the input.

@@ -270,7 +270,7 @@ def reply():
             return
 reply()
 for cmd in sys.argv[4:]:
-    s.sendall(cmd.encode('latin-1') + b'\r\n')
+    s.sendall(cmd.encode('utf-8') + b'\r\n')
     reply()
 sys.stdout.write(''.join(out))
 "#;

@@ -18,6 +18,7 @@
 //! `code` is three digits; `text` never contains CR or LF.
 
 use crate::access::{clean_text, Action};
+use crate::status::EnhancedCode;
 
 /// One SMTP reply line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,16 +26,18 @@ pub struct Status {
     /// The three-digit reply code.
     pub code: u16,
     /// The RFC 3463 enhanced status code, if the reply has one.
-    pub enhanced: Option<String>,
+    pub enhanced: Option<EnhancedCode>,
     /// The text after the codes, the `address... ` prefix included.
     pub text: String,
 }
 
 impl Status {
-    /// A reply with exactly these parts.
+    /// A reply with exactly these parts (`enhanced` is one of the rules' own codes).
     pub fn new(code: u16, enhanced: &str, text: impl Into<String>) -> Status {
         let text: String = text.into();
-        Status { code, enhanced: Some(enhanced.to_string()), text: text.replace(['\r', '\n'], " ") }
+        let enhanced = EnhancedCode::parse(enhanced);
+        debug_assert!(enhanced.is_some(), "a rule's own enhanced code");
+        Status { code, enhanced, text: text.replace(['\r', '\n'], " ") }
     }
 
     /// True for 4xx replies.
@@ -62,14 +65,14 @@ impl Status {
             None => (550, message),
         };
         let default = match message.as_bytes().first() {
-            Some(b'5' | b'6') => Some("5.0.0"),
-            Some(b'4' | b'8') => Some("4.0.0"),
-            Some(b'2') => Some("2.0.0"),
+            Some(b'5' | b'6') => EnhancedCode::new(5, 0, 0),
+            Some(b'4' | b'8') => EnhancedCode::new(4, 0, 0),
+            Some(b'2') => EnhancedCode::new(2, 0, 0),
             _ => None,
         };
-        let (enhanced, text) = match enhanced_code(rest) {
-            Some(e) => (Some(e.to_string()), &rest[e.len() + 1..]),
-            None => (enhanced.filter(|e| is_enhanced(e)).or(default).map(str::to_string), rest),
+        let (enhanced, text) = match EnhancedCode::prefix(rest, ' ') {
+            Some((e, len)) => (Some(e), &rest[len + 1..]),
+            None => (enhanced.and_then(EnhancedCode::parse).or(default), rest),
         };
         let text = match to.filter(|t| !t.is_empty()) {
             Some(to) if [50, 250, 252, 450, 550, 553].contains(&code) => format!("{to}... {text}"),
@@ -81,9 +84,11 @@ impl Status {
     /// The reply for the error mailer triple `$#error $@ host $: text` about `to`.
     pub fn error_mailer(host: Option<&str>, text: &str, to: Option<&str>) -> Status {
         let text = strip_quotes(text);
-        let host = host.filter(|h| is_enhanced(h));
+        let host = host.filter(|h| EnhancedCode::parse(h).is_some());
         match smtp_code(&text) {
-            Some(_) if enhanced_code(&text[4..]).is_some() => Status::usrerr(None, &text, to),
+            Some(_) if EnhancedCode::prefix(&text[4..], ' ').is_some() => {
+                Status::usrerr(None, &text, to)
+            }
             Some(_) => Status::usrerr(host, &text, to),
             None => Status::usrerr(Some("5.3.0"), &format!("553 {text}"), to),
         }
@@ -118,22 +123,6 @@ fn smtp_code(s: &str) -> Option<u16> {
         return s[..3].parse().ok();
     }
     None
-}
-
-/// An enhanced status code at the start of `s`, followed by a blank.
-fn enhanced_code(s: &str) -> Option<&str> {
-    let word = s.split_once(' ')?.0;
-    is_enhanced(word).then_some(word)
-}
-
-/// True for `2.x.y`, `4.x.y` and `5.x.y` with one to three digits per part.
-fn is_enhanced(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 3
-        && ["2", "4", "5"].contains(&parts[0])
-        && parts[1..]
-            .iter()
-            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// sendmail's `stripquotes`: unescaped double quotes removed, `\x` made `x`.
