@@ -207,7 +207,7 @@ async fn no_parameters_the_server_did_not_offer() {
     let ehlo = lines(&["250-sink.test.example", "250 PIPELINING"]);
     let server = Server::start(Script::new().on("EHLO", ehlo));
     let mut env = envelope(&["a@x.example"]);
-    env.recipients[0].notify = Some(Notify { never: true, ..Notify::default() });
+    env.recipients[0].notify = Some(Notify::default());
     env.recipients[0].orcpt = Some("rfc822;a@x.example".into());
     env.ret = Some(Ret::Full);
     env.envid = Some("E".into());

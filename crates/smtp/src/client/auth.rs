@@ -24,8 +24,8 @@
 //! The credentials go out as the mechanisms define them (base64, not encrypted); the
 //! transcript shows the commands as sent, as `sendmail -v` does.
 
-use spool::base64;
 use spool::authinfo::AuthInfo;
+use spool::base64;
 
 /// SASL credentials for one host.
 #[derive(Clone, PartialEq, Eq)]

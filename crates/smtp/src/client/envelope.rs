@@ -290,10 +290,7 @@ mod tests {
 
     #[test]
     fn notify_never_and_smtputf8() {
-        let r = Recipient {
-            notify: Some(Notify { never: true, ..Notify::default() }),
-            ..Recipient::new("x@y")
-        };
+        let r = Recipient { notify: Some(Notify::default()), ..Recipient::new("x@y") };
         assert_eq!(rcpt_command(&r, ALL), "RCPT To:<x@y> NOTIFY=NEVER");
         let utf8 = Envelope { sender: "j\u{f6}rg@example.de".into(), ..Envelope::default() };
         assert!(utf8.needs_smtputf8());
