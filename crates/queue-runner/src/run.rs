@@ -22,7 +22,7 @@ use crate::flags::{self, Run};
 use crate::job::{self, Runner};
 use crate::pool::Limits;
 use crate::settings::{self, Settings};
-use crate::transport::{Transport, Unwired};
+use crate::transport::Transport;
 use crate::verbose::Verbose;
 use crate::{agent, daemon, order, pickup};
 use anyhow::{Context, Result};
@@ -49,7 +49,8 @@ pub fn run(args: Vec<String>) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let runner = runner(settings, Arc::new(Unwired), log);
+    let smtp = crate::remote::Smtp::new(settings.resolver.clone(), &settings.host);
+    let runner = runner(settings, Arc::new(smtp), log);
     runtime.block_on(async move {
         match runner.settings.run {
             Run::Every(interval) => daemon::serve(Arc::new(runner), interval).await,

@@ -103,6 +103,9 @@ pub struct Settings {
     pub log_tag: String,
     /// The program run as the file agent (this executable).
     pub agent: PathBuf,
+    /// Host and MX lookups for remote delivery (`ServiceSwitchFile`, `HostsFile`,
+    /// `ResolverNameserver`).
+    pub resolver: dns::Resolver,
 }
 
 /// Resolves the command line with the configuration it names.
@@ -169,7 +172,24 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         log_file: config.option("LogFile").filter(|f| !f.is_empty()).map(PathBuf::from),
         log_tag: flags.tag.unwrap_or_else(|| "sendmail".into()),
         agent,
+        resolver: resolver(&config)?,
     })
+}
+
+/// The resolver the configuration asks for, as smtpd builds it.
+fn resolver(config: &Config) -> Result<dns::Resolver> {
+    let switch_file = config.option("ServiceSwitchFile").unwrap_or("/etc/mail/service.switch");
+    let switch = dns::HostSwitch::read(std::path::Path::new(switch_file)).unwrap_or_default();
+    let hosts_file = config.option("HostsFile").unwrap_or("/etc/hosts");
+    let hosts = dns::HostsFile::read(std::path::Path::new(hosts_file));
+    let servers = match config.option("ResolverNameserver").filter(|v| !v.trim().is_empty()) {
+        Some(value) => dns::servers::parse_servers(value)
+            .map_err(|e| Exit { code: spool::sysexits::EX_CONFIG, message: e.to_string() })?,
+        None => Vec::new(),
+    };
+    let server_config = dns::ServerConfig { servers, ..dns::ServerConfig::default() };
+    Ok(dns::Resolver::new(&switch, hosts.clone(), &server_config)
+        .unwrap_or_else(|_| dns::Resolver::files_only(hosts)))
 }
 
 /// A queue path made absolute, so that detaching (which changes to `/`) keeps it.

@@ -245,7 +245,10 @@ impl Work<'_> {
         // of DATA: sendmail logs them in that order.
         outcomes.sort_by_key(|(_, o)| o.state == State::Sent);
         for (j, outcome) in outcomes {
-            self.runner.verbose.line(&format!("{}... {}", targets[j].paddr, outcome.stat));
+            // A transport with a dialogue printed each status where it happened.
+            if delivery.dialogue.is_empty() {
+                self.runner.verbose.line(&format!("{}... {}", targets[j].paddr, outcome.stat));
+            }
             let ctl = self.sender_ctl.clone();
             self.record(&targets[j], j, outcome, Some(dest.mailer.clone()), ctl);
         }
