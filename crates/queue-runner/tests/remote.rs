@@ -116,3 +116,83 @@ fn remote_recipients_are_sent_bounced_and_deferred_as_the_server_says() {
     let statuses = stdout.matches("<ok@remote.example>... Sent (Ok: queued as SINK1)").count();
     assert_eq!(statuses, 1, "-v prints each status once: {stdout}");
 }
+
+/// The transport alone, its hosts from a test name server.
+mod lookups {
+    use super::Server;
+    use dns::{HostSwitch, HostsFile, Resolver, ServerConfig};
+    use queue_runner::remote::{Smtp, NULL_MX};
+    use queue_runner::route::Destination;
+    use queue_runner::transport::{Message, Rcpt, RcptResult, Transport};
+    use testkit::dns::{DnsServer, Zone};
+
+    fn deliver(zone: Zone, host: &str, mx: bool, port: u16) -> RcptResult {
+        let server = DnsServer::start(zone);
+        let config = ServerConfig {
+            servers: vec![server.addr()],
+            timeout: std::time::Duration::from_secs(2),
+            attempts: 1,
+        };
+        let resolver =
+            Resolver::new(&HostSwitch::parse("hosts: dns"), HostsFile::parse(""), &config).unwrap();
+        let smtp = Smtp::new(resolver, "mail.lab.example");
+        let dest = Destination { mailer: "esmtp".into(), host: host.into(), mx, port };
+        let message = Message {
+            id: "TEST0001",
+            sender: "daemon@mail.lab.example",
+            body_type: None,
+            envid: None,
+            ret_hdrs: None,
+            data: b"Subject: x\n\nbody\n",
+        };
+        let address = format!("ok@{host}");
+        let rcpts = [Rcpt { paddr: format!("<{address}>"), address, notify: None, orcpt: None }];
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let delivery = rt.block_on(smtp.deliver(&dest, &message, &rcpts));
+        delivery.results.into_iter().next().unwrap()
+    }
+
+    fn relay(result: &RcptResult) -> String {
+        match result {
+            RcptResult::Replied { reply, relay, .. } if reply.code == 250 => relay.clone(),
+            other => panic!("not sent: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_domain_is_delivered_to_its_mx() {
+        let sink = Server::start();
+        let zone =
+            Zone::new().mx("far.example", 10, "mx.far.example").addr("mx.far.example", "127.0.0.1");
+        let result = deliver(zone, "far.example", true, sink.port);
+        assert_eq!(relay(&result), "mx.far.example [127.0.0.1]");
+        assert!(sink.seen().contains(&"RCPT To:<ok@far.example>".to_string()));
+    }
+
+    #[test]
+    fn a_domain_without_mx_is_its_own_exchanger() {
+        let sink = Server::start();
+        let zone = Zone::new().addr("bare.example", "127.0.0.1");
+        let result = deliver(zone, "bare.example", true, sink.port);
+        assert_eq!(relay(&result), "bare.example [127.0.0.1]");
+    }
+
+    #[test]
+    fn a_bracketed_host_is_not_looked_up_as_mx() {
+        let sink = Server::start();
+        let zone = Zone::new()
+            .mx("host.example", 10, "elsewhere.example")
+            .addr("host.example", "127.0.0.1");
+        let result = deliver(zone, "host.example", false, sink.port);
+        assert_eq!(relay(&result), "[host.example] [127.0.0.1]");
+    }
+
+    #[test]
+    fn a_null_mx_fails_permanently() {
+        let zone = Zone::new().mx("null.example", 0, ".");
+        let result = deliver(zone, "null.example", true, 25);
+        let expected =
+            RcptResult::Unreachable { temporary: false, text: NULL_MX.into(), relay: None };
+        assert_eq!(result, expected);
+    }
+}
