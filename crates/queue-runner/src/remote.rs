@@ -6,7 +6,9 @@
 //! has none); a null MX fails permanently with sendmail's words. The port is the
 //! destination's (the mailer's `A=TCP $h port`). It then hands the message to
 //! [`Client::deliver`] and maps each recipient's status to a [`RcptResult`]; the
-//! `-v` dialogue comes from the client's [`Verbose`] observer.
+//! `-v` dialogue comes from the client's [`Verbose`] observer. With
+//! `FEATURE(authinfo)`, each host's credentials are looked up in its map
+//! (`AuthInfo:host`, its parent domains, `AuthInfo:`; the host without brackets).
 //!
 //! # Errors
 //! None as Rust errors: a lookup that fails is a [`RcptResult::Unreachable`] for
@@ -18,18 +20,48 @@ use dns::{Exchangers, Failure, Resolver};
 use smtp::client::{
     enhanced_code, Client, Envelope, Event, Observer, Recipient, Settings, Status, Target, Verbose,
 };
+use spool::maps::Map;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Remote delivery over SMTP.
 pub struct Smtp {
     resolver: Resolver,
     helo: String,
+    authinfo: Option<Arc<dyn Map>>,
 }
 
 impl Smtp {
     /// A transport that looks hosts up with `resolver` and says `helo` in EHLO.
     pub fn new(resolver: Resolver, helo: &str) -> Smtp {
-        Smtp { resolver, helo: helo.to_string() }
+        Smtp { resolver, helo: helo.to_string(), authinfo: None }
+    }
+
+    /// The same transport, with `FEATURE(authinfo)`'s map (`None`: no AUTH).
+    pub fn with_authinfo(mut self, authinfo: Option<Arc<dyn Map>>) -> Smtp {
+        self.authinfo = authinfo;
+        self
+    }
+
+    /// Fills in each target's credentials from the authinfo map (a map that cannot be
+    /// read, or an entry that cannot be parsed, gives none).
+    async fn credentials(&self, targets: &mut [Target]) {
+        let Some(map) = self.authinfo.clone() else { return };
+        let hosts: Vec<String> = targets
+            .iter()
+            .map(|t| t.host.trim_start_matches('[').trim_end_matches(']').to_string())
+            .collect();
+        let found = tokio::task::spawn_blocking(move || {
+            hosts
+                .iter()
+                .map(|h| spool::authinfo::lookup(map.as_ref(), h).ok().flatten())
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        for (target, info) in targets.iter_mut().zip(found) {
+            target.credentials = info.map(credentials);
+        }
     }
 
     /// The hosts to try for `dest`, or why there are none.
@@ -92,10 +124,11 @@ impl Transport for Smtp {
         rcpts: &'a [Rcpt],
     ) -> Pending<'a> {
         Box::pin(async move {
-            let targets = match self.targets(dest).await {
+            let mut targets = match self.targets(dest).await {
                 Ok(t) => t,
                 Err(e) => return Delivery { results: vec![e; rcpts.len()], ..Delivery::default() },
             };
+            self.credentials(&mut targets).await;
             let relay = |status: &Status| relay_of(status, &targets);
             let client = Client::new(self.settings(dest), rustls::RootCertStore::empty());
             let mut client = match client {
@@ -188,6 +221,18 @@ impl Observer for Dialogue {
             self.text.push_str(&line);
             self.text.push('\n');
         }
+    }
+}
+
+/// The client's credentials of an authinfo entry: a missing user id is the
+/// authentication id and the other way round, as sendmail has it.
+fn credentials(info: spool::authinfo::AuthInfo) -> smtp::client::Credentials {
+    let authid = info.authid.clone().or(info.user.clone()).unwrap_or_default();
+    smtp::client::Credentials {
+        authzid: info.user.unwrap_or_else(|| authid.clone()),
+        authid,
+        password: info.password.unwrap_or_default(),
+        mechanisms: info.mechanisms.iter().map(|m| m.to_ascii_uppercase()).collect(),
     }
 }
 

@@ -162,7 +162,7 @@ fn split_port(host: &str) -> (&str, Option<u16>) {
 }
 
 /// `hash -o /etc/mail/mailertable` as a map type and path.
-fn map_spec(spec: &str) -> (spool::maps::MapType, String) {
+pub(crate) fn map_spec(spec: &str) -> (spool::maps::MapType, String) {
     use spool::maps::MapType;
     let words: Vec<&str> = spec.split_whitespace().collect();
     let kind = words.first().and_then(|w| MapType::from_name(w).ok()).unwrap_or(MapType::Hash);

@@ -49,7 +49,8 @@ pub fn run(args: Vec<String>) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let smtp = crate::remote::Smtp::new(settings.resolver.clone(), &settings.host);
+    let smtp = crate::remote::Smtp::new(settings.resolver.clone(), &settings.host)
+        .with_authinfo(settings.authinfo.clone());
     let runner = runner(settings, Arc::new(smtp), log);
     runtime.block_on(async move {
         match runner.settings.run {

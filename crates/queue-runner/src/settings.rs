@@ -106,6 +106,8 @@ pub struct Settings {
     /// Host and MX lookups for remote delivery (`ServiceSwitchFile`, `HostsFile`,
     /// `ResolverNameserver`).
     pub resolver: dns::Resolver,
+    /// `FEATURE(authinfo)`'s map: SMTP AUTH credentials per remote host.
+    pub authinfo: Option<std::sync::Arc<dyn spool::maps::Map>>,
 }
 
 /// Resolves the command line with the configuration it names.
@@ -173,6 +175,11 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         log_tag: flags.tag.unwrap_or_else(|| "sendmail".into()),
         agent,
         resolver: resolver(&config)?,
+        authinfo: config.feature("authinfo").and_then(|f| {
+            let (kind, path) =
+                crate::route::map_spec(f.arg(0).unwrap_or("hash /etc/mail/authinfo"));
+            spool::maps::open(kind, std::path::Path::new(&path)).ok().map(std::sync::Arc::from)
+        }),
     })
 }
 

@@ -47,20 +47,30 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<String>>) {
     let mut say = |s: &str| out.write_all(format!("{s}\r\n").as_bytes());
     say("220 sink.example ESMTP scripted").unwrap();
     let mut in_data = false;
+    let mut auth = false;
     let mut line = String::new();
     while input.read_line(&mut line).unwrap_or(0) > 0 {
         let l = line.trim_end().to_string();
         line.clear();
         log.lock().unwrap().push(l.clone());
         let upper = l.to_ascii_uppercase();
-        let reply = if in_data {
+        let reply = if auth {
+            auth = false;
+            "235 2.7.0 Authentication successful".to_string()
+        } else if in_data {
             if l != "." {
                 continue;
             }
             in_data = false;
             "250 2.0.0 Ok: queued as SINK1".to_string()
         } else if upper.starts_with("EHLO") {
-            "250-sink.example\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING".to_string()
+            "250-sink.example\r\n250-ENHANCEDSTATUSCODES\r\n250-AUTH PLAIN\r\n250 PIPELINING"
+                .to_string()
+        } else if upper == "AUTH PLAIN" {
+            auth = true;
+            "334 ".to_string()
+        } else if upper.starts_with("AUTH PLAIN ") {
+            "235 2.7.0 Authentication successful".to_string()
         } else if upper.starts_with("RCPT TO:<REJECT") {
             "550 5.1.1 no such user here".to_string()
         } else if upper.starts_with("RCPT TO:<TEMPFAIL") {
@@ -195,4 +205,35 @@ mod lookups {
             RcptResult::Unreachable { temporary: false, text: NULL_MX.into(), relay: None };
         assert_eq!(result, expected);
     }
+}
+
+/// With `FEATURE(authinfo)`, the client authenticates with the host's credentials.
+#[test]
+fn authinfo_credentials_are_used() {
+    let server = Server::start();
+    let mc = format!(
+        "define(`RELAY_MAILER_ARGS', `TCP $h {}')dnl\nFEATURE(`authinfo', `text @LAB@/etc/authinfo')dnl\n",
+        server.port
+    );
+    let lab = Lab::builtin(&mc);
+    std::fs::write(
+        lab.path("etc/authinfo"),
+        "authinfo:127.0.0.1 \"U:alice\" \"P:secret\" \"M:PLAIN\"\n",
+    )
+    .unwrap();
+    let Some(out) =
+        lab.submit(&["-odq", "-f", "daemon", "ok@remote.example"], b"Subject: x\n\nhi\n")
+    else {
+        testkit::oracle::skip(
+            "submit is not built beside queue-runner (run cargo test --workspace)",
+        );
+        return;
+    };
+    assert!(out.status.success(), "submit: {}", text(&out.stderr));
+    lab.queue_runner(&["-qf", "-Ac"]);
+    let seen = server.seen();
+    let plain = "AUTH PLAIN YWxpY2UAYWxpY2UAc2VjcmV0";
+    let answer = "YWxpY2UAYWxpY2UAc2VjcmV0";
+    assert!(seen.iter().any(|l| l == plain || l == answer), "{seen:?}");
+    assert!(lab.log().contains("stat=Sent ("), "{}", lab.log());
 }
