@@ -25,6 +25,7 @@ pub mod qf;
 pub mod queue;
 pub mod safefile;
 pub mod settings;
+pub mod status;
 pub mod sysexits;
 pub mod verify;
 pub mod virtusertable;

@@ -93,6 +93,26 @@ impl Reply {
     }
 }
 
+impl From<&spool::status::DeliveryStatus> for Reply {
+    /// The one-line reply of a delivery status (`550 5.1.1 User unknown`).
+    fn from(status: &spool::status::DeliveryStatus) -> Reply {
+        Reply::new(status.code, &status.enhanced.to_string(), status.text.clone())
+    }
+}
+
+impl Reply {
+    /// This reply as a delivery status, when it is a 2xx, 4xx or 5xx reply (the
+    /// status of its last line; lines are joined with a blank).
+    pub fn delivery_status(&self) -> Option<spool::status::DeliveryStatus> {
+        let text = self.lines.join(" ");
+        let line = match &self.status {
+            Some(status) => format!("{} {status} {text}", self.code),
+            None => format!("{} {text}", self.code),
+        };
+        spool::status::DeliveryStatus::parse_reply(&line)
+    }
+}
+
 /// One step for the driver, performed in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -126,6 +146,17 @@ pub fn lossy(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_statuses_and_replies_convert_both_ways() {
+        let unknown = spool::status::DeliveryStatus::user_unknown();
+        let reply = Reply::from(&unknown);
+        assert_eq!(reply.to_bytes(), b"550 5.1.1 User unknown\r\n");
+        assert_eq!(reply.delivery_status(), Some(unknown));
+        let bare = Reply::bare(451, "try later").delivery_status().unwrap();
+        assert_eq!(bare.reply_line(), "451 4.0.0 try later");
+        assert_eq!(Reply::bare(354, "go ahead").delivery_status(), None);
+    }
 
     #[test]
     fn one_line_with_status() {
