@@ -1,5 +1,6 @@
 //! The connection, sender and relay checks smtpd applies, from the configuration's
-//! access map, local host names and relay domains.
+//! access map, local host names and relay domains, opened by [`spool::lookup::Maps`]
+//! from the typed settings (the `FEATURE(access_db)` map spec, `confCR_FILE`).
 //!
 //! * connect: access `Connect:` by address (`OK`/`RELAY` let the client relay,
 //!   `REJECT` greets and refuses every command, `ERROR:` refuses the connection,
@@ -12,22 +13,20 @@
 //!   that routes elsewhere by itself (`%`, `!`, a source route) counts as remote.
 //!
 //! # Errors
-//! A map that cannot be read is logged and the check it serves is skipped.
+//! A map that cannot be opened is logged (`NOQUEUE: SYSERR: hash map "access":
+//! missing map file ...`) and the check it serves is skipped.
 
 use smtp::server::{Connect, Reply};
 use spool::access::{self, Action, Tag};
-use spool::classfile::Class;
-use spool::config::Config;
 use spool::log::{Severity, Syslog};
-use spool::maps::{self, Map, MapType};
+use spool::lookup::Maps;
+use spool::settings::Settings;
+use spool::status::DeliveryStatus;
 use std::net::IpAddr;
-use std::path::Path;
 
 /// The tables the checks read.
 pub struct Checks {
-    access: Option<Box<dyn Map>>,
-    local_names: Class,
-    relay_domains: Class,
+    maps: Maps,
 }
 
 /// What the connect check decided.
@@ -41,36 +40,17 @@ pub struct ConnectVerdict {
 }
 
 impl Checks {
-    /// The tables `config` names; a map that cannot be opened is logged and left out.
-    pub fn load(config: &Config, syslog: &Syslog) -> Checks {
-        let access = config.feature("access_db").and_then(|f| {
-            let spec = f.arg(0).unwrap_or("hash /etc/mail/access");
-            let (kind, path) = map_spec(spec);
-            match maps::open(kind, Path::new(&path)) {
-                Ok(map) => Some(map),
-                Err(e) => {
-                    syslog.log(Severity::Err, &format!("NOQUEUE: SYSERR: access map {path}: {e}"));
-                    None
-                }
-            }
-        });
-        let mut relay_domains = Class::default();
-        for d in config.relay_domains() {
-            relay_domains.insert(d);
+    /// The tables `settings` name; a map that cannot be opened is logged and left out.
+    pub fn load(settings: &Settings, syslog: &Syslog) -> Checks {
+        let maps = Maps::open(settings);
+        for problem in &maps.problems {
+            syslog.log(Severity::Err, &format!("NOQUEUE: SYSERR: {problem}"));
         }
-        if let Some(file) = config.macro_value("confCR_FILE") {
-            let path = file.trim_start_matches("-o").trim();
-            if let Ok(class) = Class::read(Path::new(path), true) {
-                for name in class.names() {
-                    relay_domains.insert(name);
-                }
-            }
-        }
-        Checks { access, local_names: spool::host::local_names(config), relay_domains }
+        Checks { maps }
     }
 
     fn access(&self, tag: Tag, key: &str, host: bool) -> Option<Action> {
-        let map = self.access.as_deref()?;
+        let map = self.maps.access.as_deref()?;
         let found = if host {
             access::lookup_host(map, tag, key)
         } else {
@@ -116,12 +96,12 @@ impl Checks {
     pub fn rcpt(&self, address: &str, raw: &str, relay_client: bool) -> Result<(), Reply> {
         let routed = address.starts_with('@') || address.contains(['%', '!']);
         let domain = address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('.'));
-        let local = !routed && domain.is_none_or(|d| self.local_names.contains(d));
+        let local = !routed && domain.is_none_or(|d| self.maps.local_names.contains(d));
         if local || relay_client {
             return Ok(());
         }
         let domain = domain.unwrap_or_default();
-        let listed = !routed && self.relay_domains.contains_domain_or_parent(domain);
+        let listed = !routed && self.maps.relay_domains.contains_domain_or_parent(domain);
         let to_relay = !routed && matches!(self.access(Tag::To, domain, true), Some(Action::Relay));
         if listed || to_relay {
             return Ok(());
@@ -132,21 +112,8 @@ impl Checks {
 
 /// The reply an access `ERROR:` value gives.
 fn reply_of(action: &Action) -> Reply {
-    let Action::Error { dsn, code, text } = action else {
-        return Reply::new(550, "5.7.1", "Access denied");
-    };
-    let code: u16 = code.parse().unwrap_or(550);
-    let status =
-        dsn.clone().unwrap_or_else(|| if code < 500 { "4.0.0".into() } else { "5.0.0".into() });
-    Reply::new(code, &status, text.clone())
-}
-
-/// `hash -T<TMPF> -o /etc/mail/access` as a map type and path.
-fn map_spec(spec: &str) -> (MapType, String) {
-    let words: Vec<&str> = spec.split_whitespace().collect();
-    let kind = words.first().and_then(|w| MapType::from_name(w).ok()).unwrap_or(MapType::Hash);
-    let path = words.iter().rev().find(|w| !w.starts_with('-')).unwrap_or(&"/etc/mail/access");
-    (kind, path.to_string())
+    let status = DeliveryStatus::from_access(action);
+    Reply::from(&status.unwrap_or_else(|| DeliveryStatus::refused("Access denied")))
 }
 
 #[cfg(test)]
@@ -154,20 +121,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn map_specs_as_the_feature_gives_them() {
-        let (_, path) = map_spec("hash -T<TMPF> -o /tmp/smlab/etc/access");
-        assert_eq!(path, "/tmp/smlab/etc/access");
-        assert_eq!(map_spec("btree /x").0, MapType::Btree);
-    }
-
-    #[test]
     fn relaying_needs_a_reason() {
-        let config = Config::from_str(
-            Path::new("t.mc"),
+        let config = spool::config::Config::from_str(
+            std::path::Path::new("t.mc"),
             "define(`confDOMAIN_NAME', `mail.lab.example')dnl\nRELAY_DOMAIN(`relayok.example')dnl\n",
         )
         .unwrap();
-        let checks = Checks::load(&config, &Syslog::new("t"));
+        let checks = Checks::load(&Settings::from_config(&config), &Syslog::new("t"));
         assert!(checks.rcpt("root", "<root>", false).is_ok());
         assert!(checks.rcpt("root@mail.lab.example", "<x>", false).is_ok());
         assert!(checks.rcpt("a@sub.relayok.example", "<x>", false).is_ok());

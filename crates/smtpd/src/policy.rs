@@ -131,7 +131,7 @@ impl DaemonPolicy {
         let rcpts = envelope.recipients.len();
         let committed = store
             .commit(envelope.message_size, move |id, header, size| {
-                let priority = inbound::priority(&shared.settings.config, size, rcpts);
+                let priority = shared.settings.resolved.queue.priority(size, rcpts);
                 let now = jiff::Timestamp::now();
                 inbound.queue_file(id, &host, now, header, priority)
             })

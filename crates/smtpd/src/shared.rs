@@ -30,8 +30,7 @@ pub struct Shared {
     pub checks: Checks,
     /// The STARTTLS acceptor, when certificate and key are configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
-    /// Host names of addresses, from the hosts file (`confSERVICE_SWITCH_FILE`'s
-    /// `hosts files`).
+    /// Host names of addresses, from the hosts file (`HostsFile`).
     pub hosts: HashMap<IpAddr, String>,
 }
 
@@ -52,17 +51,14 @@ impl Shared {
         };
         let date =
             spool::message::added::arpadate(jiff::Timestamp::now(), &jiff::tz::TimeZone::system());
-        let full_version = match settings.config.macro_value("confCF_VERSION") {
-            Some(cf) => format!("{VERSION}/{cf}"),
-            None => VERSION.to_string(),
-        };
+        let full_version = full_version(&settings);
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
         let mut engine = smtp::server::Settings::from_server(server, &macros);
         engine.tls_available = tls.is_some();
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
-        let checks = Checks::load(&settings.config, &syslog);
-        let hosts = read_hosts(Path::new("/etc/hosts"));
+        let checks = Checks::load(&settings.resolved, &syslog);
+        let hosts = read_hosts(&settings.resolved.files.hosts_file);
         Ok(Shared { settings, engine, queue, syslog, checks, tls, hosts })
     }
 
@@ -70,10 +66,7 @@ impl Shared {
     pub fn greeting(&self) -> String {
         let date =
             spool::message::added::arpadate(jiff::Timestamp::now(), &jiff::tz::TimeZone::system());
-        let full_version = match self.settings.config.macro_value("confCF_VERSION") {
-            Some(cf) => format!("{VERSION}/{cf}"),
-            None => VERSION.to_string(),
-        };
+        let full_version = full_version(&self.settings);
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
         smtp::server::greeting(
@@ -81,6 +74,14 @@ impl Shared {
             &self.settings.server.host_name,
             &macros,
         )
+    }
+}
+
+/// `$Z`: the version, with `confCF_VERSION` after a slash when set.
+fn full_version(settings: &Settings) -> String {
+    match &settings.resolved.names.cf_version {
+        Some(cf) => format!("{VERSION}/{cf}"),
+        None => VERSION.to_string(),
     }
 }
 

@@ -7,8 +7,7 @@
 //! it; a missing class file is not an error (sendmail's `-o`).
 
 use crate::classfile::Class;
-use crate::config::Config;
-use std::path::Path;
+use crate::settings::Names;
 
 /// The default class `w` file.
 pub const DEFAULT_CW_FILE: &str = "/etc/mail/local-host-names";
@@ -23,31 +22,29 @@ pub fn system_name() -> String {
 }
 
 /// `$j`: the canonical name of this mail system.
-pub fn canonical_name(config: &Config) -> String {
-    config.macro_value("confDOMAIN_NAME").map(str::to_string).unwrap_or_else(system_name)
+pub fn canonical_name(names: &Names) -> String {
+    names.domain_name.clone().unwrap_or_else(system_name)
 }
 
-/// Class `w`: the names mail is delivered locally for.
-pub fn local_names(config: &Config) -> Class {
-    let mut names = Class::default();
-    for name in [canonical_name(config), system_name(), "localhost".to_string()] {
-        names.insert(&name);
+/// Class `w`: the names mail is delivered locally for. The class file is read as
+/// optional whatever its spec says: a missing one is no extra name.
+pub fn local_names(names: &Names) -> Class {
+    let mut class = Class::default();
+    for name in [canonical_name(names), system_name(), "localhost".to_string()] {
+        class.insert(&name);
     }
-    let cw_file =
-        config.macro_value("confCW_FILE").map(|f| f.trim_start_matches("-o").trim().to_string());
-    let wanted = cw_file.is_some() || config.feature("use_cw_file").is_some();
-    if wanted {
-        let file = cw_file.unwrap_or_else(|| DEFAULT_CW_FILE.to_string());
-        if let Ok(class) = Class::read(Path::new(&file), true) {
-            class.names().iter().for_each(|n| names.insert(n));
+    if let Some(file) = &names.cw_file {
+        if let Ok(read) = Class::read(&file.path, true) {
+            read.names().iter().for_each(|n| class.insert(n));
         }
     }
-    names
+    class
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     #[test]
     fn canonical_name_and_class_w_from_the_config() {
@@ -59,13 +56,14 @@ mod tests {
             cw.display()
         );
         let config = Config::from_str(&dir.path().join("s.mc"), &mc).unwrap();
-        assert_eq!(canonical_name(&config), "mail.lab.example");
-        let w = local_names(&config);
+        let names = Names::from_config(&config);
+        assert_eq!(canonical_name(&names), "mail.lab.example");
+        let w = local_names(&names);
         for name in
             ["mail.lab.example", "lab.example", "other.example", "localhost", &system_name()]
         {
             assert!(w.contains(name), "{name}");
         }
-        assert!(!local_names(&Config::defaults()).contains("lab.example"));
+        assert!(!local_names(&Names::from_config(&Config::defaults())).contains("lab.example"));
     }
 }

@@ -240,13 +240,6 @@ pub fn hdr(condition: &str, text: &str) -> QfHeader {
     QfHeader { condition: condition.as_bytes().to_vec(), text: text.as_bytes().to_vec() }
 }
 
-/// The priority of a message of `size` bytes for `rcpts` recipients, class 0:
-/// size + rcpts * `RecipientFactor` (sendmail's default 30000).
-pub fn priority(config: &crate::config::Config, size: u64, rcpts: usize) -> i64 {
-    let factor = config.option_int("RecipientFactor").unwrap_or(30000);
-    size as i64 + rcpts as i64 * factor
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

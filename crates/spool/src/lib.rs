@@ -12,12 +12,14 @@ pub mod aliases;
 pub mod authinfo;
 pub mod classfile;
 pub mod config;
+pub mod expand;
 pub mod forward;
 pub mod genericstable;
 pub mod getopt;
 pub mod host;
 pub mod inbound;
 pub mod log;
+pub mod lookup;
 pub mod mailertable;
 pub mod maps;
 pub mod message;
@@ -43,5 +45,7 @@ mod shareable {
         send_and_sync::<crate::config::Config>();
         send_and_sync::<dyn crate::maps::Map>();
         send_and_sync::<Box<dyn crate::maps::Map>>();
+        send_and_sync::<crate::lookup::Maps>();
+        send_and_sync::<crate::settings::Settings>();
     }
 }

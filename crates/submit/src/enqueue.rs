@@ -50,8 +50,11 @@ pub fn enqueue(settings: &Settings, input: &mut dyn BufRead, now: Timestamp) -> 
     let host = host_name(settings);
     let mut messages = settings.soft_errors.clone();
     let sender = sender(settings, &mut messages);
-    let max_header =
-        settings.config.option("MaxHeadersLength").and_then(|v| v.parse().ok()).unwrap_or(32768);
+    // MaxHeadersLength 0 is no limit, as in sendmail.
+    let max_header = match settings.resolved.limits.max_headers_length {
+        0 => usize::MAX,
+        n => n,
+    };
     let (header, ended) = match read_header(input, max_header, !settings.ignore_dots) {
         Ok(read) => read,
         Err(e @ (MessageError::TooLarge(_) | MessageError::Nul | MessageError::Syntax(_))) => {
@@ -98,25 +101,19 @@ fn commit(msg: NewMessage, env: &Envelope) -> Result<QueueId> {
 /// for the client queue: FEATURE(msp) sets 0660); else 0660 in the client queue (the
 /// queue group may read it) and 0600 in the MTA's.
 pub fn file_mode(settings: &Settings) -> u32 {
-    let configured = settings
-        .queue_option_is_set("QueueFileMode")
-        .then(|| settings.queue_option("QueueFileMode"))
-        .flatten()
-        .and_then(|m| u32::from_str_radix(m.trim(), 8).ok());
+    let configured = settings.queue_writer().file_mode;
     configured.unwrap_or(if settings.client_queue { 0o660 } else { 0o600 })
 }
 
 /// The priority of a message of `size` bytes for `rcpts` recipients:
 /// size + rcpts * `RecipientFactor` (class 0).
 pub fn priority(settings: &Settings, size: u64, rcpts: usize) -> i64 {
-    let factor =
-        settings.config.option("RecipientFactor").and_then(|v| v.parse().ok()).unwrap_or(30000i64);
-    size as i64 + rcpts as i64 * factor
+    settings.resolved.queue.priority(size, rcpts)
 }
 
 /// `$j`: the canonical name of this mail system.
 pub fn host_name(settings: &Settings) -> String {
-    spool::host::canonical_name(&settings.config)
+    spool::host::canonical_name(&settings.resolved.names)
 }
 
 fn sender(settings: &Settings, messages: &mut Vec<String>) -> Sender {
@@ -155,25 +152,14 @@ fn sender(settings: &Settings, messages: &mut Vec<String>) -> Sender {
     Sender { envelope: given.to_string(), address, full_name, trusted }
 }
 
-/// `TrustedUsers` plus, with `FEATURE(use_ct_file)`, the trusted-users file.
+/// Class `t`: `confTRUSTED_USERS` (with root, daemon, uucp) plus, with
+/// `FEATURE(use_ct_file)`, the trusted-users file (missing: no more names).
 fn trusted_users(settings: &Settings) -> Vec<String> {
-    let mut users: Vec<String> = settings
-        .config
-        .option("TrustedUsers")
-        .unwrap_or("")
-        .split([',', ' '])
-        .filter(|u| !u.is_empty())
-        .map(str::to_string)
-        .collect();
-    if settings.config.feature("use_ct_file").is_some() {
-        let file = settings.config.macro_value("confCT_FILE").unwrap_or("/etc/mail/trusted-users");
-        if let Ok(text) = std::fs::read_to_string(file) {
-            users.extend(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(str::to_string),
-            );
+    let names = &settings.resolved.names;
+    let mut users = names.trusted_users.clone();
+    if let Some(file) = &names.ct_file {
+        if let Ok(class) = spool::classfile::Class::read(&file.path, true) {
+            users.extend(class.names().iter().cloned());
         }
     }
     users
@@ -291,9 +277,7 @@ impl Parts<'_> {
     /// `authwarnings`, sendmail's default).
     fn warnings(&self) -> Vec<String> {
         let s = self.settings;
-        let privacy =
-            s.config.option("PrivacyOptions").unwrap_or("authwarnings").to_ascii_lowercase();
-        if self.sender.trusted && !s.caller_chose_paths || !privacy.contains("authwarnings") {
+        if self.sender.trusted && !s.caller_chose_paths || !s.resolved.privacy.authwarnings {
             return Vec::new();
         }
         if s.caller.uid == 0 {
