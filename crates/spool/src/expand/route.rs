@@ -94,13 +94,10 @@ pub fn route(ctx: &Context, domain: &str) -> Route {
                 return remote(&mailer, &host, &ctx.mailers);
             }
             Ok(Some(TableRoute::Local(user))) => return Route::Local(user),
-            Ok(Some(TableRoute::Error { status, code, text })) => {
-                let text = match code {
-                    Some(code) => format!("{code} {text}"),
-                    None => text,
-                };
-                let s = DeliveryStatus::error_mailer(Some(&status), &text);
-                return Route::Error(s, status_exit(&status));
+            Ok(Some(ref error @ TableRoute::Error { ref status, .. })) => {
+                if let Some(refusal) = error.delivery_status() {
+                    return Route::Error(refusal, status_exit(status));
+                }
             }
             Ok(None) => {}
             Err(e) => return Route::Error(DeliveryStatus::temporary(e.to_string()), EX_TEMPFAIL),
