@@ -23,9 +23,12 @@
 //!
 //! # Errors
 //! None from [`Maps::open`] itself: what cannot be opened is left out and listed in
-//! [`Maps::problems`], each worded as sendmail words it
-//! (`hash map "mailertable": missing map file /etc/mail/mailertable.db: No such file
-//! or directory`), for the caller to log or print when the map is consulted.
+//! [`Maps::problems`], each worded as sendmail words it (`hash map "mailertable":
+//! missing map file /etc/mail/mailertable.db: No such file or directory`, `text map
+//! "mailertable": unsafe map file /etc/mail/mailertable`, `Cannot open hash database
+//! /etc/mail/mailertable.db: Invalid argument`) with sendmail's exit status
+//! ([`MapProblem::exit_code`]), for the caller to log or print when the map is
+//! consulted.
 
 use crate::aliases::AliasFile;
 use crate::classfile::Class;
@@ -50,13 +53,36 @@ pub struct MapProblem {
     pub error: MapError,
 }
 
+impl MapProblem {
+    /// The exit status sendmail ends with after reporting it: 70 for a missing text
+    /// map (sendmail calls it unsafe), 71 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        if self.class == "text" && self.missing() {
+            crate::sysexits::EX_SOFTWARE
+        } else {
+            crate::sysexits::EX_OSERR
+        }
+    }
+
+    fn missing(&self) -> bool {
+        matches!(&self.error, MapError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+}
+
 impl fmt::Display for MapProblem {
+    /// sendmail 8.17's words (`sendmail -bv` with each kind of broken `K` line).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (class, name) = (&self.class, &self.name);
         match &self.error {
-            MapError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+            MapError::Io { path, .. } if self.missing() && class == "text" => {
+                write!(f, "text map \"{name}\": unsafe map file {}", path.display())
+            }
+            MapError::Io { path, source } if self.missing() => {
                 let why = crate::safefile::Unsafe::from_io(source);
                 write!(f, "{class} map \"{name}\": missing map file {}: {why}", path.display())
+            }
+            MapError::Corrupt { path, .. } => {
+                write!(f, "Cannot open {class} database {}: Invalid argument", path.display())
             }
             other => write!(f, "{class} map \"{name}\": {other}"),
         }

@@ -61,7 +61,7 @@ pub use types::{Controller, ControllerKind, Delivery, Event, Expansion, Failure,
 
 use crate::classfile::Class;
 use crate::forward::UserDb;
-use crate::lookup::Maps;
+use crate::lookup::{MapProblem, Maps};
 use crate::maps::Map;
 use crate::safefile::{Checker, Identity};
 use crate::settings::{Mailers, MapFeature, Settings};
@@ -74,8 +74,8 @@ pub struct Context<'a> {
     pub local_names: Class,
     /// The mailertable, if `FEATURE(mailertable)` is on and it could be opened.
     pub mailertable: Option<&'a dyn Map>,
-    /// Why the mailertable could not be opened, in sendmail's words.
-    pub mailertable_problem: Option<String>,
+    /// Why the mailertable could not be opened.
+    pub mailertable_problem: Option<&'a MapProblem>,
     /// `SMART_HOST`, as written (`relay:[127.0.0.1]`, `smtp:mx.example`, `[host]`).
     pub smart_host: Option<String>,
     /// Local users.
@@ -102,7 +102,7 @@ impl<'a> Context<'a> {
             aliases: maps.aliases.iter().map(|m| m.as_ref()).collect(),
             local_names: maps.local_names.clone(),
             mailertable: maps.mailertable.as_deref(),
-            mailertable_problem: maps.problem(MapFeature::Mailertable).map(|p| p.to_string()),
+            mailertable_problem: maps.problem(MapFeature::Mailertable),
             smart_host: delivery.smart_host.clone(),
             users: maps.users.as_ref(),
             forward_path: delivery.forward_path.clone(),
@@ -131,4 +131,4 @@ impl<'a> Context<'a> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

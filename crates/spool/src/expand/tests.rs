@@ -6,6 +6,17 @@ use crate::sysexits::*;
 use crate::testutil::lab::Lab;
 use std::path::{Path, PathBuf};
 
+/// A mailertable of `class` that could not be opened because it is missing.
+pub(crate) fn missing_mailertable(class: &str) -> crate::lookup::MapProblem {
+    let source = std::io::Error::from_raw_os_error(libc::ENOENT);
+    crate::lookup::MapProblem {
+        feature: Some(crate::settings::MapFeature::Mailertable),
+        name: "mailertable".into(),
+        class: class.into(),
+        error: crate::maps::MapError::Io { path: "/x/mt.db".into(), source },
+    }
+}
+
 fn local_users(e: &Expansion) -> Vec<String> {
     e.deliveries.iter().map(|d| d.target.user()).collect()
 }
@@ -202,12 +213,15 @@ fn mailertable_hosts_are_lower_case_and_may_name_a_user() {
 #[test]
 fn a_mailertable_that_could_not_be_opened_is_reported_once() {
     let lab = Lab::new();
+    let problem = missing_mailertable("hash");
     let mut ctx = lab.context();
     ctx.mailertable = None;
-    ctx.mailertable_problem =
-        Some("hash map \"mailertable\": missing map file /x.db: No such file or directory".into());
+    ctx.mailertable_problem = Some(&problem);
     let e = ctx.expand(&["a@x.example", "b@y.example", "root"]);
     let problems = e.trace.iter().filter(|t| matches!(t.event, Event::MapProblem(_))).count();
     assert_eq!((problems, e.deliveries.len(), e.exit_code), (1, 3, EX_OSERR));
+    let text = missing_mailertable("text");
+    ctx.mailertable_problem = Some(&text);
+    assert_eq!(ctx.expand(&["a@x.example"]).exit_code, EX_SOFTWARE);
     assert_eq!(DeliveryStatus::user_unknown().exit_code(), EX_NOUSER);
 }

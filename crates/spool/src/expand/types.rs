@@ -201,7 +201,8 @@ pub enum Event {
         /// Why it is unsafe.
         reason: Unsafe,
     },
-    /// A map the expansion needed could not be opened (printed once, exit 71).
+    /// A map the expansion needed could not be opened (printed once; exit 71, or 70
+    /// for a text map).
     MapProblem(String),
     /// An address failed.
     Failed(Failure),

@@ -9,7 +9,7 @@ use crate::address::{self, split_list, unquote};
 use crate::maps;
 use crate::safefile::Identity;
 use crate::status::{Class, DeliveryStatus, Enhanced};
-use crate::sysexits::{EX_NOUSER, EX_OSERR, EX_TEMPFAIL, EX_USAGE};
+use crate::sysexits::{EX_NOUSER, EX_TEMPFAIL, EX_USAGE};
 
 mod files;
 
@@ -297,15 +297,15 @@ impl<'c, 'a> Run<'c, 'a> {
         }
     }
 
-    /// Reports once that the mailertable could not be opened (sendmail: exit 71).
+    /// Reports once that the mailertable could not be opened (sendmail: exit 70/71).
     fn map_problem(&mut self) {
         if self.map_problem_shown {
             return;
         }
-        if let Some(problem) = self.ctx.mailertable_problem.clone() {
+        if let Some(problem) = self.ctx.mailertable_problem {
             self.map_problem_shown = true;
-            self.event(Event::MapProblem(problem));
-            self.set_status(EX_OSERR);
+            self.event(Event::MapProblem(problem.to_string()));
+            self.set_status(problem.exit_code());
         }
     }
 }

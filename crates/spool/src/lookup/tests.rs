@@ -1,6 +1,7 @@
 use super::*;
 use crate::config::Config;
 use crate::forward::StaticUsers;
+use crate::sysexits::{EX_OSERR, EX_SOFTWARE};
 
 /// A configuration in a temporary directory whose maps are text files.
 fn settings(dir: &Path, mc: &str) -> Settings {
@@ -68,6 +69,29 @@ fn a_missing_map_is_empty_with_dash_o_and_a_problem_without() {
     let ldap = maps.problem(MapFeature::Virtusertable).unwrap();
     assert_eq!(ldap.to_string(), "ldap map \"virtuser\": ldap: unknown map type");
     assert_eq!(maps.problems.len(), 2, "a missing implicit alias file is no aliases, silently");
+    assert_eq!((mt.exit_code(), ldap.exit_code()), (EX_OSERR, EX_OSERR));
+}
+
+/// sendmail -bv with `Kmailertable text /missing` and with a hash file that is not a
+/// database: its words and exit codes.
+#[test]
+fn problems_are_worded_as_sendmail_words_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("bad.db"), "garbage\n").unwrap();
+    let s = settings(
+        d,
+        "FEATURE(`mailertable', `text DIR/nosuchmt')dnl\nFEATURE(`access_db', `hash DIR/bad')dnl\n",
+    );
+    let maps = open(&s);
+    let text = maps.problem(MapFeature::Mailertable).unwrap();
+    let want =
+        format!("text map \"mailertable\": unsafe map file {}", d.join("nosuchmt").display());
+    assert_eq!((text.to_string(), text.exit_code()), (want, EX_SOFTWARE));
+    let bad = maps.problem(MapFeature::Access).unwrap();
+    let want =
+        format!("Cannot open hash database {}: Invalid argument", d.join("bad.db").display());
+    assert_eq!((bad.to_string(), bad.exit_code()), (want, EX_OSERR));
 }
 
 #[test]

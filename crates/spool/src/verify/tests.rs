@@ -324,10 +324,11 @@ fn deliverables_in_host_order_and_a_missing_mailertable() {
             "root+zzz... deliverable: mailer local, host zzz, user root"
         ]
     );
+    let missing = crate::expand::tests::missing_mailertable("hash");
     let mut ctx = lab.context();
     ctx.mailertable = None;
     let problem = "hash map \"mailertable\": missing map file /x/mt.db: No such file or directory";
-    ctx.mailertable_problem = Some(problem.into());
+    ctx.mailertable_problem = Some(&missing);
     let o = verify(&ctx, &["u@other.example".into(), "root".into()], false);
     assert_eq!(
         o.lines,
