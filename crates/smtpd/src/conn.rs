@@ -1,7 +1,8 @@
 //! One SMTP connection: the session, its policy, and STARTTLS.
 //!
-//! The client's description is sendmail's `name [addr]` with the name from the hosts
-//! file (or `[addr]` alone). The session's settings are the daemon's, narrowed by
+//! Before the greeting the client's name is looked up ([`dns::Resolver::client_name`]:
+//! PTR, then forward confirmation, through the service switch's sources) and its
+//! description is sendmail's: `name [addr]`, `name [addr] (may be forged)` or `[addr]`. The session's settings are the daemon's, narrowed by
 //! the listener's modifiers: `E` refuses ETRN, `S` offers no STARTTLS, `A` no AUTH.
 //! After `220 Ready to start TLS`, the handshake runs within `Timeout.starttls`; a
 //! failed handshake ends the connection (the client was told to start TLS, so no
@@ -24,8 +25,12 @@ pub async fn serve(
     shared: Arc<Shared>,
 ) {
     let ip = peer.ip().to_canonical();
-    let name = shared.hosts.get(&ip).map(String::as_str);
-    let client = ClientInfo::network(ip, name);
+    let name = shared.resolver.client_name(ip).await;
+    let client = ClientInfo {
+        addr: Some(ip),
+        host_name: name.verified().map(str::to_string),
+        description: name.description(),
+    };
     let mut settings = shared.engine.clone();
     settings.greeting = shared.greeting();
     let modifiers = &listener.modifiers;
@@ -36,7 +41,7 @@ pub async fn serve(
     }
     let starttls_timeout = settings.timeouts.starttls;
     let mut session = Session::new(settings, client.clone());
-    let mut policy = DaemonPolicy::new(shared.clone(), listener, client);
+    let mut policy = DaemonPolicy::new(shared.clone(), listener, client, name);
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.split();
     let served = serve_async(&mut session, &mut policy, read, write).await;

@@ -3,9 +3,10 @@
 //! See smtpd(8) in `man/smtpd.8`.
 #![forbid(unsafe_code)]
 
-mod checks;
+mod blocklists;
 mod conn;
 mod daemon;
+mod facts;
 mod flags;
 mod listen;
 mod log;

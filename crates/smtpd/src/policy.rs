@@ -1,17 +1,29 @@
 //! The daemon's answers to a session's questions ([`AsyncPolicy`]).
 //!
-//! Checks come from [`crate::checks`]; message text goes to a [`Store`] and the
-//! commit runs on the blocking pool, so no question ever blocks a runtime thread.
+//! The SMTP-time checks are sendmail's rulesets as [`spool::rules`] computes them
+//! from the configuration and maps (`check_relay`, `check_mail`, `check_rcpt`, local
+//! users, VRFY, EXPN, ETRN); every host name they need is looked up here first
+//! ([`crate::facts`]), awaited, never blocking a runtime thread. Message text goes to
+//! a [`Store`] and the commit runs on the blocking pool.
+//!
 //! Every session has a queue ID from its start, as sendmail's has (its log lines
 //! carry it); a transaction that ends, accepted or not, is logged with its `from=`
 //! line and the next one gets a fresh ID.
 //!
-//! `DISCARD` (access `Connect:` or `From:`): the message is accepted as usual, `250`
-//! and all, and thrown away instead of committed.
+//! `DISCARD` (access `Connect:`, `From:` or `To:`, or a DNS blocklist's `discard`):
+//! the message is accepted as usual, `250` and all, and thrown away instead of
+//! committed.
+//!
+//! DNS blocklists ([`crate::blocklists`]) are asked at connect, unless the access map
+//! decided about the client, or with `delay_checks` at the first RCPT that passes
+//! the relay check (the verdict is kept for the session's later RCPTs).
 
+use crate::blocklists;
+use crate::facts;
 use crate::log;
 use crate::shared::Shared;
 use crate::store::Store;
+use dns::{ClientName, Verdict};
 use smtp::server::{
     Answer, AsyncPolicy, AuthStep, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope,
     Event, MessagePart, Question, Reply, Ret,
@@ -19,6 +31,7 @@ use smtp::server::{
 use spool::inbound::{self, Inbound, InboundRecipient, Notify};
 use spool::log::Severity;
 use spool::queue::{next_id, QueueId};
+use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts, Status};
 use spool::settings::Listener;
 use std::sync::Arc;
 
@@ -27,26 +40,53 @@ pub struct DaemonPolicy {
     shared: Arc<Shared>,
     listener: Arc<Listener>,
     client: ClientInfo,
+    name: ClientName,
+    /// The rules' memory of this session.
+    talk: Conversation,
+    /// Host names looked up for the rules so far.
+    known: KnownHosts,
+    /// `delay_checks`: the blocklists' verdict, once asked at RCPT.
+    delayed: Option<Option<Verdict>>,
+    /// A blocklist said `discard`.
+    discard_listed: bool,
     id: QueueId,
-    relay: bool,
-    discard_connection: bool,
-    discard_sender: bool,
     store: Option<Store>,
     /// TLS details for `Received:`, once the handshake is done.
     pub tls: Option<String>,
 }
 
+/// The SMTP reply of a rules' status.
+pub fn reply(status: &Status) -> Reply {
+    match &status.enhanced {
+        Some(enhanced) => Reply::new(status.code, enhanced, status.text.clone()),
+        None => Reply::bare(status.code, status.text.clone()),
+    }
+}
+
+/// `451 4.3.0 Temporary system failure`: what the rules say when they cannot decide.
+fn tempfail() -> Reply {
+    Reply::new(451, "4.3.0", "Temporary system failure")
+}
+
 impl DaemonPolicy {
     /// The policy of a session with `client` on `listener`.
-    pub fn new(shared: Arc<Shared>, listener: Arc<Listener>, client: ClientInfo) -> DaemonPolicy {
+    pub fn new(
+        shared: Arc<Shared>,
+        listener: Arc<Listener>,
+        client: ClientInfo,
+        name: ClientName,
+    ) -> DaemonPolicy {
+        let talk = Conversation::new(facts::client(&name, &listener.modifiers.letters));
         DaemonPolicy {
             shared,
             listener,
             client,
+            name,
+            talk,
+            known: KnownHosts::default(),
+            delayed: None,
+            discard_listed: false,
             id: next_id(),
-            relay: false,
-            discard_connection: false,
-            discard_sender: false,
             store: None,
             tls: None,
         }
@@ -56,42 +96,109 @@ impl DaemonPolicy {
         log::log(&self.shared.syslog, severity, line);
     }
 
-    fn connect(&mut self) -> Connect {
-        let Some(ip) = self.client.addr else { return Connect::Accept };
-        let verdict = self.shared.checks.connect(ip);
-        self.relay = verdict.relay;
-        self.discard_connection = verdict.discard;
-        verdict.connect
-    }
-
-    fn mail(&mut self, address: &str, raw: &str) -> Decision {
-        match self.shared.checks.mail(address, raw) {
-            Ok(discard) => {
-                self.discard_sender = discard;
-                if discard {
-                    let relay = &self.client.description;
-                    self.log(
-                        Severity::Notice,
-                        &format!(
-                            "{}: ruleset=check_mail, arg1={raw}, relay={relay}, discard",
-                            self.id
-                        ),
-                    );
-                }
-                Decision::Accept
+    async fn connect(&mut self) -> Connect {
+        let shared = self.shared.clone();
+        match self.talk.connect(&shared.rules) {
+            ConnectVerdict::Refuse(status) => {
+                self.log_relay_reject(&status);
+                return Connect::Refuse(reply(&status));
             }
-            Err(reply) => self.refuse("check_mail", raw, reply),
+            ConnectVerdict::RejectCommands(status) => {
+                self.log_relay_reject(&status);
+                return Connect::RejectCommands(reply(&status));
+            }
+            ConnectVerdict::Accept => {}
+        }
+        let lists = &shared.blocklists;
+        if lists.delayed || lists.is_empty() || shared.rules.connect_listed(self.talk.client()) {
+            return Connect::Accept;
+        }
+        let Some(listed) = lists.verdict(&shared.resolver, &self.name).await else {
+            return Connect::Accept;
+        };
+        self.log(Severity::Notice, &blocklists::relay_line(&self.name, &listed));
+        match blocklists::reply(&listed) {
+            Some(reply) => Connect::RejectCommands(reply),
+            None => {
+                self.discard_listed |= listed.outcome == dns::Outcome::Discard;
+                Connect::Accept
+            }
         }
     }
 
-    fn rcpt(&mut self, address: &str, raw: &str, envelope: &Envelope) -> Decision {
-        if let Err(reply) = self.shared.checks.rcpt(address, raw, self.relay) {
-            return self.refuse("check_rcpt", raw, reply);
+    fn log_relay_reject(&self, status: &Status) {
+        let line = format!(
+            "{}: ruleset=check_relay, arg1={}, arg2={}, relay={}, reject={}",
+            self.id,
+            self.name.macro_name(),
+            self.name.addr,
+            self.client.description,
+            status.line()
+        );
+        self.log(Severity::Notice, &line);
+    }
+
+    /// `delay_checks`: the blocklists' verdict at RCPT (asked once per session).
+    async fn delayed_lists(&mut self, raw: &str) -> Option<Decision> {
+        let shared = self.shared.clone();
+        let lists = &shared.blocklists;
+        if !lists.delayed || lists.is_empty() || shared.rules.connect_listed(self.talk.client()) {
+            return None;
         }
-        let first = envelope.recipients.iter().find(|r| r.address.eq_ignore_ascii_case(address));
-        match first {
-            Some(first) => Decision::AcceptAs(first.raw.clone()),
-            None => Decision::Accept,
+        if self.delayed.is_none() {
+            self.delayed = Some(lists.verdict(&shared.resolver, &self.name).await);
+        }
+        let listed = self.delayed.clone().flatten()?;
+        let Some(reply) = blocklists::reply(&listed) else {
+            self.discard_listed |= listed.outcome == dns::Outcome::Discard;
+            return None;
+        };
+        Some(self.refuse("check_rcpt", raw, reply))
+    }
+
+    async fn mail(&mut self, raw: &str) -> Decision {
+        let shared = self.shared.clone();
+        let talk = &mut self.talk;
+        let was_discarding = talk.discarding();
+        let verdict = facts::answer(&shared.resolver, &mut self.known, |known| {
+            talk.mail(&shared.rules, raw, known)
+        })
+        .await;
+        if !was_discarding && self.talk.discarding() {
+            let line = format!(
+                "{}: ruleset=check_mail, arg1={raw}, relay={}, discard",
+                self.id, self.client.description
+            );
+            self.log(Severity::Notice, &line);
+        }
+        self.decide("check_mail", raw, verdict)
+    }
+
+    async fn rcpt(&mut self, raw: &str) -> Decision {
+        let shared = self.shared.clone();
+        let talk = &mut self.talk;
+        let verdict = facts::answer(&shared.resolver, &mut self.known, |known| {
+            talk.rcpt(&shared.rules, raw, known)
+        })
+        .await;
+        let decision = self.decide("check_rcpt", raw, verdict);
+        if matches!(decision, Decision::Reject(_)) {
+            return decision;
+        }
+        self.delayed_lists(raw).await.unwrap_or(decision)
+    }
+
+    /// The session's answer to a rules' verdict, logging a refusal as sendmail does.
+    fn decide(&self, ruleset: &str, raw: &str, verdict: Option<rules::Verdict>) -> Decision {
+        match verdict {
+            Some(rules::Verdict::Accept) => Decision::Accept,
+            Some(rules::Verdict::AcceptAs(shown)) => Decision::AcceptAs(shown),
+            Some(rules::Verdict::Reject(status)) if unknown_address(&status) => {
+                self.log(Severity::Notice, &format!("{}: {}", self.id, status.text));
+                Decision::Reject(reply(&status))
+            }
+            Some(rules::Verdict::Reject(status)) => self.refuse(ruleset, raw, reply(&status)),
+            None => self.refuse(ruleset, raw, tempfail()),
         }
     }
 
@@ -101,6 +208,43 @@ impl DaemonPolicy {
             log::reject_line(self.id.as_str(), ruleset, arg, &self.client.description, &text);
         self.log(Severity::Notice, &line);
         Decision::Reject(reply)
+    }
+
+    /// VRFY or EXPN through the rules: one reply line per address.
+    async fn lookup_reply(&mut self, arg: &str, expand: bool) -> Reply {
+        let shared = self.shared.clone();
+        let statuses = facts::answer(&shared.resolver, &mut self.known, |known| {
+            if expand {
+                shared.rules.expn(arg, known)
+            } else {
+                shared.rules.vrfy(arg, known)
+            }
+        })
+        .await;
+        match statuses.as_deref() {
+            Some([first, ..]) => {
+                let lines = statuses.iter().flatten().map(|s| s.text.clone()).collect();
+                Reply::lines(first.code, first.enhanced.as_deref(), lines)
+            }
+            _ => tempfail(),
+        }
+    }
+
+    /// ETRN: start a queue run for the node when `queue-runner` is installed beside
+    /// this program (as `sendmail` forks its own), else say it cannot.
+    async fn etrn(&self, arg: &str) -> Reply {
+        let etrn = self.shared.rules.etrn(arg);
+        let pattern = match &etrn {
+            rules::Etrn::Refuse(status) => return reply(status),
+            rules::Etrn::Node { pattern, .. } => format!("-qR{pattern}"),
+            rules::Etrn::Group(group) => format!("-qG{group}"),
+        };
+        let config = self.shared.settings.flags.config.clone();
+        let started =
+            tokio::task::spawn_blocking(move || start_queue_run(config.as_deref(), &pattern))
+                .await
+                .unwrap_or(false);
+        reply(&if started { etrn.started() } else { etrn.unable() })
     }
 
     fn space(&self, size: u64) -> bool {
@@ -119,10 +263,11 @@ impl DaemonPolicy {
             .take()
             .ok_or_else(|| CommitError::Io(std::io::Error::other("no message store open")))?;
         let daemon = self.listener.name.clone();
-        if self.discard_connection || self.discard_sender {
+        if self.discard_listed || self.talk.discarding() {
             let line =
                 log::from_line(self.id.as_str(), &envelope, envelope.message_size, None, &daemon);
             self.log(Severity::Info, &line);
+            self.talk.reset();
             return Ok(std::mem::replace(&mut self.id, next_id()).to_string());
         }
         let inbound = self.inbound(&envelope, store.eight_bit());
@@ -145,6 +290,7 @@ impl DaemonPolicy {
         );
         self.log(Severity::Info, &line);
         self.id = next_id();
+        self.talk.reset();
         Ok(committed.id.to_string())
     }
 
@@ -190,25 +336,13 @@ impl DaemonPolicy {
 impl AsyncPolicy for DaemonPolicy {
     async fn answer(&mut self, question: Question) -> Answer {
         match question {
-            Question::Connect(_) => Answer::Connect(self.connect()),
+            Question::Connect(_) => Answer::Connect(self.connect().await),
             Question::Space { size } => Answer::Space(self.space(size)),
-            Question::Mail { sender, .. } => {
-                Answer::Decision(self.mail(&sender.address, &sender.raw))
-            }
-            Question::Rcpt { recipient, envelope } => {
-                Answer::Decision(self.rcpt(&recipient.address, &recipient.raw, &envelope))
-            }
-            Question::Vrfy(arg) => {
-                Answer::Reply(Reply::new(252, "2.5.2", format!("<{arg}>... Cannot VRFY user")))
-            }
-            Question::Expn(_) => {
-                Answer::Reply(Reply::new(502, "5.7.0", "Sorry, we do not allow this operation"))
-            }
-            Question::Etrn(node) => Answer::Reply(Reply::new(
-                458,
-                "4.0.0",
-                format!("Unable to queue messages for node {node}"),
-            )),
+            Question::Mail { sender, .. } => Answer::Decision(self.mail(&sender.raw).await),
+            Question::Rcpt { recipient, .. } => Answer::Decision(self.rcpt(&recipient.raw).await),
+            Question::Vrfy(arg) => Answer::Reply(self.lookup_reply(&arg, false).await),
+            Question::Expn(arg) => Answer::Reply(self.lookup_reply(&arg, true).await),
+            Question::Etrn(node) => Answer::Reply(self.etrn(&node).await),
             Question::AuthStart { .. } | Question::AuthContinue(_) => {
                 Answer::Auth(AuthStep::Failure)
             }
@@ -235,6 +369,7 @@ impl AsyncPolicy for DaemonPolicy {
             let line = log::from_line(self.id.as_str(), envelope, 0, None, &daemon);
             self.log(Severity::Info, &line);
             self.id = next_id();
+            self.talk.reset();
             return;
         }
         if let Some((severity, line)) =
@@ -243,4 +378,27 @@ impl AsyncPolicy for DaemonPolicy {
             self.log(severity, &line);
         }
     }
+}
+
+/// A refusal sendmail logs as its own text, not as a ruleset line: an unknown user
+/// or host (`<x>... User unknown`).
+fn unknown_address(status: &Status) -> bool {
+    matches!(status.enhanced.as_deref(), Some("5.1.1" | "5.1.2"))
+}
+
+/// Starts `queue-runner` (found beside this program) for one ETRN, detached; false
+/// when there is none or it cannot start.
+fn start_queue_run(config: Option<&std::path::Path>, selection: &str) -> bool {
+    let Some(runner) = std::env::current_exe().ok().and_then(|me| {
+        let path = me.with_file_name("queue-runner");
+        path.is_file().then_some(path)
+    }) else {
+        return false;
+    };
+    let mut command = std::process::Command::new(runner);
+    if let Some(config) = config {
+        command.arg("-C").arg(config);
+    }
+    command.arg(selection).stdin(std::process::Stdio::null());
+    command.spawn().is_ok()
 }

@@ -23,7 +23,10 @@ use std::path::PathBuf;
 pub struct Settings {
     /// The command line.
     pub flags: Flags,
-    /// The configuration, with `-O` applied, resolved into typed values.
+    /// The configuration, with `-O` applied: its features and macro calls, which the
+    /// rules and the blocklists read.
+    pub config: Config,
+    /// Its options resolved into typed values.
     pub resolved: spool::settings::Settings,
     /// The daemon's typed values.
     pub server: Server,
@@ -51,7 +54,7 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     let resolved = spool::settings::Settings::from_config(&config);
     let log_file = resolved.files.log_file.clone();
     let tag = flags.tag.clone().unwrap_or_else(|| "sm-mta".to_string());
-    Ok(Settings { flags, resolved, server, log_file, tag })
+    Ok(Settings { flags, config, resolved, server, log_file, tag })
 }
 
 #[cfg(test)]

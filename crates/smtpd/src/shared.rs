@@ -1,19 +1,24 @@
-//! What every session of the daemon shares: settings, queue, log, policy tables and
-//! TLS, loaded together and replaced together on SIGHUP (sessions in flight keep the
-//! generation they started with).
+//! What every session of the daemon shares: settings, queue, log, policy tables, the
+//! resolver and TLS, loaded together and replaced together on SIGHUP (sessions in
+//! flight keep the generation they started with).
+//!
+//! The resolver follows the `hosts` line of `ServiceSwitchFile` (`files`: the
+//! `HostsFile` alone, no name server asked for host lookups) and asks the name servers
+//! of `ResolverNameserver` when set, else those of `/etc/resolv.conf`.
 //!
 //! # Errors
-//! A certificate or key that cannot be loaded; an unreadable map named by the
-//! configuration is logged and left out, as sendmail does with `-o` maps.
+//! A certificate or key that cannot be loaded; a `ResolverNameserver` that is not a
+//! list of addresses. An unreadable map named by the configuration is logged and left
+//! out, as sendmail does with `-o` maps; name servers that cannot be set up (no
+//! resolv.conf) are logged, and host lookups use the hosts file alone.
 
-use crate::checks::Checks;
+use crate::blocklists::Blocklists;
 use crate::settings::Settings;
 use anyhow::Result;
-use spool::log::Syslog;
+use dns::{HostSwitch, HostsFile, Resolver, ServerConfig};
+use spool::log::{Severity, Syslog};
 use spool::queue::Queue;
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::path::Path;
+use spool::sysexits::{Exit, EX_CONFIG};
 use std::sync::{Arc, RwLock};
 
 /// One generation of the daemon's configuration.
@@ -26,12 +31,14 @@ pub struct Shared {
     pub queue: Queue,
     /// Where log lines go.
     pub syslog: Syslog,
-    /// The policy tables.
-    pub checks: Checks,
+    /// sendmail's SMTP-time rules, from the configuration and maps.
+    pub rules: spool::rules::Rules,
     /// The STARTTLS acceptor, when certificate and key are configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
-    /// Host names of addresses, from the hosts file (`HostsFile`).
-    pub hosts: HashMap<IpAddr, String>,
+    /// Host and DNS lookups.
+    pub resolver: Resolver,
+    /// `FEATURE(dnsbl)` and `FEATURE(enhdnsbl)`.
+    pub blocklists: Blocklists,
 }
 
 /// `$v`: the version in greetings and HELP.
@@ -57,9 +64,13 @@ impl Shared {
         let mut engine = smtp::server::Settings::from_server(server, &macros);
         engine.tls_available = tls.is_some();
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
-        let checks = Checks::load(&settings.resolved, &syslog);
-        let hosts = read_hosts(&settings.resolved.files.hosts_file);
-        Ok(Shared { settings, engine, queue, syslog, checks, tls, hosts })
+        let system = spool::rules::System::detect(&settings.resolved);
+        let rules = spool::rules::Rules::load(&settings.config, &system).map_err(|e| {
+            spool::sysexits::Exit { code: spool::sysexits::EX_CONFIG, message: e.to_string() }
+        })?;
+        let resolver = resolver(&settings.resolved.files, &syslog)?;
+        let blocklists = Blocklists::load(&settings.config, &syslog);
+        Ok(Shared { settings, engine, queue, syslog, rules, tls, resolver, blocklists })
     }
 
     /// The greeting's date is taken per session; the rest is fixed for a generation.
@@ -77,14 +88,6 @@ impl Shared {
     }
 }
 
-/// `$Z`: the version, with `confCF_VERSION` after a slash when set.
-fn full_version(settings: &Settings) -> String {
-    match &settings.resolved.names.cf_version {
-        Some(cf) => format!("{VERSION}/{cf}"),
-        None => VERSION.to_string(),
-    }
-}
-
 /// The current generation, swapped whole on reload.
 pub type Current = Arc<RwLock<Arc<Shared>>>;
 
@@ -93,18 +96,35 @@ pub fn current(shared: &Current) -> Arc<Shared> {
     shared.read().map(|s| s.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
 }
 
-/// Address-to-name entries of a hosts file (the first name of each line).
-fn read_hosts(path: &Path) -> HashMap<IpAddr, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut map = HashMap::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        if let (Some(addr), Some(name)) = (words.next(), words.next()) {
-            if let Ok(ip) = addr.parse() {
-                map.entry(ip).or_insert_with(|| name.to_string());
-            }
-        }
+/// `$Z`: the version, with `confCF_VERSION` after a slash when set.
+fn full_version(settings: &Settings) -> String {
+    match &settings.resolved.names.cf_version {
+        Some(cf) => format!("{VERSION}/{cf}"),
+        None => VERSION.to_string(),
     }
-    map
+}
+
+/// The resolver the configuration asks for (see the module documentation).
+fn resolver(files: &spool::settings::Files, syslog: &Syslog) -> Result<Resolver> {
+    let switch_file = &files.service_switch_file;
+    let switch = HostSwitch::read(switch_file).unwrap_or_else(|e| {
+        syslog.log(Severity::Err, &format!("NOQUEUE: SYSERR: {e}"));
+        HostSwitch::default()
+    });
+    for source in &switch.ignored {
+        let file = switch_file.display();
+        let line = format!("NOQUEUE: {file}: hosts source {source} not available, ignored");
+        syslog.log(Severity::Warning, &line);
+    }
+    let hosts = HostsFile::read(&files.hosts_file);
+    let servers = match &files.resolver_nameserver {
+        Some(value) => dns::servers::parse_servers(value)
+            .map_err(|e| Exit { code: EX_CONFIG, message: e.to_string() })?,
+        None => Vec::new(),
+    };
+    let server_config = ServerConfig { servers, ..ServerConfig::default() };
+    Ok(Resolver::new(&switch, hosts.clone(), &server_config).unwrap_or_else(|e| {
+        syslog.log(Severity::Warning, &format!("NOQUEUE: name servers unavailable: {e}"));
+        Resolver::files_only(hosts)
+    }))
 }

@@ -8,16 +8,20 @@
 //! From:user@example.org    DISCARD
 //! To:relayok.example       RELAY
 //! From:tempfail.example    ERROR:4.7.1:451 Try again later
+//! 127.0.0.9                OK               (no tag: matches for every tag)
 //! ```
-//! The value is one of `OK`, `RELAY`, `REJECT`, `DISCARD`, `SKIP`,
+//! The value is one of `OK`, `RELAY`, `REJECT`, `DISCARD`, `SKIP`, `QUARANTINE:why`,
 //! `ERROR:[d.s.n:]code text` or a bare `code text`. Keys are looked up in lower case,
 //! as makemap stores them.
 //!
-//! # Lookup order
-//! sendmail's walk: for a host, the full name then each parent domain
-//! (`a.b.example`, `b.example`, `example`); for an IP address, the address then each
-//! shorter prefix (`10.1.2.3`, `10.1.2`, `10.1`, `10`); for an address, `user@domain`,
-//! then the domain walk, then `user@`. Each key carries its tag (`connect:`, ...).
+//! # Lookups
+//! [`Access`] does the lookups of sendmail's rulesets, each trying a key with its tag
+//! and then, where the ruleset says `<+ Tag>`, without it ([`Access::domain`]: a host
+//! name and each parent domain, or `[10.1.2.3]`, `[10.1.2]`, ...; [`Access::ip`]: an
+//! address and each shorter prefix; [`Access::full`]: `user+detail@domain`,
+//! `user+*@domain`, `user@domain`; [`Access::user`]: `user+detail@`, `user+*@`,
+//! `user@`). With `FEATURE(access_db, ..., skip)` a `SKIP` value ends a domain or
+//! address walk as if nothing matched.
 //!
 //! # Errors
 //! Only a failing map read is an error ([`MapError`]); an unknown value is
@@ -25,7 +29,7 @@
 
 use crate::maps::{self, Map, MapError};
 
-/// The three tags of an access key.
+/// The tags of an access key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tag {
     /// The connecting client (`Connect:`).
@@ -34,6 +38,8 @@ pub enum Tag {
     From,
     /// The envelope recipient (`To:`).
     To,
+    /// A recipient's spam preference under `FEATURE(delay_checks, friend|hater)`.
+    Spam,
 }
 
 impl Tag {
@@ -43,6 +49,7 @@ impl Tag {
             Tag::Connect => "connect:",
             Tag::From => "from:",
             Tag::To => "to:",
+            Tag::Spam => "spam:",
         }
     }
 }
@@ -60,11 +67,13 @@ pub enum Action {
     Discard,
     /// Stop the walk as if nothing matched.
     Skip,
+    /// Accept and quarantine the message for this reason.
+    Quarantine(String),
     /// Refuse with this reply.
     Error {
         /// The enhanced status code, if given.
         dsn: Option<String>,
-        /// The SMTP reply code.
+        /// The SMTP reply code (or the first word of the text when there is none).
         code: String,
         /// The text, comments and blanks around `:` removed.
         text: String,
@@ -96,14 +105,24 @@ pub fn parse_value(value: &str) -> Action {
         "SKIP" => return Action::Skip,
         _ => {}
     }
-    let rest = match v.get(..6) {
-        Some(p) if p.eq_ignore_ascii_case("error:") => &v[6..],
-        _ if v.starts_with(|c: char| c.is_ascii_digit()) => v.as_str(),
-        _ => return Action::Other(value.to_string()),
+    if let Some(why) = strip_prefix_ci(&v, "quarantine:") {
+        return Action::Quarantine(why.to_string());
+    }
+    let rest = match strip_prefix_ci(&v, "error:") {
+        Some(rest) => rest,
+        None if v.starts_with(|c: char| c.is_ascii_digit()) => v.as_str(),
+        None => return Action::Other(value.to_string()),
     };
     let (dsn, rest) = split_dsn(rest);
     let (code, text) = rest.split_once(' ').unwrap_or((rest, ""));
     Action::Error { dsn, code: code.to_string(), text: text.to_string() }
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    match s.get(..prefix.len()) {
+        Some(p) if p.eq_ignore_ascii_case(prefix) => Some(&s[prefix.len()..]),
+        _ => None,
+    }
 }
 
 /// Splits a leading `d.s.n:` off.
@@ -119,27 +138,158 @@ pub(crate) fn split_dsn(s: &str) -> (Option<String>, &str) {
     (None, s)
 }
 
-/// Removes RFC 822 comments and the blanks around `:`, as sendmail's tokenizer does.
+/// Characters next to which sendmail's tokenizer keeps no blank when it joins the
+/// tokens again: its `OperatorChars` and the specials.
+const GLUE: &str = ".:%@!^/[]+<>,;\"";
+
+/// The text as sendmail's tokenizer leaves it: RFC 822 comments removed, runs of
+/// blanks made one, and no blank next to an operator character (`.:%@!^/[]+`), a
+/// special (`<>,;`) or a quoted string, whose inside is kept as it is.
 pub fn clean_text(s: &str) -> String {
     let mut out = String::new();
-    let mut depth = 0usize;
+    let (mut depth, mut quoted, mut blank) = (0usize, false, false);
     for c in s.chars() {
+        if quoted {
+            out.push(c);
+            quoted = c != '"';
+            continue;
+        }
         match c {
             '(' => depth += 1,
             ')' if depth > 0 => depth -= 1,
             _ if depth > 0 => {}
-            ':' => {
-                let t = out.trim_end().len();
-                out.truncate(t);
-                out.push(':');
+            ' ' | '\t' => blank = true,
+            _ => {
+                let glued = GLUE.contains(c) || out.ends_with(|p| GLUE.contains(p));
+                if blank && !glued && !out.is_empty() {
+                    out.push(' ');
+                }
+                blank = false;
+                quoted = c == '"';
+                out.push(c);
             }
-            ' ' | '\t' if out.ends_with(':') => {}
-            ' ' | '\t' if out.ends_with(' ') => {}
-            '\t' => out.push(' '),
-            _ => out.push(c),
         }
     }
-    out.trim().to_string()
+    out
+}
+
+/// The access map with the options that change its lookups.
+pub struct Access<'a> {
+    map: &'a dyn Map,
+    skip: bool,
+    dot_domains: bool,
+}
+
+impl<'a> Access<'a> {
+    /// Lookups in `map`; `skip` for `FEATURE(access_db, ..., skip)`, `dot_domains` for
+    /// `FEATURE(lookupdotdomain)` (a `.domain` key matches every subdomain).
+    pub fn new(map: &'a dyn Map, skip: bool, dot_domains: bool) -> Access<'a> {
+        Access { map, skip, dot_domains }
+    }
+
+    /// One key with its tag, then (with `bare`) without it.
+    fn pair(&self, tag: Tag, bare: bool, key: &str) -> Result<Option<Action>, MapError> {
+        let key = key.to_ascii_lowercase();
+        if let Some(v) = get(self.map, &format!("{}{key}", tag.prefix()))? {
+            return Ok(Some(v));
+        }
+        if bare {
+            return get(self.map, &key);
+        }
+        Ok(None)
+    }
+
+    fn stops(&self, found: Option<Action>) -> Walk {
+        match found {
+            Some(Action::Skip) if self.skip => Walk::Stop(None),
+            Some(a) => Walk::Stop(Some(a)),
+            None => Walk::Next,
+        }
+    }
+
+    /// sendmail's `LookUpDomain`: the name, then each parent domain; a bracketed
+    /// address `[10.1.2.3]` walks `[10.1.2]`, `[10.1]`, `[10]`.
+    pub fn domain(&self, tag: Tag, bare: bool, name: &str) -> Result<Option<Action>, MapError> {
+        let mut name = name.to_string();
+        loop {
+            if let Walk::Stop(found) = self.stops(self.pair(tag, bare, &name)?) {
+                return Ok(found);
+            }
+            if let Some((_, rest)) = name.split_once('.').filter(|_| self.dot_domains) {
+                if let Walk::Stop(found) = self.stops(self.pair(tag, bare, &format!(".{rest}"))?) {
+                    return Ok(found);
+                }
+            }
+            let next = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+                Some(inner) => shorter_address(inner).map(|s| format!("[{s}]")),
+                None => name.split_once('.').map(|(_, rest)| rest.to_string()),
+            };
+            match next {
+                Some(n) if !n.is_empty() => name = n,
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// sendmail's `LookUpAddress`: the address (`10.1.2.3`, `IPv6:...`), then each
+    /// shorter prefix.
+    pub fn ip(&self, tag: Tag, bare: bool, address: &str) -> Result<Option<Action>, MapError> {
+        let mut key = address.to_string();
+        loop {
+            if let Walk::Stop(found) = self.stops(self.pair(tag, bare, &key)?) {
+                return Ok(found);
+            }
+            match shorter_address(&key) {
+                Some(k) => key = k,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// sendmail's `LookUpExact`: exactly `key`, with its tag, then (with `bare`)
+    /// without it.
+    pub fn exact(&self, tag: Tag, bare: bool, key: &str) -> Result<Option<Action>, MapError> {
+        self.pair(tag, bare, key)
+    }
+
+    /// sendmail's `LookUpFull`: `user+detail@domain`, `user+*@domain`, `user@domain`.
+    pub fn full(&self, tag: Tag, bare: bool, address: &str) -> Result<Option<Action>, MapError> {
+        self.with_details(tag, bare, address)
+    }
+
+    /// sendmail's `LookUpUser` for `user@` keys: `user+detail@`, `user+*@`, `user@`.
+    pub fn user(&self, tag: Tag, bare: bool, user_at: &str) -> Result<Option<Action>, MapError> {
+        self.with_details(tag, bare, user_at)
+    }
+
+    fn with_details(&self, tag: Tag, bare: bool, key: &str) -> Result<Option<Action>, MapError> {
+        if let Some(found) = self.pair(tag, bare, key)? {
+            return Ok(Some(found));
+        }
+        let Some((user, domain)) = key.rsplit_once('@') else { return Ok(None) };
+        let Some((base, _)) = user.split_once('+') else { return Ok(None) };
+        if let Some(found) = self.pair(tag, bare, &format!("{base}+*@{domain}"))? {
+            return Ok(Some(found));
+        }
+        self.pair(tag, bare, &format!("{base}@{domain}"))
+    }
+}
+
+enum Walk {
+    Stop(Option<Action>),
+    Next,
+}
+
+/// An address with its last component removed (`10.1.2` for `10.1.2.3`, `IPv6:1:2`
+/// for `IPv6:1:2::3`), or `None` when nothing is left to remove.
+fn shorter_address(address: &str) -> Option<String> {
+    let cut = address.rfind(['.', ':'])?;
+    let head = address[..cut].trim_end_matches(':');
+    (!head.is_empty() && !head.eq_ignore_ascii_case("IPv6")).then(|| head.to_string())
+}
+
+fn get(map: &dyn Map, key: &str) -> Result<Option<Action>, MapError> {
+    Ok(maps::lookup(map, key.as_bytes())?.map(|v| parse_value(&String::from_utf8_lossy(&v))))
 }
 
 /// The keys to try for a host name or IP address, most specific first.
@@ -148,120 +298,53 @@ pub fn host_keys(host: &str) -> Vec<String> {
     let is_ip = !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let mut keys = vec![h.clone()];
     let mut rest = h.as_str();
-    if is_ip {
-        while let Some((head, _)) = rest.rsplit_once('.') {
-            keys.push(head.to_string());
-            rest = head;
-        }
-    } else {
-        while let Some((_, tail)) = rest.split_once('.') {
-            if !tail.is_empty() {
-                keys.push(tail.to_string());
+    loop {
+        let next = if is_ip {
+            rest.rsplit_once('.').map(|(head, _)| head)
+        } else {
+            rest.split_once('.').map(|(_, tail)| tail)
+        };
+        match next.filter(|n| !n.is_empty()) {
+            Some(n) => {
+                keys.push(n.to_string());
+                rest = n;
             }
-            rest = tail;
+            None => return keys,
         }
     }
-    keys
 }
 
-/// Looks a client host name or address up under `tag`, walking as sendmail does.
+/// Looks a client host name or address up under `tag` (tagged keys only), walking as
+/// sendmail does; `SKIP` ends the walk.
 pub fn lookup_host(map: &dyn Map, tag: Tag, host: &str) -> Result<Option<Action>, MapError> {
-    for key in host_keys(host) {
-        if let Some(v) = get(map, tag, &key)? {
-            return Ok(stop_on_skip(parse_value(&v)));
-        }
+    let access = Access::new(map, true, false);
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.parse::<std::net::IpAddr>().is_ok() {
+        access.ip(tag, false, h)
+    } else {
+        access.domain(tag, false, h)
     }
-    Ok(None)
 }
 
-/// Looks an address (`user@domain` or `user`) up under `tag`: the whole address, the
-/// domain walk, then `user@`.
+/// Looks an address (`user@domain` or `user`) up under `tag` (tagged keys only) in
+/// sendmail's `check_mail` order: the whole address, `user@`, then the domain walk.
 pub fn lookup_address(map: &dyn Map, tag: Tag, addr: &str) -> Result<Option<Action>, MapError> {
-    let addr = addr.trim_start_matches('<').trim_end_matches('>').to_ascii_lowercase();
-    let (user, domain) = match addr.rsplit_once('@') {
-        Some((u, d)) => (u.to_string(), Some(d.to_string())),
-        None => (addr.clone(), None),
-    };
-    let mut keys = vec![addr.clone()];
-    if let Some(d) = &domain {
-        keys.extend(host_keys(d));
-    }
-    keys.push(format!("{user}@"));
-    for key in keys {
-        if let Some(v) = get(map, tag, &key)? {
-            return Ok(stop_on_skip(parse_value(&v)));
+    let access = Access::new(map, true, false);
+    let addr = addr.trim_start_matches('<').trim_end_matches('>');
+    let (user, domain) = addr.rsplit_once('@').unwrap_or((addr, ""));
+    if !domain.is_empty() {
+        if let Some(found) = access.full(tag, false, addr)? {
+            return Ok(Some(found));
         }
     }
-    Ok(None)
-}
-
-fn stop_on_skip(a: Action) -> Option<Action> {
-    (a != Action::Skip).then_some(a)
-}
-
-fn get(map: &dyn Map, tag: Tag, key: &str) -> Result<Option<String>, MapError> {
-    let k = format!("{}{key}", tag.prefix());
-    Ok(maps::lookup(map, k.as_bytes())?.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    if let Some(found) = access.user(tag, false, &format!("{user}@"))? {
+        return Ok(Some(found));
+    }
+    if domain.is_empty() {
+        return Ok(None);
+    }
+    access.domain(tag, false, domain)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::maps::text::TextMap;
-    use crate::testutil::oracle_conf_dir;
-
-    fn lab_access() -> TextMap {
-        let text = std::fs::read_to_string(oracle_conf_dir().join("access")).unwrap();
-        let folded: String = text
-            .lines()
-            .map(|l| match l.split_once(char::is_whitespace) {
-                Some((k, v)) if !l.starts_with('#') => format!("{} {v}\n", k.to_lowercase()),
-                _ => format!("{l}\n"),
-            })
-            .collect();
-        TextMap::parse(folded.as_bytes())
-    }
-
-    #[test]
-    fn lab_connect_entries() {
-        let m = lab_access();
-        assert_eq!(lookup_host(&m, Tag::Connect, "127.0.0.1").unwrap(), Some(Action::Ok));
-        assert_eq!(lookup_host(&m, Tag::Connect, "127.0.0.3").unwrap(), Some(Action::Reject));
-        let e = lookup_host(&m, Tag::Connect, "[127.0.0.4]").unwrap().unwrap();
-        assert_eq!(e.reply().unwrap(), "421 4.3.2 Connections from 127.0.0.4 are refused for now");
-        assert_eq!(lookup_host(&m, Tag::Connect, "127.0.0.9").unwrap(), None);
-    }
-
-    #[test]
-    fn lab_from_and_to_entries() {
-        let m = lab_access();
-        let a = lookup_address(&m, Tag::From, "x@Sub.Spammer.Example").unwrap();
-        assert_eq!(a, Some(Action::Reject));
-        let e = lookup_address(&m, Tag::From, "<a@tempfail.example>").unwrap().unwrap();
-        assert_eq!(e.reply().unwrap(), "451 4.7.1 Sender domain tempfail.example:try again later");
-        assert_eq!(
-            lookup_address(&m, Tag::To, "u@x.relayok.example").unwrap(),
-            Some(Action::Relay)
-        );
-        assert_eq!(
-            lookup_address(&m, Tag::To, "blocked@lab.example").unwrap(),
-            Some(Action::Reject)
-        );
-        assert_eq!(
-            lookup_address(&m, Tag::From, "discardme.example").unwrap(),
-            Some(Action::Discard)
-        );
-    }
-
-    #[test]
-    fn values_and_walks() {
-        assert_eq!(parse_value("skip"), Action::Skip);
-        assert_eq!(parse_value("550 Spam not accepted").reply().unwrap(), "550 Spam not accepted");
-        assert_eq!(parse_value("frobnicate"), Action::Other("frobnicate".into()));
-        assert_eq!(host_keys("10.1.2.3"), vec!["10.1.2.3", "10.1.2", "10.1", "10"]);
-        assert_eq!(host_keys("a.b.example"), vec!["a.b.example", "b.example", "example"]);
-        let m = TextMap::parse(b"from:spammer@ SKIP\nfrom:example REJECT\nfrom:me@ OK\n");
-        assert_eq!(lookup_address(&m, Tag::From, "me@nowhere").unwrap(), Some(Action::Ok));
-        assert_eq!(lookup_address(&m, Tag::From, "u@x.example").unwrap(), Some(Action::Reject));
-    }
-}
+mod tests;

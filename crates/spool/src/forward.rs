@@ -63,6 +63,8 @@ pub trait UserDb: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct Passwd {
     users: Vec<User>,
+    /// The GECOS field of each user, in the order of `users`.
+    gecos: Vec<String>,
 }
 
 impl Passwd {
@@ -78,7 +80,7 @@ impl Passwd {
 
     /// Parses passwd text: `name:pw:uid:gid:gecos:home:shell` per line.
     pub fn parse(text: &str) -> Passwd {
-        let users = text
+        let (users, gecos) = text
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split(':').collect();
@@ -86,10 +88,25 @@ impl Passwd {
                     return None;
                 }
                 let (uid, gid) = (f[2].parse().ok()?, f[3].parse().ok()?);
-                Some(User { name: f[0].to_string(), home: PathBuf::from(f[5]), uid, gid })
+                let user = User { name: f[0].to_string(), home: PathBuf::from(f[5]), uid, gid };
+                Some((user, f[4].to_string()))
             })
-            .collect();
-        Passwd { users }
+            .unzip();
+        Passwd { users, gecos }
+    }
+
+    /// The full name of `name` as sendmail shows it: the GECOS field up to the first
+    /// comma, `&` replaced by the login name with its first letter capitalized;
+    /// `None` for an unknown user or an empty name.
+    pub fn full_name(&self, name: &str) -> Option<String> {
+        let i = self.users.iter().position(|u| u.name == name)?;
+        let field = self.gecos[i].split(',').next().unwrap_or("");
+        let mut login = name.to_string();
+        if let Some(first) = login.get(..1) {
+            login.replace_range(..1, &first.to_ascii_uppercase());
+        }
+        let full = field.replace('&', &login);
+        (!full.is_empty()).then_some(full)
     }
 }
 
@@ -203,6 +220,11 @@ mod tests {
         assert_eq!(p.user("mail").unwrap().name, "mail");
         assert_eq!((p.user("mail").unwrap().uid, p.user("mail").unwrap().gid), (8, 8));
         assert!(Passwd::parse("x:x:notanumber:0::/:/bin/sh\n").user("x").is_none());
+        assert_eq!(p.full_name("root").as_deref(), Some("root"));
+        assert_eq!(p.full_name("mail"), None);
+        let q = Passwd::parse("ann:x:1:1:& Smith,Room 1,,:/home/ann:/bin/sh\n");
+        assert_eq!(q.full_name("ann").as_deref(), Some("Ann Smith"));
+        assert_eq!(q.full_name("bob"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! canonical name the mail system uses) and class `w` (every name mail is local for).
 //!
 //! `$j` is `confDOMAIN_NAME` when the configuration sets it, else `$w`. Class `w` holds
-//! `$j`, `$w`, `localhost`, and the class file (`confCW_FILE`, default
+//! `$j`, `$w`, `localhost`, the `LOCAL_DOMAIN` names and the class file (`confCW_FILE`, default
 //! `/etc/mail/local-host-names`) when `FEATURE(use_cw_file)` or `confCW_FILE` asks for
 //! it; a missing class file is not an error (sendmail's `-o`).
 
@@ -26,13 +26,21 @@ pub fn canonical_name(names: &Names) -> String {
     names.domain_name.clone().unwrap_or_else(system_name)
 }
 
-/// Class `w`: the names mail is delivered locally for. The class file is read as
-/// optional whatever its spec says: a missing one is no extra name.
+/// Class `w`: the names mail is delivered locally for.
 pub fn local_names(names: &Names) -> Class {
+    local_names_for(names, &system_name())
+}
+
+/// Class `w` of a machine called `host_name` (`$w`): `$j`, `$w`, `localhost`, the
+/// `LOCAL_DOMAIN(...)` names and the class file. The class file is read as optional
+/// whatever its spec says: a missing one is no extra name.
+pub fn local_names_for(names: &Names, host_name: &str) -> Class {
     let mut class = Class::default();
-    for name in [canonical_name(names), system_name(), "localhost".to_string()] {
-        class.insert(&name);
+    let j = names.domain_name.as_deref().unwrap_or(host_name);
+    for name in [j, host_name, "localhost"] {
+        class.insert(name);
     }
+    names.local_domains.iter().for_each(|d| class.insert(d));
     if let Some(file) = &names.cw_file {
         if let Ok(read) = Class::read(&file.path, true) {
             read.names().iter().for_each(|n| class.insert(n));
@@ -45,6 +53,7 @@ pub fn local_names(names: &Names) -> Class {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use std::path::Path;
 
     #[test]
     fn canonical_name_and_class_w_from_the_config() {
@@ -65,5 +74,9 @@ mod tests {
             assert!(w.contains(name), "{name}");
         }
         assert!(!local_names(&Names::from_config(&Config::defaults())).contains("lab.example"));
+        let other =
+            Config::from_str(Path::new("o.mc"), "LOCAL_DOMAIN(`extra.example')dnl\n").unwrap();
+        let w = local_names_for(&Names::from_config(&other), "box");
+        assert!(w.contains("box") && w.contains("extra.example") && w.contains("localhost"));
     }
 }

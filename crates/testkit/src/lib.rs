@@ -14,8 +14,10 @@
 //!   `scripts/test`, and never in CI;
 //! * [`transcript`]: the reference command transcripts (`$ command`, `[stdout]`,
 //!   `[stderr]`, `[exit N]`);
+//! * [`smtp_session`]: the recorded SMTP sessions (`C:`/`S:` lines) and their masking;
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
 //! * [`rng`]: small deterministic generators for fuzz-style loops;
+//! * [`dns`]: a small DNS server each test starts on 127.0.0.1 with its own records;
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
 //!   either sendmail, to record fixtures and to compare.
 //!
@@ -28,9 +30,11 @@
 #![deny(missing_docs)]
 
 pub mod dbdump;
+pub mod dns;
 pub mod oracle;
 pub mod paths;
 pub mod rng;
 pub mod scenario;
 pub mod skip;
+pub mod smtp_session;
 pub mod transcript;

@@ -1,6 +1,9 @@
 //! A real smtpd for the tests: started with `-bD` on a configuration in a temporary
 //! directory (queue, log file, port 0), found through the port it logs, stopped with
-//! SIGTERM when dropped.
+//! SIGTERM when dropped. Its service switch and hosts file are in that directory too
+//! (`hosts files`, `127.0.0.1 localhost`, unless the test wrote others first), so
+//! that no test asks the machine's resolver; a test with a DNS server of its own
+//! writes `hosts dns files` and passes `-O ResolverNameserver=ADDR`.
 
 #![allow(dead_code)]
 
@@ -20,37 +23,66 @@ pub struct Daemon {
 impl Daemon {
     /// Starts smtpd with `mc_extra` added to a minimal configuration.
     pub fn start(mc_extra: &str) -> Daemon {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("mqueue")).unwrap();
-        let mc = format!(
-            "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
-             define(`QUEUE_DIR', `{d}/mqueue')dnl\n\
-             define(`confLOG_FILE', `{d}/maillog')dnl\n\
-             define(`confPID_FILE', `{d}/smtpd.pid')dnl\n\
-             define(`confMIN_FREE_BLOCKS', `0')dnl\n\
-             DAEMON_OPTIONS(`Port=0, Addr=127.0.0.1, Name=MTA')dnl\n{mc_extra}",
-            d = dir.path().display()
-        );
-        std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
-        Daemon::run(dir, &[])
+        Daemon::run(minimal(mc_extra), &[])
+    }
+
+    /// A daemon with `mc_extra` whose service switch is `switch` and whose name
+    /// servers are the test's own at `dns`, with `args` added to its command line.
+    pub fn start_with_dns(mc_extra: &str, dns: SocketAddr, switch: &str, args: &[&str]) -> Daemon {
+        let dir = minimal(mc_extra);
+        std::fs::write(dir.path().join("service.switch"), switch).unwrap();
+        let option = format!("ResolverNameserver={dns}");
+        let mut all = vec!["-O", option.as_str()];
+        all.extend_from_slice(args);
+        Daemon::run(dir, &all)
     }
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
     pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
+        for (name, text) in [("service.switch", "hosts\tfiles\n"), ("hosts", HOSTS)] {
+            let path = dir.path().join(name);
+            if !path.exists() {
+                std::fs::write(path, text).unwrap();
+            }
+        }
+        // Counted before the spawn: a daemon that logs its start at once must not be
+        // counted as one that started before.
+        let log = dir.path().join("maillog");
+        let started_before = starts(&log);
+        let stderr = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(dir.path().join("stderr"))
+            .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_smtpd"))
             .args(["-bD", "-C"])
             .arg(dir.path().join("sendmail.mc"))
             .args(extra)
+            .stderr(stderr)
             .spawn()
             .unwrap();
-        let log = dir.path().join("maillog");
-        let addr = wait_for(|| {
+        // Owned at once, so that a failure below still stops the process.
+        let mut daemon = Daemon { dir, child: Some(child), addr: "0.0.0.0:0".parse().unwrap() };
+        let stderr = dir_path_stderr(&daemon);
+        daemon.addr = wait_for_or(&stderr, || {
             let text = std::fs::read_to_string(&log).ok()?;
-            let line = text.lines().find(|l| l.contains("starting daemon"))?;
+            let mut lines = text.lines().filter(|l| l.contains("starting daemon"));
+            let line = lines.nth(started_before)?;
             let at = line.find("MTA=")? + 4;
             line[at..].split_whitespace().next()?.parse().ok()
         });
-        Daemon { dir, child: Some(child), addr }
+        daemon
+    }
+
+    /// Kills the daemon with SIGKILL (no chance to clean up) and starts it again on
+    /// the same configuration and queue; returns the new address.
+    pub fn kill9_and_restart(self) -> Daemon {
+        let mut this = self;
+        let mut child = this.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let dir = std::mem::replace(&mut this.dir, tempfile::tempdir().unwrap());
+        Daemon::run(dir, &[])
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -104,6 +136,58 @@ impl Drop for Daemon {
             let _ = child.wait();
         }
     }
+}
+
+/// A temporary directory with a minimal configuration plus `mc_extra`.
+pub fn minimal(mc_extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mqueue")).unwrap();
+    let mc = format!(
+        "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
+         define(`QUEUE_DIR', `{d}/mqueue')dnl\n\
+         define(`confLOG_FILE', `{d}/maillog')dnl\n\
+         define(`confPID_FILE', `{d}/smtpd.pid')dnl\n\
+         define(`confMIN_FREE_BLOCKS', `0')dnl\n\
+         define(`confSERVICE_SWITCH_FILE', `{d}/service.switch')dnl\n\
+         define(`confHOSTS_FILE', `{d}/hosts')dnl\n\
+         define(`ALIAS_FILE', `text:{d}/aliases')dnl\n\
+         DAEMON_OPTIONS(`Port=0, Addr=127.0.0.1, Name=MTA')dnl\n{mc_extra}",
+        d = dir.path().display()
+    );
+    std::fs::write(dir.path().join("sendmail.mc"), mc).unwrap();
+    let aliases = "postmaster: root\nMAILER-DAEMON: postmaster\nstaff: root, mail\n";
+    std::fs::write(dir.path().join("aliases"), aliases).unwrap();
+    dir
+}
+
+/// The test machine's hosts file: its own names, and the example domains the
+/// tests send from and to (without DNS, a sender domain must resolve here).
+pub const HOSTS: &str = "127.0.0.1 localhost mail.test.example\n\
+                         127.0.0.10 example.org\n127.0.0.11 elsewhere.example\n\
+                         127.0.0.13 example.net\n";
+
+/// How many times the daemon logged its start in `log`.
+fn starts(log: &Path) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().filter(|l| l.contains("starting daemon")).count()
+}
+
+fn dir_path_stderr(daemon: &Daemon) -> PathBuf {
+    daemon.dir.path().join("stderr")
+}
+
+/// [`wait_for`], showing the daemon's standard error if it times out.
+fn wait_for_or<T>(stderr: &Path, f: impl FnMut() -> Option<T>) -> T {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wait_for(f)));
+    result.unwrap_or_else(|_| {
+        let text = std::fs::read_to_string(stderr).unwrap_or_default();
+        let log = std::fs::read_to_string(stderr.with_file_name("maillog")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(5).collect();
+        panic!(
+            "smtpd did not start; its standard error:\n{text}\nlog tail (last first):\n{}",
+            tail.join("\n")
+        )
+    })
 }
 
 /// Polls `f` until it gives a value (10 s at most).

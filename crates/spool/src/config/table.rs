@@ -185,6 +185,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     o("confMAX_HEADERS_LENGTH", "MaxHeadersLength", Int, Some("32768"), "total header bytes accepted"),
     o("confMAX_ALIAS_RECURSION", "MaxAliasRecursion", Int, Some("10"), "alias nesting depth"),
     o("confLOG_FILE", "LogFile", Path, None, "ferrymail: write log lines to this file instead of syslog (`-`: standard error)"),
+    o("confRESOLVER_NAMESERVER", "ResolverNameserver", Str, None, "ferrymail: name servers to ask (`addr[:port]`, comma-separated) instead of those of /etc/resolv.conf"),
     o("confPID_FILE", "PidFile", Path, Some("/var/run/sendmail.pid"), "daemon's pid file"),
     o("confPROCESS_TITLE_PREFIX", "ProcessTitlePrefix", Str, None, "prefix of the process title"),
     o("confDF_BUFFER_SIZE", "DataFileBufferSize", Size, Some("4096"), "df bytes kept in memory before spilling to disk"),

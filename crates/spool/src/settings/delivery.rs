@@ -2,10 +2,11 @@
 //! names, the trusted users, the alias and `.forward` rules, the mailers.
 //!
 //! ```text
-//! Names     confDOMAIN_NAME ($j), class w file (use_cw_file, confCW_FILE),
+//! Names     confDOMAIN_NAME ($j), class w file (use_cw_file, confCW_FILE), LOCAL_DOMAIN,
 //!           class R (RELAY_DOMAIN, confCR_FILE, default -o /etc/mail/relay-domains),
 //!           class t (root, daemon, uucp, confTRUSTED_USERS, use_ct_file +
-//!           confCT_FILE), confCF_VERSION ($Z)
+//!           confCT_FILE), confCF_VERSION ($Z), confRELAY_MSG, confREJECT_MSG,
+//!           confRCPTREJ_MSG
 //! Delivery  AliasFile, ForwardPath, DefaultUser, TrustedUser, DontBlameSendmail,
 //!           SMART_HOST, MaxAliasRecursion, MaxHopCount, DeliveryMode, IgnoreDots,
 //!           DoubleBounceAddress, DeadLetterDrop, SafeFileEnvironment
@@ -27,6 +28,8 @@ pub struct Names {
     pub domain_name: Option<String>,
     /// The class `w` file, when `FEATURE(use_cw_file)` or `confCW_FILE` asks for it.
     pub cw_file: Option<ClassFileSpec>,
+    /// `LOCAL_DOMAIN(...)` names (class `w`).
+    pub local_domains: Vec<String>,
     /// `RELAY_DOMAIN(...)` names (class `R`).
     pub relay_domains: Vec<String>,
     /// The class `R` file: `confCR_FILE` (default `-o /etc/mail/relay-domains`).
@@ -40,6 +43,19 @@ pub struct Names {
     pub ct_file: Option<ClassFileSpec>,
     /// `confCF_VERSION`: `$Z`, the configuration's version after sendmail's.
     pub cf_version: Option<String>,
+    /// The rulesets' texts the `.mc` sets.
+    pub rule_messages: RuleMessages,
+}
+
+/// The texts of the SMTP-time rules, as the `.mc` defines them (quotes kept).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleMessages {
+    /// `confRELAY_MSG`: the refusal of relaying.
+    pub relay: Option<String>,
+    /// `confREJECT_MSG`: the refusal of an access `REJECT`.
+    pub reject: Option<String>,
+    /// `confRCPTREJ_MSG`: the refusal of a recipient.
+    pub rcpt_reject: Option<String>,
 }
 
 impl Names {
@@ -68,6 +84,7 @@ impl Names {
         Names {
             domain_name: config.macro_value("confDOMAIN_NAME").map(str::to_string),
             cw_file,
+            local_domains: config.local_domains().to_vec(),
             relay_domains: config.relay_domains().to_vec(),
             cr_file: ClassFileSpec::parse(cr),
             relay_domain_files: config
@@ -79,6 +96,11 @@ impl Names {
             trusted_users: trusted,
             ct_file,
             cf_version: config.macro_value("confCF_VERSION").map(str::to_string),
+            rule_messages: RuleMessages {
+                relay: config.macro_value("confRELAY_MSG").map(str::to_string),
+                reject: config.macro_value("confREJECT_MSG").map(str::to_string),
+                rcpt_reject: config.macro_value("confRCPTREJ_MSG").map(str::to_string),
+            },
         }
     }
 }

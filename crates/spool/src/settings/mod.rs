@@ -21,7 +21,8 @@
 //! Settings.limits    MaxRecipientsPerMessage, BadRcptThrottle, MaxHeadersLength,
 //!                    MaxMessageSize, MinFreeBlocks                 (server.rs)
 //! Settings.tls       ServerCertFile, ServerKeyFile, DHParameters, CA files
-//! Settings.files     LogFile, HostsFile, ServiceSwitchFile, PidFile
+//! Settings.files     LogFile, HostsFile, ServiceSwitchFile, PidFile,
+//!                    ResolverNameserver
 //! Server             the daemon: the above plus DAEMON_OPTIONS listeners
 //!                    (listener.rs), greeting, children and rate limits
 //! ```
@@ -39,7 +40,7 @@ mod privacy;
 mod queue;
 mod server;
 
-pub use delivery::{Delivery, MailerProgram, Mailers, Names};
+pub use delivery::{Delivery, MailerProgram, Mailers, Names, RuleMessages};
 pub use listener::{Listener, ListenerError, Modifiers};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
 pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
@@ -115,6 +116,9 @@ pub struct Files {
     pub service_switch_file: PathBuf,
     /// `PidFile`.
     pub pid_file: Option<PathBuf>,
+    /// `ResolverNameserver` (ferrymail's): name servers to ask instead of
+    /// `/etc/resolv.conf`'s, as written.
+    pub resolver_nameserver: Option<String>,
 }
 
 /// The whole configuration, typed.
@@ -175,6 +179,11 @@ impl Settings {
                 service_switch_file: path("ServiceSwitchFile")
                     .unwrap_or_else(|| "/etc/mail/service.switch".into()),
                 pid_file: path("PidFile"),
+                resolver_nameserver: config
+                    .option("ResolverNameserver")
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
             },
         }
     }

@@ -1,0 +1,253 @@
+//! Replays every recorded SMTP session of the real sendmail 8.17.1.9
+//! (`reference/smtp/*.transcript`) through the sans-IO SMTP engine, with every policy
+//! answer computed by `spool::rules` from the lab's own `sendmail.mc`, access map,
+//! mailertable, aliases and passwd file, and compares every reply (codes, enhanced
+//! codes and texts; dates, queue IDs and SASL challenges masked) and the `@timing`
+//! delays.
+//!
+//! The adapter below is the whole of what the rules need from a daemon: the client's
+//! names from the hosts file (the lab's service switch is `hosts files`), the
+//! connection's verdict, and the raw MAIL/RCPT/VRFY/EXPN/ETRN arguments. AUTH, disk
+//! space and the queue commit are not policy and answer as `smtp`'s own test double.
+
+#[path = "common/lab.rs"]
+mod lab;
+
+use smtp::server::{
+    Action, AuthStep, BodySink, ClientInfo, CommitError, Connect, Decision, Envelope, Policy,
+    PolicySession, Privacy, Recipient, Reply, Sender, Settings,
+};
+use spool::hosts::Hosts;
+use spool::rules::{Client, ConnectVerdict, Conversation, Rules, Status, Verdict};
+use std::net::IpAddr;
+use testkit::smtp_session::{mask, parse, Session, Step};
+
+/// The lab's engine settings: main MTA (port 2525) or open MTA (2526).
+fn lab_settings(open: bool) -> Settings {
+    let mut s = Settings::new("mail.lab.example");
+    s.greeting =
+        "mail.lab.example ESMTP Sendmail 8.17.1.9/8.17.1.9/smlab; DATE (smlab oracle)".into();
+    s.privacy = if open {
+        Privacy::default()
+    } else {
+        Privacy { novrfy: true, noexpn: true, needmailhelo: true, ..Privacy::default() }
+    };
+    s.limits.max_recipients = 10;
+    s.limits.bad_rcpt_throttle = 3;
+    s.limits.max_headers_length = 32000;
+    s.auth_mechanisms = vec!["DIGEST-MD5".into(), "CRAM-MD5".into()];
+    s
+}
+
+/// A `smtp::server::Policy` over the rules.
+struct RulesPolicy<'a> {
+    rules: &'a Rules,
+    hosts: &'a Hosts,
+    talk: Option<Conversation>,
+    next_id: u32,
+}
+
+struct MemSink;
+
+impl BodySink for MemSink {
+    fn header(&mut self, _line: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn body(&mut self, _chunk: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn reply(status: &Status) -> Reply {
+    match &status.enhanced {
+        Some(e) => Reply::new(status.code, e, status.text.clone()),
+        None => Reply::bare(status.code, status.text.clone()),
+    }
+}
+
+fn lines(statuses: &[Status]) -> Reply {
+    let first = &statuses[0];
+    let texts = statuses.iter().map(|s| s.text.clone()).collect();
+    Reply::lines(first.code, first.enhanced.as_deref(), texts)
+}
+
+fn decision(v: Verdict) -> Decision {
+    match v {
+        Verdict::Accept => Decision::Accept,
+        Verdict::AcceptAs(shown) => Decision::AcceptAs(shown),
+        Verdict::Reject(status) => Decision::Reject(reply(&status)),
+    }
+}
+
+impl RulesPolicy<'_> {
+    fn talk(&mut self) -> &mut Conversation {
+        self.talk.get_or_insert_with(|| Conversation::new(Client::local()))
+    }
+}
+
+impl Policy for RulesPolicy<'_> {
+    type Sink = MemSink;
+
+    fn connect(&mut self, client: &ClientInfo) -> Connect {
+        let c = client.addr.map_or_else(Client::local, |ip| Client::from_hosts(ip, self.hosts));
+        let mut talk = Conversation::new(c);
+        let verdict = talk.connect(self.rules);
+        self.talk = Some(talk);
+        match verdict {
+            ConnectVerdict::Accept => Connect::Accept,
+            ConnectVerdict::RejectCommands(s) => Connect::RejectCommands(reply(&s)),
+            ConnectVerdict::Refuse(s) => Connect::Refuse(reply(&s)),
+        }
+    }
+
+    fn mail_from(&mut self, sender: &Sender, _e: &Envelope) -> Decision {
+        let (rules, hosts) = (self.rules, self.hosts);
+        decision(self.talk().mail(rules, &sender.raw, hosts).expect("files answer every name"))
+    }
+
+    fn rcpt_to(&mut self, rcpt: &Recipient, _e: &Envelope) -> Decision {
+        let (rules, hosts) = (self.rules, self.hosts);
+        decision(self.talk().rcpt(rules, &rcpt.raw, hosts).expect("files answer every name"))
+    }
+
+    fn vrfy(&mut self, argument: &str) -> Reply {
+        lines(&self.rules.vrfy(argument, self.hosts).expect("files answer every name"))
+    }
+
+    fn expn(&mut self, argument: &str) -> Reply {
+        lines(&self.rules.expn(argument, self.hosts).expect("files answer every name"))
+    }
+
+    fn etrn(&mut self, node: &str) -> Reply {
+        reply(&self.rules.etrn(node).started())
+    }
+
+    fn enough_space(&mut self, size: u64) -> bool {
+        size < 100_000_000_000
+    }
+
+    fn auth_start(&mut self, mechanism: &str, initial: Option<&[u8]>) -> AuthStep {
+        match (mechanism, initial) {
+            (_, Some(_)) => AuthStep::Failure,
+            ("CRAM-MD5", None) => AuthStep::Challenge(b"<1.1@mail.lab.example>".to_vec()),
+            _ => AuthStep::Challenge(b"nonce=\"x\",realm=\"mail.lab.example\"".to_vec()),
+        }
+    }
+
+    fn data(&mut self, _e: &Envelope) -> Result<MemSink, Reply> {
+        Ok(MemSink)
+    }
+
+    fn commit(&mut self, _e: &Envelope, _sink: MemSink) -> Result<String, CommitError> {
+        self.next_id += 1;
+        self.talk().reset();
+        Ok(format!("6AONaqTD{:06}", self.next_id))
+    }
+}
+
+/// The client as the lab's sendmail named it (from its hosts file).
+fn client_info(source: &str, hosts: &Hosts) -> ClientInfo {
+    let addr: IpAddr = source.parse().expect("client address");
+    ClientInfo::network(addr, hosts.name_of(addr).as_deref())
+}
+
+/// Reply lines and total delay of a batch of actions; `lab` is the lab's folder,
+/// shown as the recording lab's `/tmp/smlab` (it is in alias values EXPN shows).
+fn render(actions: &[Action], lab: &str) -> (Vec<String>, u64) {
+    let mut bytes = Vec::new();
+    let mut delay = 0;
+    for action in actions {
+        match action {
+            Action::Send(b) => bytes.extend_from_slice(b),
+            Action::Sleep(d) => delay += d.as_secs(),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes).replace(lab, "/tmp/smlab");
+    (text.split_terminator("\r\n").map(mask).collect(), delay)
+}
+
+/// Replays one recorded session; the differences, if any.
+fn replay(rec: &Session, labs: &[lab::Lab; 2]) -> Vec<String> {
+    let open = rec.port == 2526;
+    let lab = &labs[usize::from(open)];
+    let policy = RulesPolicy { rules: &lab.rules, hosts: &lab.hosts, talk: None, next_id: 0 };
+    let client = client_info(&rec.source, &lab.hosts);
+    let mut session = PolicySession::new(lab_settings(open), client, policy);
+    let dir = lab.dir.path().to_str().unwrap();
+    let (mut got, mut delay) = render(&session.start(), dir);
+    let (mut want, mut timing, mut diffs) = (Vec::new(), None, Vec::new());
+    let mut last_input = String::from("(greeting)");
+    let mut check =
+        |got: &[String], want: &[String], delay: u64, timing: Option<f64>, input: &str| {
+            let want: Vec<String> = want.iter().map(|w| mask(w)).collect();
+            if got != want.as_slice() {
+                diffs.push(format!("after {input:?}:\n  want {want:?}\n  got  {got:?}"));
+            }
+            // The recording lab's 60 s wait for its own host name is not sendmail's policy.
+            if let Some(t) = timing.filter(|t| *t < 59.0) {
+                if (t.round() as u64) != delay {
+                    diffs.push(format!("after {input:?}: delay want {t}s got {delay}s"));
+                }
+            }
+        };
+    for step in &rec.steps {
+        match step {
+            Step::Server(line) => want.push(line.clone()),
+            Step::Timing(t) => timing = Some(*t),
+            Step::Client(bytes) => {
+                check(&got, &want, delay, timing.take(), &last_input);
+                want.clear();
+                (got, delay) = render(&session.feed(bytes, false), dir);
+                last_input = String::from_utf8_lossy(bytes).chars().take(60).collect();
+            }
+        }
+    }
+    check(&got, &want, delay, timing, &last_input);
+    diffs
+}
+
+/// The `*.transcript` files of `dir`, sorted.
+fn transcripts(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "transcript"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_reference_transcript_through_the_rules() {
+    let dir = testkit::paths::reference().join("smtp");
+    let names = transcripts(&dir);
+    assert_eq!(names.len(), 48, "the reference transcripts in {}", dir.display());
+    let labs = [lab::lab(false, "hosts"), lab::lab(true, "hosts")];
+    replay_all(&names, &labs);
+}
+
+#[test]
+fn the_oracle_labs_answers_to_address_variants() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rules");
+    let names = transcripts(&dir);
+    assert_eq!(names.len(), 8, "the recordings in {}", dir.display());
+    let labs = [lab::lab(false, "hosts-today"), lab::lab(true, "hosts-today")];
+    replay_all(&names, &labs);
+}
+
+/// Replays every transcript of `names`; fails naming those that differ.
+fn replay_all(names: &[std::path::PathBuf], labs: &[lab::Lab; 2]) {
+    let mut failed = Vec::new();
+    for path in names {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let diffs: Vec<String> = parse(&text).iter().flat_map(|s| replay(s, labs)).collect();
+        if !diffs.is_empty() {
+            eprintln!("== {name}\n{}", diffs.join("\n"));
+            failed.push(name);
+        }
+    }
+    eprintln!("{} of {} transcripts match", names.len() - failed.len(), names.len());
+    assert!(failed.is_empty(), "transcripts that differ: {failed:?}");
+}
