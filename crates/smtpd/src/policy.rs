@@ -31,8 +31,9 @@ use smtp::server::{
 use spool::inbound::{self, Inbound, InboundRecipient, Notify};
 use spool::log::Severity;
 use spool::queue::{next_id, QueueId};
-use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts, Status};
+use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts};
 use spool::settings::Listener;
+use spool::status::DeliveryStatus;
 use std::sync::Arc;
 
 /// One session's policy.
@@ -56,11 +57,8 @@ pub struct DaemonPolicy {
 }
 
 /// The SMTP reply of a rules' status.
-pub fn reply(status: &Status) -> Reply {
-    match &status.enhanced {
-        Some(enhanced) => Reply::new(status.code, enhanced, status.text.clone()),
-        None => Reply::bare(status.code, status.text.clone()),
-    }
+pub fn reply(status: &DeliveryStatus) -> Reply {
+    Reply::from(status)
 }
 
 /// `451 4.3.0 Temporary system failure`: what the rules say when they cannot decide.
@@ -126,7 +124,7 @@ impl DaemonPolicy {
         }
     }
 
-    fn log_relay_reject(&self, status: &Status) {
+    fn log_relay_reject(&self, status: &DeliveryStatus) {
         let line = format!(
             "{}: ruleset=check_relay, arg1={}, arg2={}, relay={}, reject={}",
             self.id,
@@ -224,7 +222,8 @@ impl DaemonPolicy {
         match statuses.as_deref() {
             Some([first, ..]) => {
                 let lines = statuses.iter().flatten().map(|s| s.text.clone()).collect();
-                Reply::lines(first.code, first.enhanced.as_deref(), lines)
+                let enhanced = first.enhanced.map(|e| e.to_string());
+                Reply::lines(first.code, enhanced.as_deref(), lines)
             }
             _ => tempfail(),
         }
@@ -382,8 +381,9 @@ impl AsyncPolicy for DaemonPolicy {
 
 /// A refusal sendmail logs as its own text, not as a ruleset line: an unknown user
 /// or host (`<x>... User unknown`).
-fn unknown_address(status: &Status) -> bool {
-    matches!(status.enhanced.as_deref(), Some("5.1.1" | "5.1.2"))
+fn unknown_address(status: &DeliveryStatus) -> bool {
+    status.enhanced.is_some_and(|e| e.subject == 1 && matches!(e.detail, 1 | 2))
+        && status.is_permanent()
 }
 
 /// Starts `queue-runner` (found beside this program) for one ETRN, detached; false

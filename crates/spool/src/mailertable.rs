@@ -56,7 +56,7 @@ impl Route {
             Some(code) => format!("{code} {text}"),
             None => text.clone(),
         };
-        Some(DeliveryStatus::error_mailer(Some(status), &text))
+        Some(DeliveryStatus::error_mailer(Some(status), &text, None))
     }
 }
 
@@ -151,7 +151,7 @@ mod tests {
             })
         );
         let refusal = lookup(&m, "nosuchhost.example").unwrap().unwrap().delivery_status();
-        assert_eq!(refusal.unwrap().reply_line(), "550 5.1.2 Host unknown");
+        assert_eq!(refusal.unwrap().line(), "550 5.1.2 Host unknown");
         assert_eq!(lookup(&m, "closed.example").unwrap().unwrap().delivery_status(), None);
     }
 
@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(text("badhost"), "mail to badhost is prohibited");
         assert_eq!(text("x.y.baddomain"), "mail to x.y.baddomain is prohibited");
         let named = lookup(&m, "badhost").unwrap().unwrap().delivery_status().unwrap();
-        assert_eq!(named.reply_line(), "553 5.3.0 mail to badhost is prohibited");
+        assert_eq!(named.line(), "553 5.3.0 mail to badhost is prohibited");
         assert_eq!(
             lookup(&m, "lab.example").unwrap(),
             Some(Route::Local(Some("postmaster".into())))

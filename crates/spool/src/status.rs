@@ -30,7 +30,7 @@
 //! # Errors
 //! None: the parsers return `None` for text that is not a status.
 
-use crate::access::Action;
+use crate::access::{clean_text, Action};
 use std::fmt;
 
 /// Success, temporary failure or permanent failure: the first digit of both codes.
@@ -125,44 +125,64 @@ pub enum Diagnostic {
 pub struct DeliveryStatus {
     /// The three-digit SMTP reply code (`550`).
     pub code: u16,
-    /// The enhanced status code (`5.1.1`).
-    pub enhanced: Enhanced,
-    /// The text after the codes (`User unknown`).
+    /// The enhanced status code (`5.1.1`), when the status has one.
+    pub enhanced: Option<Enhanced>,
+    /// The text after the codes (`User unknown`, or `<x@y>... User unknown` for
+    /// replies about an address).
     pub text: String,
 }
 
 impl DeliveryStatus {
-    /// A status with exactly these parts. A code outside 200..=599 or of another class
-    /// than `enhanced` is a bug in the caller.
-    pub fn new(code: u16, enhanced: Enhanced, text: impl Into<String>) -> DeliveryStatus {
-        debug_assert_eq!(code / 100, enhanced.class.digit(), "{code} {enhanced}");
-        DeliveryStatus { code, enhanced, text: clean(&text.into()) }
+    /// A status with exactly these parts (`enhanced` that is not an enhanced code is
+    /// left out).
+    pub fn new(code: u16, enhanced: &str, text: impl Into<String>) -> DeliveryStatus {
+        DeliveryStatus { code, enhanced: Enhanced::parse(enhanced), text: clean(&text.into()) }
+    }
+
+    /// A status without an enhanced code.
+    pub fn bare(code: u16, text: impl Into<String>) -> DeliveryStatus {
+        DeliveryStatus { code, enhanced: None, text: clean(&text.into()) }
     }
 
     /// `550 5.1.1 User unknown`: a local user that does not exist.
     pub fn user_unknown() -> DeliveryStatus {
-        DeliveryStatus::new(550, Enhanced::new(Class::Permanent, 1, 1), "User unknown")
+        DeliveryStatus::new(550, "5.1.1", "User unknown")
     }
 
     /// `554 5.4.6 aliasing/forwarding loop broken`.
     pub fn loop_broken() -> DeliveryStatus {
-        let e = Enhanced::new(Class::Permanent, 4, 6);
-        DeliveryStatus::new(554, e, "aliasing/forwarding loop broken")
+        DeliveryStatus::new(554, "5.4.6", "aliasing/forwarding loop broken")
     }
 
     /// `451 4.3.0 text`: a temporary local failure (a map or file that cannot be read).
     pub fn temporary(text: impl Into<String>) -> DeliveryStatus {
-        DeliveryStatus::new(451, Enhanced::new(Class::Temporary, 3, 0), text)
+        DeliveryStatus::new(451, "4.3.0", text)
+    }
+
+    /// `451 4.3.0 Temporary system failure. Please try again later.`: a map that
+    /// could not be read (the `-T<TMPF>` of `FEATURE(access_db)`).
+    pub fn tempfail() -> DeliveryStatus {
+        DeliveryStatus::temporary("Temporary system failure. Please try again later.")
     }
 
     /// `550 5.7.1 text`: refused by policy (`Cannot mail directly to programs`).
     pub fn refused(text: impl Into<String>) -> DeliveryStatus {
-        DeliveryStatus::new(550, Enhanced::new(Class::Permanent, 7, 1), text)
+        DeliveryStatus::new(550, "5.7.1", text)
     }
 
-    /// Success, temporary or permanent failure.
+    /// Success (2xx), temporary (4xx) or permanent failure (5xx), by the reply code.
     pub fn class(&self) -> Class {
-        self.enhanced.class
+        match self.code / 100 {
+            2 => Class::Success,
+            4 => Class::Temporary,
+            _ => Class::Permanent,
+        }
+    }
+
+    /// The enhanced code, or the class's `X.0.0` when the status has none (what a
+    /// DSN's `Status:` field says).
+    pub fn enhanced_or_generic(&self) -> Enhanced {
+        self.enhanced.unwrap_or(Enhanced::generic(self.class()))
     }
 
     /// A 4xx status: the recipient stays queued.
@@ -175,67 +195,100 @@ impl DeliveryStatus {
         self.class() == Class::Permanent
     }
 
+    /// A 4xx or 5xx status.
+    pub fn is_error(&self) -> bool {
+        self.code >= 400
+    }
+
     /// The reply line without line end: `550 5.1.1 User unknown`.
-    pub fn reply_line(&self) -> String {
-        format!("{} {} {}", self.code, self.enhanced, self.text)
+    pub fn line(&self) -> String {
+        match &self.enhanced {
+            Some(e) => format!("{} {e} {}", self.code, self.text),
+            None => format!("{} {}", self.code, self.text),
+        }
     }
 
     /// sendmail's reply about an address: `550 5.1.1 <x@y>... User unknown`.
     pub fn reply_about(&self, address: &str) -> String {
-        format!("{} {} {address}... {}", self.code, self.enhanced, self.text)
+        let about = DeliveryStatus { text: format!("{address}... {}", self.text), ..self.clone() };
+        about.line()
     }
 
-    /// Parses a reply line, `451 4.7.1 text` or `550 text` (the enhanced code then
-    /// follows the class of the reply code); `None` when it does not start with a
-    /// 2xx, 4xx or 5xx code.
+    /// Parses a reply line, `451 4.7.1 text` or `550 text` (an enhanced code of
+    /// another class than the reply code is text); `None` when it does not start
+    /// with a 2xx, 4xx or 5xx code.
     pub fn parse_reply(line: &str) -> Option<DeliveryStatus> {
         let line = line.trim_end_matches(['\r', '\n']);
         let code = reply_code(line)?;
         let class = Class::of_digit(code / 100)?;
         let rest = line.get(4..).unwrap_or("");
-        let (enhanced, text) = match rest.split_once(' ') {
-            Some((word, text)) => match Enhanced::parse(word) {
-                Some(e) if e.class == class => (e, text),
-                _ => (Enhanced::generic(class), rest),
-            },
-            None => match Enhanced::parse(rest) {
-                Some(e) if e.class == class => (e, ""),
-                _ => (Enhanced::generic(class), rest),
-            },
+        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (enhanced, text) = match Enhanced::parse(word) {
+            Some(e) if e.class == class => (Some(e), after),
+            _ => (None, rest),
         };
         Some(DeliveryStatus { code, enhanced, text: clean(text) })
     }
 
-    /// sendmail's `$#error $@ host $: text`, as the mailertable's `error:` routes and
-    /// the rulesets give it: `host` an enhanced code (`5.1.2`) or an error name
-    /// (`nohost`, which only sets the exit status); `text` with or without a leading
-    /// reply code. A code in the text wins over `host`; a text without a reply code is
-    /// `553 5.3.0 text`.
-    pub fn error_mailer(host: Option<&str>, text: &str) -> DeliveryStatus {
-        let text = strip_quotes(text.trim());
-        let Some(mut status) = DeliveryStatus::parse_reply(&text) else {
-            return DeliveryStatus::new(553, Enhanced::new(Class::Permanent, 3, 0), text);
+    /// sendmail's `usrerrenh(enhanced, message)` about address `to`: a message that
+    /// starts with `NNN ` gives the reply code (else 550), an enhanced code right
+    /// after it wins over `enhanced`, and with none at all the message's first digit
+    /// gives `5.0.0`, `4.0.0` or `2.0.0`; `to... ` goes in front only for the codes
+    /// 250, 252, 450, 550 and 553.
+    pub fn usrerr(enhanced: Option<&str>, message: &str, to: Option<&str>) -> DeliveryStatus {
+        let (code, rest) = match smtp_code(message) {
+            Some(code) => (code, &message[4..]),
+            None => (550, message),
         };
-        let first_word = text.get(4..).and_then(|rest| rest.split(' ').next());
-        if first_word.and_then(Enhanced::parse).is_none() {
-            let given = host.and_then(Enhanced::parse).filter(|e| e.class == status.class());
-            if let Some(e) = given {
-                status.enhanced = e;
+        let default = match message.as_bytes().first() {
+            Some(b'5' | b'6') => Some("5.0.0"),
+            Some(b'4' | b'8') => Some("4.0.0"),
+            Some(b'2') => Some("2.0.0"),
+            _ => None,
+        };
+        let in_text = rest.split_once(' ').and_then(|(w, t)| Some((Enhanced::parse(w)?, t)));
+        let (enhanced, text) = match in_text {
+            Some((e, t)) => (Some(e), t),
+            None => {
+                (enhanced.and_then(Enhanced::parse).or(default.and_then(Enhanced::parse)), rest)
             }
-        }
-        status
+        };
+        let text = match to.filter(|t| !t.is_empty()) {
+            Some(to) if [50, 250, 252, 450, 550, 553].contains(&code) => format!("{to}... {text}"),
+            _ => text.to_string(),
+        };
+        DeliveryStatus { code, enhanced, text: clean(&text) }
     }
 
-    /// The refusal an access-map value gives (`REJECT`, `ERROR:4.7.1:451 text`,
-    /// `550 text`); `None` for values that accept.
-    pub fn from_access(action: &Action) -> Option<DeliveryStatus> {
+    /// sendmail's `$#error $@ host $: text` about `to`, as the mailertable's `error:`
+    /// routes, the access map and the rulesets give it: a `d.s.n` host is the
+    /// enhanced code (an error name such as `nohost` only sets the exit status), an
+    /// enhanced code in the text wins, and a text without a reply code is
+    /// `553 5.3.0 text`. Quotes are removed as `stripquotes` does.
+    pub fn error_mailer(host: Option<&str>, text: &str, to: Option<&str>) -> DeliveryStatus {
+        let text = strip_quotes(text);
+        let host = host.filter(|h| Enhanced::parse(h).is_some());
+        let explicit =
+            text.get(4..).and_then(|r| r.split_once(' ')).and_then(|(w, _)| Enhanced::parse(w));
+        match smtp_code(&text) {
+            Some(_) if explicit.is_some() => DeliveryStatus::usrerr(None, &text, to),
+            Some(_) => DeliveryStatus::usrerr(host, &text, to),
+            None => DeliveryStatus::usrerr(Some("5.3.0"), &format!("553 {text}"), to),
+        }
+    }
+
+    /// The reply for an access map value that refuses (`REJECT`, `ERROR:...`, or any
+    /// other text) about `to`, as the rulesets turn it into an error triple.
+    pub fn from_access(action: &Action, to: Option<&str>) -> DeliveryStatus {
         match action {
-            Action::Reject => Some(DeliveryStatus::refused("Access denied")),
+            Action::Reject => DeliveryStatus::usrerr(Some("5.7.1"), "550 Access denied", to),
             Action::Error { dsn, code, text } => {
                 let message = if text.is_empty() { code.clone() } else { format!("{code} {text}") };
-                Some(DeliveryStatus::error_mailer(dsn.as_deref(), &message))
+                DeliveryStatus::error_mailer(dsn.as_deref(), &message, to)
             }
-            _ => None,
+            Action::Other(value) => DeliveryStatus::error_mailer(None, &clean_text(value), to),
+            Action::Skip => DeliveryStatus::error_mailer(None, "SKIP", to),
+            _ => DeliveryStatus::error_mailer(None, "", to),
         }
     }
 
@@ -243,7 +296,7 @@ impl DeliveryStatus {
     /// failure as `Deferred: 451 4.2.0 text`, anything else as its text.
     pub fn queue_message(&self) -> String {
         match self.class() {
-            Class::Temporary => format!("Deferred: {}", self.reply_line()),
+            Class::Temporary => format!("Deferred: {}", self.line()),
             _ => self.text.clone(),
         }
     }
@@ -270,14 +323,14 @@ impl DeliveryStatus {
             Diagnostic::Smtp => "SMTP",
             Diagnostic::Unix => "X-Unix",
         };
-        format!("{kind}; {}", self.reply_line())
+        format!("{kind}; {}", self.line())
     }
 
     /// The sysexits code sendmail exits with for this status (`-bv`, `-odi`).
     pub fn exit_code(&self) -> i32 {
         use crate::sysexits::*;
-        let e = self.enhanced;
-        match (e.class, e.subject, e.detail) {
+        let e = self.enhanced_or_generic();
+        match (self.class(), e.subject, e.detail) {
             (Class::Success, ..) => EX_OK,
             (Class::Temporary, ..) => EX_TEMPFAIL,
             (_, 1, 0 | 1) => EX_NOUSER,
@@ -292,7 +345,7 @@ impl DeliveryStatus {
 
 impl fmt::Display for DeliveryStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reply_line())
+        f.write_str(&self.line())
     }
 }
 
@@ -301,6 +354,12 @@ fn reply_code(s: &str) -> Option<u16> {
     let b = s.as_bytes();
     let digits = b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit);
     (digits && (b.len() == 3 || b[3] == b' ')).then(|| s[..3].parse().ok()).flatten()
+}
+
+/// The reply code at the start of `s` with a blank after it (`NNN `), as sendmail's
+/// message formatting takes it.
+fn smtp_code(s: &str) -> Option<u16> {
+    (s.len() >= 4 && s.as_bytes()[3] == b' ').then(|| reply_code(s)).flatten()
 }
 
 /// sendmail's `stripquotes`: unescaped double quotes removed, `\x` made `x`.
@@ -323,82 +382,4 @@ fn clean(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::access::parse_value;
-
-    #[test]
-    fn enhanced_codes_parse_and_print() {
-        let e = Enhanced::parse("5.1.1").unwrap();
-        assert_eq!((e.class, e.subject, e.detail), (Class::Permanent, 1, 1));
-        assert_eq!(e.to_string(), "5.1.1");
-        for bad in ["3.1.1", "5.1", "5.1.1.1", "5.1234.1", "5..1", "55.1.1", "x"] {
-            assert_eq!(Enhanced::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn replies_parse_with_and_without_enhanced_codes() {
-        let s = DeliveryStatus::parse_reply("451 4.2.0 <a@b>... mailbox busy\r\n").unwrap();
-        assert_eq!(s.reply_line(), "451 4.2.0 <a@b>... mailbox busy");
-        assert!(s.is_temporary() && !s.is_permanent());
-        let bare = DeliveryStatus::parse_reply("550 no such user").unwrap();
-        assert_eq!(bare.reply_line(), "550 5.0.0 no such user");
-        // An enhanced code of another class is text, as sendmail keeps it.
-        let odd = DeliveryStatus::parse_reply("550 4.1.1 odd").unwrap();
-        assert_eq!((odd.enhanced.to_string(), odd.text.as_str()), ("5.0.0".into(), "4.1.1 odd"));
-        assert_eq!(DeliveryStatus::parse_reply("354 go ahead"), None);
-        assert_eq!(DeliveryStatus::parse_reply("hello"), None);
-        let multi = DeliveryStatus::new(550, Enhanced::generic(Class::Permanent), "a\r\nb");
-        assert_eq!(multi.text, "a  b");
-    }
-
-    #[test]
-    fn error_mailer_triples_as_sendmail_builds_them() {
-        let host_unknown = DeliveryStatus::error_mailer(Some("5.1.2"), "550 Host unknown");
-        assert_eq!(host_unknown.reply_about("<a@x>"), "550 5.1.2 <a@x>... Host unknown");
-        let named = DeliveryStatus::error_mailer(Some("nohost"), "550 mail to x is prohibited");
-        assert_eq!(named.reply_line(), "550 5.0.0 mail to x is prohibited");
-        let no_code = DeliveryStatus::error_mailer(Some("nouser"), "User unknown");
-        assert_eq!(no_code.reply_line(), "553 5.3.0 User unknown");
-        let in_text = DeliveryStatus::error_mailer(Some("5.1.2"), "550 5.7.1 \"go\" away");
-        assert_eq!(in_text.reply_line(), "550 5.7.1 go away");
-        let temp = DeliveryStatus::error_mailer(Some("4.7.1"), "451 later");
-        assert_eq!(temp.reply_line(), "451 4.7.1 later");
-    }
-
-    #[test]
-    fn access_values_become_statuses() {
-        let reject = DeliveryStatus::from_access(&parse_value("REJECT")).unwrap();
-        assert_eq!(reject.reply_line(), "550 5.7.1 Access denied");
-        let e = parse_value("ERROR:4.3.2:421 Connections refused (lab)");
-        let s = DeliveryStatus::from_access(&e).unwrap();
-        assert_eq!(s.reply_line(), "421 4.3.2 Connections refused");
-        let bare = DeliveryStatus::from_access(&parse_value("550 Go away")).unwrap();
-        assert_eq!(bare.reply_line(), "550 5.0.0 Go away");
-        assert_eq!(DeliveryStatus::from_access(&parse_value("OK")), None);
-    }
-
-    #[test]
-    fn queue_lines_dsn_fields_and_exit_codes() {
-        let busy =
-            DeliveryStatus::parse_reply("451 4.2.0 <t@sink.example>... mailbox busy").unwrap();
-        // The per-recipient M line of tests/reference/queue/21-second-queue-run.
-        assert_eq!(busy.queue_message(), "Deferred: 451 4.2.0 <t@sink.example>... mailbox busy");
-        assert_eq!(DeliveryStatus::parse_queue_message(&busy.queue_message()), Some(busy.clone()));
-        assert_eq!(DeliveryStatus::user_unknown().queue_message(), "User unknown");
-        assert_eq!(DeliveryStatus::parse_queue_message("User unknown"), None);
-        let unknown = DeliveryStatus::user_unknown();
-        assert_eq!((unknown.dsn_action(), busy.dsn_action()), ("failed", "delayed"));
-        assert_eq!(unknown.diagnostic_code(Diagnostic::Unix), "X-Unix; 550 5.1.1 User unknown");
-        assert_eq!(
-            DeliveryStatus::loop_broken().diagnostic_code(Diagnostic::Smtp),
-            "SMTP; 554 5.4.6 aliasing/forwarding loop broken"
-        );
-        use crate::sysexits::*;
-        assert_eq!(unknown.exit_code(), EX_NOUSER);
-        assert_eq!(busy.exit_code(), EX_TEMPFAIL);
-        assert_eq!(DeliveryStatus::error_mailer(Some("5.1.2"), "550 x").exit_code(), EX_NOHOST);
-        assert_eq!(DeliveryStatus::refused("x").exit_code(), EX_NOPERM);
-    }
-}
+mod tests;

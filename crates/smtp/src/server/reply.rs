@@ -96,7 +96,10 @@ impl Reply {
 impl From<&spool::status::DeliveryStatus> for Reply {
     /// The one-line reply of a delivery status (`550 5.1.1 User unknown`).
     fn from(status: &spool::status::DeliveryStatus) -> Reply {
-        Reply::new(status.code, &status.enhanced.to_string(), status.text.clone())
+        match &status.enhanced {
+            Some(e) => Reply::new(status.code, &e.to_string(), status.text.clone()),
+            None => Reply::bare(status.code, status.text.clone()),
+        }
     }
 }
 
@@ -154,7 +157,8 @@ mod tests {
         assert_eq!(reply.to_bytes(), b"550 5.1.1 User unknown\r\n");
         assert_eq!(reply.delivery_status(), Some(unknown));
         let bare = Reply::bare(451, "try later").delivery_status().unwrap();
-        assert_eq!(bare.reply_line(), "451 4.0.0 try later");
+        assert_eq!((bare.line(), bare.enhanced), ("451 try later".to_string(), None));
+        assert_eq!(Reply::from(&bare).to_bytes(), b"451 try later\r\n");
         assert_eq!(Reply::bare(354, "go ahead").delivery_status(), None);
     }
 

@@ -145,8 +145,13 @@ pub fn status_exit(status: &str) -> i32 {
     match (named, crate::status::Enhanced::parse(status)) {
         (Some(n), _) => n,
         (None, Some(e)) => {
-            let probe = DeliveryStatus { code: 550, enhanced: e, text: String::new() };
-            probe.exit_code()
+            use crate::status::Class;
+            let code = match e.class {
+                Class::Success => 250,
+                Class::Temporary => 451,
+                Class::Permanent => 550,
+            };
+            DeliveryStatus { code, enhanced: Some(e), text: String::new() }.exit_code()
         }
         (None, None) => EX_UNAVAILABLE,
     }

@@ -92,7 +92,7 @@ fn mailertable_routes_smart_host_ports_and_errors() {
 fn failures_carry_delivery_statuses() {
     let lab = Lab::new();
     let e = lab.context().expand(&["loop1", "nosuchuser", "\"|/bin/true\""]);
-    let statuses: Vec<String> = e.failures().map(|f| f.status.reply_line()).collect();
+    let statuses: Vec<String> = e.failures().map(|f| f.status.line()).collect();
     assert_eq!(
         statuses,
         [

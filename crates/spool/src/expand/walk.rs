@@ -8,7 +8,7 @@ use super::Context;
 use crate::address::{self, split_list, unquote};
 use crate::maps;
 use crate::safefile::Identity;
-use crate::status::{Class, DeliveryStatus, Enhanced};
+use crate::status::DeliveryStatus;
 use crate::sysexits::{EX_NOUSER, EX_TEMPFAIL, EX_USAGE};
 
 mod files;
@@ -312,7 +312,7 @@ impl<'c, 'a> Run<'c, 'a> {
 
 /// An address sendmail cannot parse: `553 5.0.0 TEXT`.
 fn syntax(text: &str) -> DeliveryStatus {
-    DeliveryStatus::new(553, Enhanced::generic(Class::Permanent), text)
+    DeliveryStatus::new(553, "5.0.0", text)
 }
 
 /// The send-list key of a member if it is a plain local name.

@@ -39,7 +39,7 @@
 //!
 //! Addresses are made canonical first ([`canon`](self) internals: angle brackets,
 //! source routes, `%` hacks, bang paths and quoted local parts are unwrapped the way
-//! sendmail unwraps them, so nothing relays by trickery). Replies are [`Status`]
+//! sendmail unwraps them, so nothing relays by trickery). Replies are [`DeliveryStatus`](crate::status::DeliveryStatus)
 //! values worded as sendmail words them.
 //!
 //! # Invariants
@@ -64,7 +64,6 @@ mod rcpt;
 mod relay;
 mod route;
 mod session;
-mod status;
 mod token;
 mod verdict;
 
@@ -75,7 +74,6 @@ pub use etrn::Etrn;
 pub use facts::{Client, KnownHosts, NeedLookup, Resolve, Resolver};
 pub use load::{RulesError, System};
 pub use session::Conversation;
-pub use status::Status;
 pub use verdict::{ConnectVerdict, Verdict};
 
 use crate::classfile::Class;

@@ -4,7 +4,7 @@
 use super::{Ctx, Run};
 use crate::expand::types::{Controller, ControllerKind, Event, Target};
 use crate::safefile::Unsafe;
-use crate::status::{Class, DeliveryStatus, Enhanced};
+use crate::status::DeliveryStatus;
 use crate::sysexits::{EX_TEMPFAIL, EX_USAGE};
 use crate::{aliases, forward};
 use std::path::Path;
@@ -69,8 +69,7 @@ impl Run<'_, '_> {
                 if transient(&why) {
                     self.fail(Some(text), DeliveryStatus::temporary(text_why), EX_TEMPFAIL)
                 } else {
-                    let e = Enhanced::generic(Class::Permanent);
-                    self.fail(Some(text), DeliveryStatus::new(550, e, text_why), EX_USAGE)
+                    self.fail(Some(text), DeliveryStatus::new(550, "5.0.0", text_why), EX_USAGE)
                 }
             }
         }
