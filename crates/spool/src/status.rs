@@ -16,16 +16,18 @@
 //! ```
 //!
 //! The reply code decides whether a status is a success (2xx), a temporary failure
-//! (4xx) or a permanent one (5xx); the enhanced code (RFC 3463) refines it. Where a
-//! source gives no enhanced code, the class of the reply code gives `2.0.0`, `4.0.0`
-//! or `5.0.0`, as sendmail does. sendmail's `$#error` triple (`$@ host $: text`) is
-//! turned into a status by [`DeliveryStatus::error_mailer`]: a `d.s.n` host is the
-//! enhanced code, a text that starts with a reply code gives it, and a text without
-//! one becomes `553 5.3.0 text`.
+//! (4xx) or a permanent one (5xx); the enhanced code (RFC 3463) refines it. A reply
+//! may have none (sendmail's `usrerr` of a text without a code); a DSN then says the
+//! class's `2.0.0`, `4.0.0` or `5.0.0` ([`DeliveryStatus::enhanced_or_generic`]).
+//! The statuses the rules give are built as sendmail builds them:
+//! [`DeliveryStatus::usrerr`] (the code, enhanced code and `<addr>... ` prefix of a
+//! message) and [`DeliveryStatus::error_mailer`] for the `$#error $@ host $: text`
+//! triple that rulesets and maps return: a `d.s.n` host is the enhanced code, a text
+//! that starts with a reply code gives it, and a text without one becomes
+//! `553 5.3.0 text`.
 //!
 //! # Invariants
-//! `code` is in 200..=599 and its first digit is the enhanced code's class; `text`
-//! holds no CR, LF or NUL.
+//! `text` holds no CR, LF or NUL. Statuses built here have a code in 200..=599.
 //!
 //! # Errors
 //! None: the parsers return `None` for text that is not a status.
