@@ -58,45 +58,18 @@ fn find_dh_block(lines: &[&str]) -> Result<(&'static str, usize, usize), InputEr
     }
 }
 
-/// The value of one base64 character.
-fn sextet(c: u8) -> Option<u32> {
-    match c {
-        b'A'..=b'Z' => Some(u32::from(c - b'A')),
-        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
-/// Decodes base64 strictly; `first_line` numbers the lines for messages.
+/// Decodes the base64 body strictly (`spool::base64`, line by line); `first_line`
+/// numbers the lines for messages.
 fn decode_base64(lines: &[&str], first_line: usize) -> Result<Vec<u8>, InputError> {
-    let mut text = Vec::new();
-    let mut padding = 0;
+    let mut decoder = spool::base64::Decoder::default();
     for (i, line) in lines.iter().enumerate() {
         let line_no = first_line + i;
         if line.contains(':') {
             return Err(InputError::PemHeader { line: line_no });
         }
-        for c in line.trim().bytes() {
-            match (c, sextet(c)) {
-                (b'=', _) if padding < 2 => padding += 1,
-                (_, Some(v)) if padding == 0 => text.push(v),
-                _ => return Err(InputError::Base64 { line: line_no }),
-            }
-        }
+        decoder.push(line.trim().as_bytes()).map_err(|_| InputError::Base64 { line: line_no })?;
     }
-    if (text.len() + padding) % 4 != 0 || text.len() % 4 == 1 {
-        return Err(InputError::Base64Length);
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for group in text.chunks(4) {
-        let bits = group.iter().fold(0u32, |acc, v| (acc << 6) | v) << (6 * (4 - group.len()));
-        let bytes = bits.to_be_bytes();
-        out.extend_from_slice(&bytes[1..group.len()]);
-    }
-    Ok(out)
+    decoder.finish().map_err(|_| InputError::Base64Length)
 }
 
 /// Reads the DH parameters from PEM text.

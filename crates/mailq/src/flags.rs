@@ -35,16 +35,7 @@ pub enum Mode {
     Lost,
 }
 
-/// A `-q[!]X<substr>` selection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Filter {
-    /// `I` (queue ID), `R` (recipient), `S` (sender) or `Q` (quarantine reason).
-    pub field: char,
-    /// The substring to look for.
-    pub text: String,
-    /// `!`: select jobs that do not match.
-    pub negate: bool,
-}
+pub use spool::queue::scan::Filter;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -95,7 +95,7 @@ mod tests {
             df_name: "df6AONVaU4019530".into(),
             locked: false,
             priority: 0,
-            rendered: Vec::new(),
+            modified: None,
         }
     }
 

@@ -74,7 +74,7 @@ pub fn print_entry(out: &mut dyn Write, entry: &Entry, style: &Style) -> io::Res
         b'*'
     } else if style.lost {
         b'?'
-    } else if too_young(entry, style) {
+    } else if entry.too_young(style.min_queue_age, style.now) {
         b'-'
     } else {
         b' '
@@ -82,16 +82,6 @@ pub fn print_entry(out: &mut dyn Write, entry: &Entry, style: &Style) -> io::Res
     out.write_all(&[status])?;
     print_lines(out, entry, size, style)?;
     out.write_all(b"\n")
-}
-
-/// sendmail's "too young": `MinQueueAge` is set and the last delivery attempt (`K`)
-/// was less than that long ago.
-fn too_young(entry: &Entry, style: &Style) -> bool {
-    if style.min_queue_age <= 0 {
-        return false;
-    }
-    let last = entry.records().find(|(l, _)| *l == b'K').map(|(_, v)| parse_i64(v)).unwrap_or(0);
-    last > 0 && last + style.min_queue_age > style.now
 }
 
 /// The body of a job, driven by its control lines in order.

@@ -52,7 +52,9 @@ pub fn list(out: &mut dyn Write, settings: &Settings) -> Result<()> {
             written.expect("writing to memory cannot fail");
             text
         };
-        let entries = scan::scan(&enter(dir)?, settings.mode, &settings.filters, &render)?;
+        let queue = enter(dir)?;
+        let entries =
+            scan::scan(&queue, settings.mode, &settings.filters, settings.order, &render)?;
         let shown = match settings.max_shown {
             0 => entries.len(),
             n => n.min(entries.len()),
@@ -61,17 +63,19 @@ pub fn list(out: &mut dyn Write, settings: &Settings) -> Result<()> {
         match settings.output {
             Output::Listing => {
                 listing::print_title(out, title, entries.len(), shown, &settings.style)?;
-                for entry in &entries[..shown] {
-                    out.write_all(&entry.rendered)?;
+                for (_, rendered) in &entries[..shown] {
+                    out.write_all(rendered)?;
                 }
             }
             Output::Json => {
-                for entry in &entries[..shown] {
-                    out.write_all(&entry.rendered)?;
+                for (_, rendered) in &entries[..shown] {
+                    out.write_all(rendered)?;
                 }
             }
-            Output::TopRecipients(_) => entries.iter().for_each(|e| tally.add(e, Key::Recipient)),
-            Output::TopDomains(_) => entries.iter().for_each(|e| tally.add(e, Key::Domain)),
+            Output::TopRecipients(_) => {
+                entries.iter().for_each(|e| tally.add(&e.0, Key::Recipient))
+            }
+            Output::TopDomains(_) => entries.iter().for_each(|e| tally.add(&e.0, Key::Domain)),
         }
     }
     match settings.output {

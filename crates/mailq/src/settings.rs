@@ -2,8 +2,10 @@
 
 use crate::flags::{Filter, Flags, Mode, Output};
 use crate::listing::Style;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use spool::config::Config;
+use spool::queue::scan::SortOrder;
+use spool::queue::{groups, QueueError};
 use spool::sysexits::{Exit, EX_CONFIG};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,8 @@ pub struct Settings {
     pub output: Output,
     /// `MaxQueueRunSize`: at most this many jobs per queue are shown (0: all).
     pub max_shown: usize,
+    /// `QueueSortOrder`: the order jobs are listed in.
+    pub order: SortOrder,
 }
 
 /// Resolves `flags` against the configuration (`-C`, or the default file, then `-O`).
@@ -62,42 +66,22 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         },
         output: flags.output,
         max_shown,
+        order: queue.sort_order,
     })
 }
 
-/// A queue directory, or with a trailing `*` every directory it matches (sendmail's
-/// queue groups, `QueueDirectory=/var/spool/mqueue/q*`), sorted.
+/// The queue directories `dir` names (`spool::queue::groups`); one that cannot be
+/// read is sendmail's "can not chdir" (exit 78).
 fn expand(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let text = dir.to_string_lossy();
-    let Some(prefix) = text.strip_suffix('*') else {
-        check_dir(dir)?;
-        return Ok(vec![(text.into_owned(), dir.to_path_buf())]);
-    };
-    let prefix = Path::new(prefix);
-    let (parent, start) = match prefix.file_name() {
-        Some(name) if !text.ends_with("/*") => {
-            (prefix.parent().unwrap_or(Path::new("/")), name.to_string_lossy())
-        }
-        _ => (prefix, "".into()),
-    };
-    check_dir(parent)?;
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(parent).with_context(|| format!("{}", parent.display()))? {
-        let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if name.starts_with(start.as_ref()) && path.is_dir() {
-            found.push((path.display().to_string(), path));
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// sendmail's check that the queue directory can be entered (exit 78 otherwise).
-fn check_dir(dir: &Path) -> Result<()> {
-    std::fs::read_dir(dir).map(drop).map_err(|e| {
-        let reason = crate::scan::strerror(&e);
-        Exit { code: EX_CONFIG, message: format!("can not chdir({}/): {reason}", dir.display()) }
+    groups::directories(dir).map_err(|e| match e {
+        QueueError::Io { path, error } => {
+            let reason = spool::sysexits::strerror(&error);
+            Exit {
+                code: EX_CONFIG,
+                message: format!("can not chdir({}/): {reason}", path.display()),
+            }
             .into()
+        }
+        other => other.into(),
     })
 }

@@ -25,10 +25,15 @@ fn oracle() -> Option<Real> {
 
 impl Real {
     fn mailq(&self, queue: &Path) -> String {
+        self.mailq_with(queue, &[])
+    }
+
+    fn mailq_with(&self, queue: &Path, args: &[&str]) -> String {
         let o = &self.0;
         let out = o
             .command(&o.mailq(), &o.sendmail_cf())
             .arg(format!("-OQueueDirectory={}", queue.display()))
+            .args(args)
             .env("TZ", "UTC")
             .output()
             .unwrap();
@@ -51,8 +56,13 @@ impl Real {
 }
 
 fn our_mailq(queue: &Path) -> String {
+    our_mailq_with(queue, &[])
+}
+
+fn our_mailq_with(queue: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_mailq"))
         .arg(format!("-OQueueDirectory={}", queue.display()))
+        .args(args)
         .env("TZ", "UTC")
         .output()
         .unwrap();
@@ -192,4 +202,33 @@ fn we_see_the_lock_of_a_sendmail_queue_run() {
     assert!(listing.contains(&format!("{id}*")), "we do not see sendmail's lock:\n{listing}");
     assert_eq!(listing, oracle.mailq(&dir));
     drop(conn);
+}
+
+/// `QueueSortOrder` (`spool::queue::scan`): four jobs whose priority, creation time,
+/// first recipient's host and control-file modification time each order them
+/// differently are listed in the same order as sendmail's mailq lists them, for
+/// every order sendmail makes deterministic.
+#[test]
+fn every_queue_sort_order_lists_as_sendmail_lists() {
+    let Some(oracle) = oracle() else { return };
+    let (_tmp, dir) = queue_dir();
+    let queue = Queue::open(&dir);
+    for (n, (host, mtime)) in [("b.x", 30), ("a.y", 0), ("C.x", 10), ("d.y", 20)].iter().enumerate()
+    {
+        let id = write_message(&queue, n as i64);
+        let qf = queue.path(FileKind::Control, &id);
+        let text = std::fs::read_to_string(&qf).unwrap();
+        // Priorities against the creation order, and one host per job.
+        let text = text.replace(&format!("\nP{}\n", 30000 + n), &format!("\nP{}\n", 40000 - n * 7));
+        let text = text.replace("@sink.example>", &format!("@{host}>"));
+        std::fs::write(&qf, text).unwrap();
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1795563000 + mtime);
+        std::fs::File::options().write(true).open(&qf).unwrap().set_modified(when).unwrap();
+    }
+    for order in ["priority", "host", "time", "filename", "modification"] {
+        let option = format!("-OQueueSortOrder={order}");
+        let theirs = oracle.mailq_with(&dir, &[&option]);
+        assert!(theirs.contains("(4 requests)"), "{theirs}");
+        assert_eq!(our_mailq_with(&dir, &[&option]), theirs, "QueueSortOrder={order}");
+    }
 }

@@ -19,7 +19,7 @@
 use dns::{Blocklist, ClientName, Outcome, Resolver, Verdict};
 use smtp::server::Reply;
 use spool::config::Config;
-use spool::log::{Severity, Syslog};
+use spool::log::{Outcome as Logged, Record, Severity, Syslog};
 
 /// The configured lists.
 #[derive(Debug, Default)]
@@ -73,23 +73,24 @@ pub fn reply(verdict: &Verdict) -> Option<Reply> {
 
 /// What sendmail logs after `relay=` for a verdict: `reject=<reply>`, `discard`, or
 /// `quarantine=<zone>`.
-pub fn outcome_text(verdict: &Verdict) -> String {
+fn outcome(verdict: &Verdict) -> Logged {
     match reply(verdict) {
-        Some(r) => format!("reject={}", String::from_utf8_lossy(&r.to_bytes()).trim_end()),
-        None if verdict.outcome == Outcome::Discard => "discard".to_string(),
-        None => format!("quarantine={}", verdict.zone),
+        Some(r) => Logged::Reject(String::from_utf8_lossy(&r.to_bytes()).trim_end().to_string()),
+        None if verdict.outcome == Outcome::Discard => Logged::Discard,
+        None => Logged::Quarantine(verdict.zone.clone()),
     }
 }
 
-/// The `check_relay` line of a verdict given at connect.
-pub fn relay_line(client: &ClientName, verdict: &Verdict) -> String {
+/// The `check_relay` record of a verdict given at connect.
+pub fn relay_record(client: &ClientName, verdict: &Verdict) -> Record {
     let arg2 = verdict.answer.map(|a| a.to_string()).unwrap_or_else(|| client.addr.to_string());
-    format!(
-        "ruleset=check_relay, arg1={}, arg2={arg2}, relay={}, {}",
-        client.macro_name(),
-        client.description(),
-        outcome_text(verdict)
-    )
+    Record::Ruleset {
+        ruleset: "check_relay".into(),
+        arg: client.macro_name(),
+        arg2: Some(arg2),
+        relay: client.description(),
+        outcome: outcome(verdict),
+    }
 }
 
 #[cfg(test)]
@@ -114,11 +115,11 @@ mod tests {
             },
         };
         assert_eq!(
-            relay_line(&client, &verdict),
+            relay_record(&client, &verdict).line(None),
             "ruleset=check_relay, arg1=[127.0.0.22], arg2=127.0.0.4, relay=forged.client.test \
              [127.0.0.22] (may be forged), reject=550 5.7.1 Rejected: 127.0.0.22 listed at bl.test"
         );
         let temp = Verdict { answer: None, ..verdict };
-        assert!(relay_line(&client, &temp).contains("arg2=127.0.0.22,"));
+        assert!(relay_record(&client, &temp).text().contains("arg2=127.0.0.22,"));
     }
 }

@@ -1,107 +1,70 @@
-//! smtpd's log lines, in sendmail's words.
+//! smtpd's log lines: the session's events as `spool::log::Record`s.
 //!
-//! Each line starts with the session's current queue ID (sendmail gives every
-//! connection one before its first MAIL, and a fresh one after each transaction):
-//!
-//! ```text
-//! ID: from=<a@b>, size=N, class=0, nrcpts=N, msgid=<..>, bodytype=8BITMIME, proto=ESMTP, daemon=MTA, relay=host [ip]
-//! ID: ruleset=check_rcpt, arg1=<x>, relay=host [ip], reject=550 5.7.1 <x>... Relaying denied
-//! ID: ruleset=check_mail, arg1=<x>, relay=host [ip], discard
-//! ID: lost input channel from host [ip] to MTA after rcpt
-//! ID: host [ip] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA
-//! ID: host [ip]: Possible SMTP RCPT flood, throttling.
-//! ID: host [ip]: possible SMTP attack: command=NOOP, count=20
-//! ID: rejecting server EHLO from host [ip] due to traffic before response
-//! ID: timeout waiting for input from host during server cmd read
-//! ```
+//! The wording is spool's (`spool::log::record`, the one renderer every program
+//! shares); this file only says which record an SMTP transaction or event is. Each
+//! line carries the session's current queue ID: sendmail gives every connection one
+//! before its first MAIL, and a fresh one after each transaction.
 
 use smtp::server::{Envelope, Event};
-use spool::log::{Severity, Syslog};
+use spool::log::{FromRecord, Outcome, Record};
 
-/// The `from=` line of a transaction: accepted (`size`, `msgid`) or not (`size=0`).
-pub fn from_line(
-    id: &str,
-    envelope: &Envelope,
-    size: u64,
-    msgid: Option<&str>,
-    daemon: &str,
-) -> String {
-    let mut line = format!(
-        "{id}: from={}, size={size}, class=0, nrcpts={}",
-        envelope.sender.raw,
-        envelope.recipients.len()
-    );
-    if let Some(msgid) = msgid {
-        line.push_str(&format!(", msgid={msgid}"));
-    }
-    if envelope.sender.body == smtp::server::BodyType::EightBitMime && size > 0 {
-        line.push_str(", bodytype=8BITMIME");
-    }
-    line.push_str(&format!(
-        ", proto={}, daemon={daemon}, relay={}",
-        envelope.protocol, envelope.client.description
-    ));
-    line
+/// The `from=` record of a transaction: accepted (`size`, `msgid`) or not (`size=0`).
+pub fn from_record(envelope: &Envelope, size: u64, msgid: Option<&str>, daemon: &str) -> Record {
+    Record::From(FromRecord {
+        from: envelope.sender.raw.clone(),
+        size,
+        nrcpts: envelope.recipients.len(),
+        msgid: msgid.map(str::to_string),
+        bodytype: envelope.sender.body_given.clone(),
+        proto: Some(envelope.protocol.to_string()),
+        daemon: Some(daemon.to_string()),
+        relay: envelope.client.description.clone(),
+        ..FromRecord::default()
+    })
 }
 
-/// A policy refusal: `ruleset=check_rcpt, arg1=<x>, relay=..., reject=550 ...`.
-pub fn reject_line(id: &str, ruleset: &str, arg: &str, relay: &str, reply: &str) -> String {
-    format!("{id}: ruleset={ruleset}, arg1={arg}, relay={relay}, reject={reply}")
+/// A ruleset's verdict: `ruleset=check_rcpt, arg1=<x>, relay=..., reject=550 ...`
+/// (or `discard`).
+pub fn ruleset_record(ruleset: &str, arg: &str, relay: &str, outcome: Outcome) -> Record {
+    Record::Ruleset {
+        ruleset: ruleset.into(),
+        arg: arg.into(),
+        arg2: None,
+        relay: relay.into(),
+        outcome,
+    }
 }
 
-/// The line for an event of the session, if sendmail logs one, and its severity.
-pub fn event_line(
-    id: &str,
-    event: &Event,
-    client: &str,
-    daemon: &str,
-) -> Option<(Severity, String)> {
-    let line = match event {
-        Event::TrafficBeforeResponse { verb } => (
-            Severity::Info,
-            format!("{id}: rejecting server {verb} from {client} due to traffic before response"),
-        ),
-        Event::PossibleAttack { command, count } => (
-            Severity::Info,
-            format!("{id}: {client}: possible SMTP attack: command={command}, count={count}"),
-        ),
-        Event::RcptFlood => {
-            (Severity::Info, format!("{id}: {client}: Possible SMTP RCPT flood, throttling."))
+/// The record of a session event, if sendmail logs one.
+pub fn event_record(event: &Event, client: &str, daemon: &str) -> Option<Record> {
+    let client = client.to_string();
+    let daemon = daemon.to_string();
+    let record = match event {
+        Event::TrafficBeforeResponse { verb } => {
+            Record::TrafficBeforeResponse { verb: verb.to_string(), client }
         }
+        Event::PossibleAttack { command, count } => {
+            Record::PossibleAttack { client, command: command.to_string(), count: *count }
+        }
+        Event::RcptFlood => Record::RcptFlood { client },
         Event::Timeout { during } => {
-            let host = client.split(' ').next().unwrap_or(client);
-            (
-                Severity::Notice,
-                format!("{id}: timeout waiting for input from {host} during {during}"),
-            )
+            let host = client.split(' ').next().unwrap_or(&client).to_string();
+            Record::Timeout { host, during: during.to_string() }
         }
-        Event::LostInput { phase } => (
-            Severity::Notice,
-            format!("{id}: lost input channel from {client} to {daemon} {phase}"),
-        ),
-        Event::NoMailIssued => (
-            Severity::Info,
-            format!(
-                "{id}: {client} did not issue MAIL/EXPN/VRFY/ETRN during connection to {daemon}"
-            ),
-        ),
+        Event::LostInput { phase } => Record::LostInput { client, daemon, phase: phase.clone() },
+        Event::NoMailIssued => Record::NoMailIssued { client, daemon },
         Event::TooManyBadCommands
         | Event::CommandTooLong
         | Event::BareLinefeed
         | Event::TransactionEnded(_) => return None,
     };
-    Some(line)
-}
-
-/// Logs `line` at `severity`.
-pub fn log(syslog: &Syslog, severity: Severity, line: &str) {
-    syslog.log(severity, line);
+    Some(record)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtp::server::{ClientInfo, Protocol, Recipient, Sender};
+    use smtp::server::{BodyType, ClientInfo, Protocol, Recipient, Sender};
 
     fn envelope() -> Envelope {
         Envelope {
@@ -116,31 +79,37 @@ mod tests {
     }
 
     #[test]
-    fn lines_read_as_sendmails() {
-        let e = envelope();
+    fn transactions_and_events_become_sendmails_lines() {
+        let mut e = envelope();
         assert_eq!(
-            from_line("6AONYhb9031965", &e, 0, None, "MTA"),
+            from_record(&e, 0, None, "MTA").line(Some("6AONYhb9031965")),
             "6AONYhb9031965: from=<alice@mail.lab.example>, size=0, class=0, nrcpts=1, \
              proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]"
         );
+        e.sender.body = BodyType::SevenBit;
+        e.sender.body_given = Some("7bit".into());
         assert_eq!(
-            from_line("Q", &e, 86, Some("<1@x>"), "MTA"),
+            from_record(&e, 86, Some("<1@x>"), "MTA").line(Some("Q")),
             "Q: from=<alice@mail.lab.example>, size=86, class=0, nrcpts=1, msgid=<1@x>, \
-             proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]"
+             bodytype=7bit, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]"
         );
         let client = "localhost [127.0.0.1]";
         let lost = Event::LostInput { phase: "after rcpt".into() };
         assert_eq!(
-            event_line("Q", &lost, client, "MTA").unwrap().1,
+            event_record(&lost, client, "MTA").unwrap().line(Some("Q")),
             "Q: lost input channel from localhost [127.0.0.1] to MTA after rcpt"
         );
+        let timeout = Event::Timeout { during: "server cmd read" };
         assert_eq!(
-            event_line("Q", &Event::NoMailIssued, client, "MTA-open").unwrap().1,
-            "Q: localhost [127.0.0.1] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA-open"
+            event_record(&timeout, client, "MTA").unwrap().text(),
+            "timeout waiting for input from localhost during server cmd read"
         );
+        assert!(event_record(&Event::BareLinefeed, client, "MTA").is_none());
+        let reject = Outcome::Reject("550 5.7.1 no".into());
+        let reject = ruleset_record("check_rcpt", "<x@y>", "[127.0.0.2]", reject);
         assert_eq!(
-            reject_line("Q", "check_rcpt", "<x@y>", "[127.0.0.2]", "550 5.7.1 <x@y>... Relaying denied"),
-            "Q: ruleset=check_rcpt, arg1=<x@y>, relay=[127.0.0.2], reject=550 5.7.1 <x@y>... Relaying denied"
+            reject.text(),
+            "ruleset=check_rcpt, arg1=<x@y>, relay=[127.0.0.2], reject=550 5.7.1 no"
         );
     }
 }

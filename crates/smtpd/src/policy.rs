@@ -25,11 +25,10 @@ use crate::shared::Shared;
 use crate::store::Store;
 use dns::{ClientName, Verdict};
 use smtp::server::{
-    Answer, AsyncPolicy, AuthStep, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope,
-    Event, MessagePart, Question, Reply, Ret,
+    Answer, AsyncPolicy, AuthStep, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
+    MessagePart, Question, Reply,
 };
-use spool::inbound::{self, Inbound, InboundRecipient, Notify};
-use spool::log::Severity;
+use spool::log::{Outcome, Record};
 use spool::queue::{next_id, QueueId};
 use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts};
 use spool::settings::Listener;
@@ -90,8 +89,8 @@ impl DaemonPolicy {
         }
     }
 
-    fn log(&self, severity: Severity, line: &str) {
-        log::log(&self.shared.syslog, severity, line);
+    fn log(&self, record: &Record) {
+        self.shared.syslog.record(Some(self.id.as_str()), record);
     }
 
     async fn connect(&mut self) -> Connect {
@@ -114,7 +113,8 @@ impl DaemonPolicy {
         let Some(listed) = lists.verdict(&shared.resolver, &self.name).await else {
             return Connect::Accept;
         };
-        self.log(Severity::Notice, &blocklists::relay_line(&self.name, &listed));
+        let record = blocklists::relay_record(&self.name, &listed);
+        self.shared.syslog.record(None, &record);
         match blocklists::reply(&listed) {
             Some(reply) => Connect::RejectCommands(reply),
             None => {
@@ -125,15 +125,13 @@ impl DaemonPolicy {
     }
 
     fn log_relay_reject(&self, status: &DeliveryStatus) {
-        let line = format!(
-            "{}: ruleset=check_relay, arg1={}, arg2={}, relay={}, reject={}",
-            self.id,
-            self.name.macro_name(),
-            self.name.addr,
-            self.client.description,
-            status.line()
-        );
-        self.log(Severity::Notice, &line);
+        self.log(&Record::Ruleset {
+            ruleset: "check_relay".into(),
+            arg: self.name.macro_name(),
+            arg2: Some(self.name.addr.to_string()),
+            relay: self.client.description.clone(),
+            outcome: Outcome::Reject(status.line()),
+        });
     }
 
     /// `delay_checks`: the blocklists' verdict at RCPT (asked once per session).
@@ -163,11 +161,8 @@ impl DaemonPolicy {
         })
         .await;
         if !was_discarding && self.talk.discarding() {
-            let line = format!(
-                "{}: ruleset=check_mail, arg1={raw}, relay={}, discard",
-                self.id, self.client.description
-            );
-            self.log(Severity::Notice, &line);
+            let relay = &self.client.description;
+            self.log(&log::ruleset_record("check_mail", raw, relay, Outcome::Discard));
         }
         self.decide("check_mail", raw, verdict)
     }
@@ -192,7 +187,7 @@ impl DaemonPolicy {
             Some(rules::Verdict::Accept) => Decision::Accept,
             Some(rules::Verdict::AcceptAs(shown)) => Decision::AcceptAs(shown),
             Some(rules::Verdict::Reject(status)) if unknown_address(&status) => {
-                self.log(Severity::Notice, &format!("{}: {}", self.id, status.text));
+                self.log(&Record::UsrErr { text: status.text.clone() });
                 Decision::Reject(reply(&status))
             }
             Some(rules::Verdict::Reject(status)) => self.refuse(ruleset, raw, reply(&status)),
@@ -202,9 +197,8 @@ impl DaemonPolicy {
 
     fn refuse(&self, ruleset: &str, arg: &str, reply: Reply) -> Decision {
         let text = String::from_utf8_lossy(&reply.to_bytes()).trim_end().to_string();
-        let line =
-            log::reject_line(self.id.as_str(), ruleset, arg, &self.client.description, &text);
-        self.log(Severity::Notice, &line);
+        let relay = &self.client.description;
+        self.log(&log::ruleset_record(ruleset, arg, relay, Outcome::Reject(text)));
         Decision::Reject(reply)
     }
 
@@ -253,7 +247,7 @@ impl DaemonPolicy {
         };
         let free = stat.blocks_available();
         let needed = min + size.div_ceil(stat.block_size().max(1));
-        min == 0 || free > needed
+        (min == 0 && size == 0) || free > needed
     }
 
     async fn commit(&mut self, envelope: Envelope) -> Result<String, CommitError> {
@@ -263,13 +257,13 @@ impl DaemonPolicy {
             .ok_or_else(|| CommitError::Io(std::io::Error::other("no message store open")))?;
         let daemon = self.listener.name.clone();
         if self.discard_listed || self.talk.discarding() {
-            let line =
-                log::from_line(self.id.as_str(), &envelope, envelope.message_size, None, &daemon);
-            self.log(Severity::Info, &line);
+            self.log(&log::from_record(&envelope, envelope.message_size, None, &daemon));
+            self.log(&Record::Discarded);
             self.talk.reset();
             return Ok(std::mem::replace(&mut self.id, next_id()).to_string());
         }
-        let inbound = self.inbound(&envelope, store.eight_bit());
+        let flags = &self.listener.modifiers.letters;
+        let inbound = envelope.inbound(store.eight_bit(), self.tls.clone(), flags);
         let host = self.shared.settings.server.host_name.clone();
         let shared = self.shared.clone();
         let rcpts = envelope.recipients.len();
@@ -279,56 +273,35 @@ impl DaemonPolicy {
                 let now = jiff::Timestamp::now();
                 inbound.queue_file(id, &host, now, header, priority)
             })
-            .await?;
-        let line = log::from_line(
-            committed.id.as_str(),
-            &envelope,
-            committed.size,
-            committed.msgid.as_deref(),
-            &daemon,
-        );
-        self.log(Severity::Info, &line);
+            .await;
+        let committed = match committed {
+            Ok(committed) => committed,
+            Err(e) => return Err(self.commit_failed(e).await),
+        };
+        let msgid = committed.msgid.as_deref();
+        let from = log::from_record(&envelope, committed.size, msgid, &daemon);
+        self.shared.syslog.record(Some(committed.id.as_str()), &from);
         self.id = next_id();
         self.talk.reset();
         Ok(committed.id.to_string())
     }
 
-    fn inbound(&self, envelope: &Envelope, eight_bit: bool) -> Inbound {
-        let sender = &envelope.sender;
-        Inbound {
-            client: envelope.client.description.clone(),
-            helo: envelope.helo.clone().unwrap_or_default(),
-            protocol: envelope.protocol.as_str().to_string(),
-            tls: self.tls.clone(),
-            auth_id: envelope.auth_id.clone(),
-            sender: sender.address.clone(),
-            body_type: match sender.body {
-                BodyType::Unspecified => None,
-                BodyType::SevenBit => Some("7BIT".into()),
-                BodyType::EightBitMime => Some("8BITMIME".into()),
-            },
-            ret: sender.ret.map(|r| match r {
-                Ret::Full => inbound::Ret::Full,
-                Ret::Hdrs => inbound::Ret::Hdrs,
-            }),
-            envid: sender.envid.clone(),
-            auth_param: sender.auth.clone(),
-            recipients: envelope
-                .recipients
-                .iter()
-                .map(|r| InboundRecipient {
-                    address: r.address.clone(),
-                    notify: r.notify.map(|n| Notify {
-                        success: n.success,
-                        failure: n.failure,
-                        delay: n.delay,
-                    }),
-                    orcpt: r.orcpt.clone(),
-                })
-                .collect(),
-            eight_bit,
-            daemon_flags: self.listener.modifiers.letters.clone(),
-        }
+    /// Logs a failed commit as sendmail logs a full disk (`SYSERR(user): Out of disk
+    /// space for temp file`); other failures are logged as they are. The user name is
+    /// looked up off the runtime (it may read `/etc/passwd`).
+    async fn commit_failed(&self, e: CommitError) -> CommitError {
+        let text = match &e {
+            CommitError::NoSpace => "Out of disk space for temp file".to_string(),
+            other => other.to_string(),
+        };
+        let user = tokio::task::spawn_blocking(|| {
+            let uid = nix::unistd::geteuid();
+            nix::unistd::User::from_uid(uid).ok().flatten().map_or(uid.to_string(), |u| u.name)
+        })
+        .await
+        .unwrap_or_default();
+        self.log(&Record::SysErr { user, text });
+        e
     }
 }
 
@@ -365,16 +338,13 @@ impl AsyncPolicy for DaemonPolicy {
     fn event(&mut self, event: Event) {
         let daemon = self.listener.name.clone();
         if let Event::TransactionEnded(envelope) = &event {
-            let line = log::from_line(self.id.as_str(), envelope, 0, None, &daemon);
-            self.log(Severity::Info, &line);
+            self.log(&log::from_record(envelope, 0, None, &daemon));
             self.id = next_id();
             self.talk.reset();
             return;
         }
-        if let Some((severity, line)) =
-            log::event_line(self.id.as_str(), &event, &self.client.description, &daemon)
-        {
-            self.log(severity, &line);
+        if let Some(record) = log::event_record(&event, &self.client.description, &daemon) {
+            self.log(&record);
         }
     }
 }
@@ -382,8 +352,9 @@ impl AsyncPolicy for DaemonPolicy {
 /// A refusal sendmail logs as its own text, not as a ruleset line: an unknown user
 /// or host (`<x>... User unknown`).
 fn unknown_address(status: &DeliveryStatus) -> bool {
-    status.enhanced.is_some_and(|e| e.subject == 1 && matches!(e.detail, 1 | 2))
-        && status.is_permanent()
+    status
+        .enhanced
+        .is_some_and(|e| e.class() == 5 && e.subject() == 1 && matches!(e.detail(), 1 | 2))
 }
 
 /// Starts `queue-runner` (found beside this program) for one ETRN, detached; false

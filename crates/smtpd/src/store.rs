@@ -8,8 +8,8 @@
 //! Every file operation runs on tokio's blocking pool, never on a runtime thread, so
 //! many sessions' commits are in flight at once and the journal batches their syncs.
 //!
-//! A store error is remembered and ends as the commit's error: `452 4.3.1` when the
-//! file system is full, else `451 4.3.0`; never 250. A store dropped without commit
+//! A store error is remembered and ends as the commit's error: `421 4.3.1` when the
+//! file system is full (as sendmail answers), else `451 4.3.0`; never 250. A store dropped without commit
 //! removes its df.
 //!
 //! # Errors
@@ -139,7 +139,7 @@ impl Store {
         F: FnOnce(&QueueId, &Header, u64) -> Envelope + Send + 'static,
     {
         if let Some(e) = self.error.take() {
-            return Err(commit_error(e));
+            return Err(CommitError::from(e));
         }
         let header = self.parsed_header().clone();
         let data = std::mem::take(&mut self.body);
@@ -153,30 +153,11 @@ impl Store {
             let id = message.id().clone();
             let envelope = build(&id, &header, size);
             message.commit(&envelope.to_queue_file())?;
-            Ok(Committed { id, size, msgid: message_id(&envelope) })
+            Ok::<_, QueueError>(Committed { id, size, msgid: envelope.message_id() })
         })
         .await
         .expect("the blocking pool runs the commit")
-        .map_err(commit_error)
-    }
-}
-
-/// The `Message-Id:` the queued message carries (its own, or the one added).
-fn message_id(envelope: &Envelope) -> Option<String> {
-    envelope.headers.iter().find_map(|h| {
-        let text = String::from_utf8_lossy(&h.text);
-        let (name, value) = text.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("Message-Id")
-            .then(|| value.trim().replace(['\n', '\t'], ""))
-    })
-}
-
-fn commit_error(e: QueueError) -> CommitError {
-    if e.is_no_space() {
-        CommitError::NoSpace
-    } else {
-        CommitError::Io(std::io::Error::other(e.to_string()))
+        .map_err(CommitError::from)
     }
 }
 

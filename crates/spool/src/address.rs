@@ -6,6 +6,7 @@
 //! the local part and the domain. [`split_list`] cuts a recipient list (an alias value,
 //! a command line) into addresses, and [`scan_to`] finds where an address ends before a
 //! delimiter, honouring quotes, comments and angle brackets as sendmail's `prescan` does.
+//! [`path`] scans the argument of SMTP's `MAIL FROM:` and `RCPT TO:` by the same rules.
 //!
 //! # Rules
 //! * Comments `(...)` are dropped; a quoted string keeps its quotes; `\x` quotes `x`.
@@ -15,16 +16,22 @@
 //!   (`bad addr` is `bad.addr`), as sendmail does with `BlankSub=.`.
 //! * An unbalanced `<`, `>`, `"`, `(` or `)` is reported and repaired (the missing
 //!   closer is added, a stray closer dropped), and parsing goes on, as in sendmail.
+//!   The reports come from one scan (`balance`) in sendmail's order; over SMTP the
+//!   first is an error instead ([`path::parse_path`]).
 //!
 //! # Errors
 //! [`AddrError`] carries sendmail's own texts (`Unbalanced '<'`, `Hostname required`,
-//! `Invalid route address`, `User address required`) and the sysexits code sendmail
-//! sets for each ([`AddrError::exit_code`]). Parsing never panics on any input.
+//! `Invalid route address`, `User address required`), the sysexits code sendmail
+//! sets for each ([`AddrError::exit_code`]) and the enhanced status code of its SMTP
+//! reply ([`AddrError::enhanced_code`]). Parsing never panics on any input.
 
+use crate::status::EnhancedCode;
 use crate::sysexits;
 use lex::{tokenize, Tok};
 
+mod balance;
 mod lex;
+pub mod path;
 
 /// What is wrong with an address, worded as sendmail words it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +48,9 @@ pub enum AddrError {
     /// `@host` (or a route) with no local part.
     #[error("User address required")]
     UserAddressRequired,
+    /// The null path `<>` given as a recipient (sendmail's `check_rcpt` refusal).
+    #[error("User address required")]
+    NullRecipient,
 }
 
 impl AddrError {
@@ -54,12 +64,14 @@ impl AddrError {
         sysexits::EX_USAGE
     }
 
-    /// The enhanced status code sendmail gives in SMTP replies.
-    pub fn enhanced_code(&self) -> &'static str {
-        match self {
-            AddrError::Unbalanced(_) => "5.0.0",
-            _ => "5.1.3",
-        }
+    /// The enhanced status code of sendmail's `553` reply: `5.0.0` for brackets and
+    /// the null recipient, `5.1.3` (bad destination syntax) for the rest.
+    pub fn enhanced_code(&self) -> EnhancedCode {
+        let (subject, detail) = match self {
+            AddrError::Unbalanced(_) | AddrError::NullRecipient => (0, 0),
+            _ => (1, 3),
+        };
+        EnhancedCode::new(5, subject, detail).expect("5.0.0 and 5.1.3 are codes")
     }
 }
 
@@ -118,12 +130,9 @@ pub struct Parsed {
     pub repaired: Vec<AddrError>,
 }
 
-/// Keeps only the part inside the first `<...>` (recursively), reporting stray brackets.
-fn strip_angles(toks: Vec<Tok>, repaired: &mut Vec<AddrError>) -> Vec<Tok> {
+/// Keeps only the part inside the first `<...>` (recursively), dropping stray brackets.
+fn strip_angles(toks: Vec<Tok>) -> Vec<Tok> {
     let Some(open) = toks.iter().position(|t| *t == Tok::Special('<')) else {
-        if toks.contains(&Tok::Special('>')) {
-            repaired.push(AddrError::Unbalanced('>'));
-        }
         return toks.into_iter().filter(|t| *t != Tok::Special('>')).collect();
     };
     let mut depth = 0usize;
@@ -143,15 +152,10 @@ fn strip_angles(toks: Vec<Tok>, repaired: &mut Vec<AddrError>) -> Vec<Tok> {
     }
     let inner = match close {
         Some(c) => toks[open + 1..c].to_vec(),
-        None => {
-            repaired.push(AddrError::Unbalanced('<'));
-            toks[open + 1..].to_vec()
-        }
+        None => toks[open + 1..].to_vec(),
     };
-    let inner: Vec<Tok> = inner.into_iter().filter(|t| *t != Tok::Blank).collect();
     if inner.contains(&Tok::Special('<')) {
-        let mut ignored = Vec::new();
-        return strip_angles(inner, &mut ignored);
+        return strip_angles(inner);
     }
     inner
 }
@@ -194,9 +198,8 @@ fn split_route(toks: &[Tok]) -> Result<(Vec<String>, &[Tok]), AddrError> {
 /// # Errors
 /// The first error sendmail does not repair; repaired ones are in [`Parsed::repaired`].
 pub fn parse(input: &str) -> Result<Parsed, AddrError> {
-    let mut repaired = Vec::new();
-    let toks = tokenize(input, &mut repaired);
-    let toks = strip_angles(toks, &mut repaired);
+    let repaired = balance::errors(input);
+    let toks = strip_angles(tokenize(input));
     let (route, rest) = split_route(&toks)?;
     let rest: Vec<Tok> = rest.to_vec();
     if rest.contains(&Tok::Special(',')) {

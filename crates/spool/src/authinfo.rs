@@ -58,35 +58,14 @@ fn apply(info: &mut AuthInfo, item: &str, value: &str) -> Result<(), AuthInfoErr
         "U:" => info.user = Some(v.to_string()),
         "I:" => info.authzid = Some(v.to_string()),
         "P:" => info.password = Some(v.as_bytes().to_vec()),
-        "P=" => info.password = Some(base64(v).ok_or_else(bad)?),
+        "P=" => {
+            info.password = Some(crate::base64::decode_unpadded(v.as_bytes()).map_err(|_| bad())?)
+        }
         "M:" => info.mechanisms = v.split_whitespace().map(str::to_string).collect(),
         "R:" => info.realm = Some(v.to_string()),
         _ => return Err(bad()),
     }
     Ok(())
-}
-
-/// Decodes standard base64 (padding optional).
-fn base64(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.trim_end_matches('=').bytes() {
-        acc = (acc << 6) | u32::from(val(c)?);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
 }
 
 /// Finds the credentials for `host`.

@@ -10,6 +10,7 @@ pub mod access;
 pub mod address;
 pub mod aliases;
 pub mod authinfo;
+pub mod base64;
 pub mod classfile;
 pub mod config;
 pub mod expand;
@@ -33,6 +34,7 @@ pub mod status;
 pub mod sysexits;
 pub mod verify;
 pub mod virtusertable;
+pub mod xtext;
 
 #[cfg(test)]
 mod testutil;

@@ -1,387 +1,177 @@
 //! # Name
-//! status - the one delivery status: reply code, enhanced status code, text
+//! status - RFC 3463 enhanced status codes, as sendmail reads and writes them
 //!
 //! # Description
-//! Every place that says how a recipient fared speaks in a [`DeliveryStatus`]: the
-//! mailertable's `error:` routes, the access map's `ERROR:` and `REJECT` values, the
-//! replies smtpd sends and the queue runner receives, the qf `M` line of a deferred
-//! recipient, the per-recipient fields of a DSN (RFC 3464) and the `-bv` exit code.
+//! An enhanced status code is `class.subject.detail`: `5.1.1` (bad mailbox), `4.3.1`
+//! (mail system full), `2.0.0` (ok). SMTP replies carry one after the reply code
+//! (`550 5.1.1 <x>... User unknown`), access and mailertable values start with one
+//! (`ERROR:5.7.1:550 Go away`, `error:5.1.2:550 no such host`), DSNs report one per
+//! recipient. [`EnhancedCode`] is that value, parsed once: the SMTP engine, the maps
+//! and the queue all hold it, never its text.
 //!
-//! ```text
-//! 550 5.1.1 User unknown             SMTP reply: code, enhanced code, text
-//! Deferred: 451 4.2.0 mailbox busy   qf M line of a temporary failure
-//! Action: failed                     DSN fields
-//! Status: 5.1.1
-//! Diagnostic-Code: X-Unix; 550 5.1.1 User unknown
-//! ```
+//! # Syntax
+//! What sendmail's `isenhsc()` accepts: the class `2`, `4` or `5`, a dot, one to three
+//! digits, a dot, one to three digits (`5.7.1`, `4.4.120`). [`EnhancedCode::prefix`]
+//! finds a code at the start of a text that must be followed by a delimiter (`5.7.1
+//! text`, `5.7.1:550 text`) and says where it ends, as sendmail looks for one before
+//! the text of a reply or map value.
 //!
-//! The reply code decides whether a status is a success (2xx), a temporary failure
-//! (4xx) or a permanent one (5xx); the enhanced code (RFC 3463) refines it. A reply
-//! may have none (sendmail's `usrerr` of a text without a code); a DSN then says the
-//! class's `2.0.0`, `4.0.0` or `5.0.0` ([`DeliveryStatus::enhanced_or_generic`]).
-//! The statuses the rules give are built as sendmail builds them:
-//! [`DeliveryStatus::usrerr`] (the code, enhanced code and `<addr>... ` prefix of a
-//! message) and [`DeliveryStatus::error_mailer`] for the `$#error $@ host $: text`
-//! triple that rulesets and maps return: a `d.s.n` host is the enhanced code, a text
-//! that starts with a reply code gives it, and a text without one becomes
-//! `553 5.3.0 text`.
-//!
-//! # Invariants
-//! `text` holds no CR, LF or NUL. Statuses built here have a code in 200..=599.
+//! # The delivery status
+//! [`DeliveryStatus`] (in `delivery`) is the whole status of a recipient: reply code,
+//! enhanced code and text, shared by the maps' refusals, the rules' replies, the qf
+//! `M` line and DSNs.
 //!
 //! # Errors
-//! None: the parsers return `None` for text that is not a status.
+//! Parsing returns `None` for anything else; no input panics.
 
-use crate::access::{clean_text, Action};
+mod delivery;
+
+pub use delivery::{strip_quotes, Class, DeliveryStatus, Diagnostic};
+
 use std::fmt;
 
-/// Success, temporary failure or permanent failure: the first digit of both codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Class {
-    /// `2`: delivered (or accepted).
-    Success,
-    /// `4`: try again later.
-    Temporary,
-    /// `5`: give up.
-    Permanent,
+/// One enhanced status code: `class.subject.detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnhancedCode {
+    class: u8,
+    subject: u16,
+    detail: u16,
 }
 
-impl Class {
-    fn digit(self) -> u16 {
-        match self {
-            Class::Success => 2,
-            Class::Temporary => 4,
-            Class::Permanent => 5,
-        }
-    }
-
-    fn of_digit(d: u16) -> Option<Class> {
-        match d {
-            2 => Some(Class::Success),
-            4 => Some(Class::Temporary),
-            5 => Some(Class::Permanent),
-            _ => None,
-        }
-    }
-}
-
-/// An RFC 3463 enhanced status code, `class.subject.detail` (`5.1.1`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Enhanced {
-    /// The class.
-    pub class: Class,
-    /// The subject (0-999).
-    pub subject: u16,
-    /// The detail (0-999).
-    pub detail: u16,
-}
-
-impl Enhanced {
-    /// `class.subject.detail`.
-    pub const fn new(class: Class, subject: u16, detail: u16) -> Enhanced {
-        Enhanced { class, subject, detail }
-    }
-
-    /// Parses `5.1.1`: class 2, 4 or 5, then one to three digits per part.
-    pub fn parse(text: &str) -> Option<Enhanced> {
-        let mut parts = text.split('.');
-        let (c, s, d) = (parts.next()?, parts.next()?, parts.next()?);
-        let number = |p: &str| {
-            ((1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| p.parse::<u16>().ok())
-                .flatten()
-        };
-        if parts.next().is_some() || c.len() != 1 {
-            return None;
-        }
-        Some(Enhanced {
-            class: Class::of_digit(number(c)?)?,
-            subject: number(s)?,
-            detail: number(d)?,
+impl EnhancedCode {
+    /// The code `class.subject.detail`; `None` unless class is 2, 4 or 5 and subject
+    /// and detail have at most three digits.
+    pub fn new(class: u8, subject: u16, detail: u16) -> Option<EnhancedCode> {
+        (matches!(class, 2 | 4 | 5) && subject <= 999 && detail <= 999).then_some(EnhancedCode {
+            class,
+            subject,
+            detail,
         })
     }
 
-    /// `2.0.0`, `4.0.0` or `5.0.0`: the code a reply of this class has when none is given.
-    pub const fn generic(class: Class) -> Enhanced {
-        Enhanced { class, subject: 0, detail: 0 }
-    }
-}
-
-impl fmt::Display for Enhanced {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.class.digit(), self.subject, self.detail)
-    }
-}
-
-/// Where a DSN's `Diagnostic-Code` comes from (its type field).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Diagnostic {
-    /// A remote SMTP server's reply: `SMTP; 550 5.1.1 ...`.
-    Smtp,
-    /// A local mailer or sendmail itself: `X-Unix; 550 5.1.1 ...`.
-    Unix,
-}
-
-/// How one recipient fared: reply code, enhanced status code and text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DeliveryStatus {
-    /// The three-digit SMTP reply code (`550`).
-    pub code: u16,
-    /// The enhanced status code (`5.1.1`), when the status has one.
-    pub enhanced: Option<Enhanced>,
-    /// The text after the codes (`User unknown`, or `<x@y>... User unknown` for
-    /// replies about an address).
-    pub text: String,
-}
-
-impl DeliveryStatus {
-    /// A status with exactly these parts (`enhanced` that is not an enhanced code is
-    /// left out).
-    pub fn new(code: u16, enhanced: &str, text: impl Into<String>) -> DeliveryStatus {
-        DeliveryStatus { code, enhanced: Enhanced::parse(enhanced), text: clean(&text.into()) }
-    }
-
-    /// A status without an enhanced code.
-    pub fn bare(code: u16, text: impl Into<String>) -> DeliveryStatus {
-        DeliveryStatus { code, enhanced: None, text: clean(&text.into()) }
-    }
-
-    /// `550 5.1.1 User unknown`: a local user that does not exist.
-    pub fn user_unknown() -> DeliveryStatus {
-        DeliveryStatus::new(550, "5.1.1", "User unknown")
-    }
-
-    /// `554 5.4.6 aliasing/forwarding loop broken`.
-    pub fn loop_broken() -> DeliveryStatus {
-        DeliveryStatus::new(554, "5.4.6", "aliasing/forwarding loop broken")
-    }
-
-    /// `451 4.3.0 text`: a temporary local failure (a map or file that cannot be read).
-    pub fn temporary(text: impl Into<String>) -> DeliveryStatus {
-        DeliveryStatus::new(451, "4.3.0", text)
-    }
-
-    /// `451 4.3.0 Temporary system failure. Please try again later.`: a map that
-    /// could not be read (the `-T<TMPF>` of `FEATURE(access_db)`).
-    pub fn tempfail() -> DeliveryStatus {
-        DeliveryStatus::temporary("Temporary system failure. Please try again later.")
-    }
-
-    /// `550 5.7.1 text`: refused by policy (`Cannot mail directly to programs`).
-    pub fn refused(text: impl Into<String>) -> DeliveryStatus {
-        DeliveryStatus::new(550, "5.7.1", text)
-    }
-
-    /// Success (2xx), temporary (4xx) or permanent failure (5xx), by the reply code.
-    pub fn class(&self) -> Class {
-        match self.code / 100 {
-            2 => Class::Success,
-            4 => Class::Temporary,
-            _ => Class::Permanent,
-        }
-    }
-
-    /// The enhanced code, or the class's `X.0.0` when the status has none (what a
-    /// DSN's `Status:` field says).
-    pub fn enhanced_or_generic(&self) -> Enhanced {
-        self.enhanced.unwrap_or(Enhanced::generic(self.class()))
-    }
-
-    /// A 4xx status: the recipient stays queued.
-    pub fn is_temporary(&self) -> bool {
-        self.class() == Class::Temporary
-    }
-
-    /// A 5xx status: the recipient bounces.
-    pub fn is_permanent(&self) -> bool {
-        self.class() == Class::Permanent
-    }
-
-    /// A 4xx or 5xx status.
-    pub fn is_error(&self) -> bool {
-        self.code >= 400
-    }
-
-    /// The reply line without line end: `550 5.1.1 User unknown`.
-    pub fn line(&self) -> String {
-        match &self.enhanced {
-            Some(e) => format!("{} {e} {}", self.code, self.text),
-            None => format!("{} {}", self.code, self.text),
-        }
-    }
-
-    /// sendmail's reply about an address: `550 5.1.1 <x@y>... User unknown`.
-    pub fn reply_about(&self, address: &str) -> String {
-        let about = DeliveryStatus { text: format!("{address}... {}", self.text), ..self.clone() };
-        about.line()
-    }
-
-    /// Parses a reply line, `451 4.7.1 text` or `550 text` (an enhanced code of
-    /// another class than the reply code is text); `None` when it does not start
-    /// with a 2xx, 4xx or 5xx code.
-    pub fn parse_reply(line: &str) -> Option<DeliveryStatus> {
-        let line = line.trim_end_matches(['\r', '\n']);
-        let code = reply_code(line)?;
-        let class = Class::of_digit(code / 100)?;
-        let rest = line.get(4..).unwrap_or("");
-        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
-        let (enhanced, text) = match Enhanced::parse(word) {
-            Some(e) if e.class == class => (Some(e), after),
-            _ => (None, rest),
-        };
-        Some(DeliveryStatus { code, enhanced, text: clean(text) })
-    }
-
-    /// sendmail's `usrerrenh(enhanced, message)` about address `to`: a message that
-    /// starts with `NNN ` gives the reply code (else 550), an enhanced code right
-    /// after it wins over `enhanced`, and with none at all the message's first digit
-    /// gives `5.0.0`, `4.0.0` or `2.0.0`; `to... ` goes in front only for the codes
-    /// 250, 252, 450, 550 and 553.
-    pub fn usrerr(enhanced: Option<&str>, message: &str, to: Option<&str>) -> DeliveryStatus {
-        let (code, rest) = match smtp_code(message) {
-            Some(code) => (code, &message[4..]),
-            None => (550, message),
-        };
-        let default = match message.as_bytes().first() {
-            Some(b'5' | b'6') => Some("5.0.0"),
-            Some(b'4' | b'8') => Some("4.0.0"),
-            Some(b'2') => Some("2.0.0"),
+    /// Parses a whole text as a code (`"5.1.1"`).
+    pub fn parse(text: &str) -> Option<EnhancedCode> {
+        match EnhancedCode::scan(text) {
+            Some((code, len)) if len == text.len() => Some(code),
             _ => None,
+        }
+    }
+
+    /// A code at the start of `text` followed by `delim` (`' '` before a reply's
+    /// text, `':'` in an access value), and the length of the code in bytes.
+    pub fn prefix(text: &str, delim: char) -> Option<(EnhancedCode, usize)> {
+        let (code, len) = EnhancedCode::scan(text)?;
+        text[len..].starts_with(delim).then_some((code, len))
+    }
+
+    /// A code at the start of `text` that does not run on into more digits or dots,
+    /// and its length.
+    fn scan(text: &str) -> Option<(EnhancedCode, usize)> {
+        let b = text.as_bytes();
+        let digits = |from: usize, max: usize| {
+            let n = b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+            (1..=max).contains(&n).then_some(n)
         };
-        let in_text = rest.split_once(' ').and_then(|(w, t)| Some((Enhanced::parse(w)?, t)));
-        let (enhanced, text) = match in_text {
-            Some((e, t)) => (Some(e), t),
-            None => {
-                (enhanced.and_then(Enhanced::parse).or(default.and_then(Enhanced::parse)), rest)
-            }
-        };
-        let text = match to.filter(|t| !t.is_empty()) {
-            Some(to) if [50, 250, 252, 450, 550, 553].contains(&code) => format!("{to}... {text}"),
-            _ => text.to_string(),
-        };
-        DeliveryStatus { code, enhanced, text: clean(&text) }
-    }
-
-    /// sendmail's `$#error $@ host $: text` about `to`, as the mailertable's `error:`
-    /// routes, the access map and the rulesets give it: a `d.s.n` host is the
-    /// enhanced code (an error name such as `nohost` only sets the exit status), an
-    /// enhanced code in the text wins, and a text without a reply code is
-    /// `553 5.3.0 text`. Quotes are removed as `stripquotes` does.
-    pub fn error_mailer(host: Option<&str>, text: &str, to: Option<&str>) -> DeliveryStatus {
-        let text = strip_quotes(text);
-        let host = host.filter(|h| Enhanced::parse(h).is_some());
-        let explicit =
-            text.get(4..).and_then(|r| r.split_once(' ')).and_then(|(w, _)| Enhanced::parse(w));
-        match smtp_code(&text) {
-            Some(_) if explicit.is_some() => DeliveryStatus::usrerr(None, &text, to),
-            Some(_) => DeliveryStatus::usrerr(host, &text, to),
-            None => DeliveryStatus::usrerr(Some("5.3.0"), &format!("553 {text}"), to),
+        let number = |from: usize, len: usize| text[from..from + len].parse::<u16>().ok();
+        let class_len = digits(0, 1)?;
+        if b.get(class_len) != Some(&b'.') {
+            return None;
         }
-    }
-
-    /// The reply for an access map value that refuses (`REJECT`, `ERROR:...`, or any
-    /// other text) about `to`, as the rulesets turn it into an error triple.
-    pub fn from_access(action: &Action, to: Option<&str>) -> DeliveryStatus {
-        match action {
-            Action::Reject => DeliveryStatus::usrerr(Some("5.7.1"), "550 Access denied", to),
-            Action::Error { dsn, code, text } => {
-                let message = if text.is_empty() { code.clone() } else { format!("{code} {text}") };
-                DeliveryStatus::error_mailer(dsn.as_deref(), &message, to)
-            }
-            Action::Other(value) => DeliveryStatus::error_mailer(None, &clean_text(value), to),
-            Action::Skip => DeliveryStatus::error_mailer(None, "SKIP", to),
-            _ => DeliveryStatus::error_mailer(None, "", to),
+        let s_from = class_len + 1;
+        let s_len = digits(s_from, 3)?;
+        if b.get(s_from + s_len) != Some(&b'.') {
+            return None;
         }
-    }
-
-    /// The qf `M` line sendmail writes for a recipient with this status: a temporary
-    /// failure as `Deferred: 451 4.2.0 text`, anything else as its text.
-    pub fn queue_message(&self) -> String {
-        match self.class() {
-            Class::Temporary => format!("Deferred: {}", self.line()),
-            _ => self.text.clone(),
+        let d_from = s_from + s_len + 1;
+        let d_len = digits(d_from, 3)?;
+        let end = d_from + d_len;
+        if matches!(b.get(end), Some(b'0'..=b'9' | b'.')) {
+            return None;
         }
+        let code = EnhancedCode::new(b[0] - b'0', number(s_from, s_len)?, number(d_from, d_len)?)?;
+        Some((code, end))
     }
 
-    /// The status in a qf `M` line written by [`DeliveryStatus::queue_message`]
-    /// (or by sendmail): `Deferred: 451 4.2.0 text`; `None` for a bare text.
-    pub fn parse_queue_message(line: &str) -> Option<DeliveryStatus> {
-        DeliveryStatus::parse_reply(line.strip_prefix("Deferred: ").unwrap_or(line))
+    /// The class digit: 2 success, 4 temporary failure, 5 permanent failure.
+    pub fn class(self) -> u8 {
+        self.class
     }
 
-    /// The DSN `Action:` this status reports: `delivered`, `delayed` or `failed`.
-    pub fn dsn_action(&self) -> &'static str {
-        match self.class() {
-            Class::Success => "delivered",
-            Class::Temporary => "delayed",
-            Class::Permanent => "failed",
-        }
+    /// The subject (`1` addressing, `2` mailbox, `3` mail system, ...).
+    pub fn subject(self) -> u16 {
+        self.subject
     }
 
-    /// The DSN `Diagnostic-Code:` value: `SMTP; 550 5.1.1 text` or
-    /// `X-Unix; 550 5.1.1 text`.
-    pub fn diagnostic_code(&self, kind: Diagnostic) -> String {
-        let kind = match kind {
-            Diagnostic::Smtp => "SMTP",
-            Diagnostic::Unix => "X-Unix",
-        };
-        format!("{kind}; {}", self.line())
+    /// The detail within the subject.
+    pub fn detail(self) -> u16 {
+        self.detail
     }
 
-    /// The sysexits code sendmail exits with for this status (`-bv`, `-odi`).
-    pub fn exit_code(&self) -> i32 {
-        use crate::sysexits::*;
-        let e = self.enhanced_or_generic();
-        match (self.class(), e.subject, e.detail) {
-            (Class::Success, ..) => EX_OK,
-            (Class::Temporary, ..) => EX_TEMPFAIL,
-            (_, 1, 0 | 1) => EX_NOUSER,
-            (_, 1, 2) => EX_NOHOST,
-            (_, 1, 3) => EX_USAGE,
-            (_, 5, _) => EX_PROTOCOL,
-            (_, 7, _) => EX_NOPERM,
-            _ => EX_UNAVAILABLE,
-        }
+    /// True for class 4: try again later.
+    pub fn is_temporary(self) -> bool {
+        self.class == 4
+    }
+
+    /// True for class 5: do not try again.
+    pub fn is_permanent(self) -> bool {
+        self.class == 5
     }
 }
 
-impl fmt::Display for DeliveryStatus {
+impl fmt::Display for EnhancedCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.line())
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
     }
 }
 
-/// The reply code at the start of `s`: three digits, then a blank or the end.
-fn reply_code(s: &str) -> Option<u16> {
-    let b = s.as_bytes();
-    let digits = b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit);
-    (digits && (b.len() == 3 || b[3] == b' ')).then(|| s[..3].parse().ok()).flatten()
-}
+impl std::str::FromStr for EnhancedCode {
+    type Err = InvalidCode;
 
-/// The reply code at the start of `s` with a blank after it (`NNN `), as sendmail's
-/// message formatting takes it.
-fn smtp_code(s: &str) -> Option<u16> {
-    (s.len() >= 4 && s.as_bytes()[3] == b' ').then(|| reply_code(s)).flatten()
-}
-
-/// sendmail's `stripquotes`: unescaped double quotes removed, `\x` made `x`.
-pub fn strip_quotes(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.extend(chars.next()),
-            '"' => {}
-            _ => out.push(c),
-        }
+    fn from_str(text: &str) -> Result<EnhancedCode, InvalidCode> {
+        EnhancedCode::parse(text).ok_or_else(|| InvalidCode(text.to_string()))
     }
-    out
 }
 
-/// The text with CR, LF and NUL made blanks (a status is always one line).
-fn clean(text: &str) -> String {
-    text.replace(['\r', '\n', '\0'], " ")
-}
+/// A text that is not an enhanced status code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an enhanced status code: {0:?}")]
+pub struct InvalidCode(pub String);
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for text in ["2.0.0", "5.1.1", "4.3.1", "5.7.1", "4.4.120", "5.999.999"] {
+            assert_eq!(EnhancedCode::parse(text).unwrap().to_string(), text);
+        }
+        let code: EnhancedCode = "5.1.3".parse().unwrap();
+        assert_eq!((code.class(), code.subject(), code.detail()), (5, 1, 3));
+        assert!(code.is_permanent() && !code.is_temporary());
+        assert!(EnhancedCode::parse("4.4.5").unwrap().is_temporary());
+    }
+
+    #[test]
+    fn what_is_not_a_code() {
+        for text in
+            ["", "5", "5.1", "5.1.", "55.1.1", "5.1111.1", "5.1.1111", "a.1.1", "5.1.1.1", "3.1.1"]
+        {
+            assert_eq!(EnhancedCode::parse(text), None, "{text:?}");
+        }
+        assert!("5 1 1".parse::<EnhancedCode>().is_err());
+        assert_eq!(EnhancedCode::new(9, 0, 0), None);
+        assert_eq!(EnhancedCode::new(5, 1000, 0), None);
+    }
+
+    #[test]
+    fn a_code_at_the_start_of_a_text() {
+        let (code, len) = EnhancedCode::prefix("5.7.1:550 Go away", ':').unwrap();
+        assert_eq!((code.to_string(), len), ("5.7.1".to_string(), 5));
+        assert_eq!(EnhancedCode::prefix("4.2.2 mailbox full", ' ').unwrap().1, 5);
+        assert_eq!(EnhancedCode::prefix("4.2.2 mailbox full", ':'), None);
+        assert_eq!(EnhancedCode::prefix("4.2.2", ' '), None);
+        assert_eq!(EnhancedCode::prefix("550 5.7.1 x", ' '), None);
+        assert_eq!(EnhancedCode::prefix("5.7.12.3 x", ' '), None);
+    }
+}

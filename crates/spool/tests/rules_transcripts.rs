@@ -66,8 +66,7 @@ fn reply(status: &DeliveryStatus) -> Reply {
 fn lines(statuses: &[DeliveryStatus]) -> Reply {
     let first = &statuses[0];
     let texts = statuses.iter().map(|s| s.text.clone()).collect();
-    let enhanced = first.enhanced.map(|e| e.to_string());
-    Reply::lines(first.code, enhanced.as_deref(), texts)
+    Reply::lines(first.code, first.enhanced.map(|e| e.to_string()).as_deref(), texts)
 }
 
 fn decision(v: Verdict) -> Decision {

@@ -7,24 +7,31 @@
 //! fsync, rename, directory fsync) before the engine may answer `250 ... Message
 //! accepted for delivery`. The header lines the engine hands over are taken one by
 //! one into a [`Header`] by the rule the engine split them with
-//! (`spool::message::syntax`), so every line it accepted as header is stored. The qf
-//! is the one sendmail's MTA writes for SMTP mail (reference queue 10): `$_` the
-//! client, `$r` the protocol, `$s` the HELO name, `S<addr>`, per recipient
-//! `rRFC822; addr` and `R<flags>:<addr>`, `Received: from`.
+//! (`spool::message::syntax`), so every line it accepted as header is stored.
+//!
+//! The qf is the one `smtpd` writes for the same transaction: `spool::inbound` builds
+//! it from the engine's envelope ([`smtp::server::Envelope::inbound`]) with the
+//! priority of `spool::settings::QueueSettings::priority`. The log line is sendmail's for `-bs`: one
+//! `from=` record with `proto=` and no `daemon=` (sendmail logs no `to=` line for a
+//! message it only queued over SMTP).
+//!
+//! # Errors
+//! Queue errors keep their kind on their way to the engine: a full disk or quota
+//! (while the df is written or at the commit) is answered `421 4.3.1 Out of disk
+//! space for temp file` and ends the session, as sendmail does, and is logged as
+//! sendmail logs it (`SYSERR(user): Out of disk space for temp file`).
 
 use crate::enqueue;
-use crate::fields::{self, Added};
 use crate::settings::Settings;
 use crate::verify::Verifier;
 use anyhow::Result;
 use jiff::{tz::TimeZone, Timestamp};
 use smtp::server::{
-    self, BodySink, BodyType, ClientInfo, CommitError, Decision, Envelope, Policy, PolicySession,
-    Recipient, Reply, Ret, Sender,
+    self, BodySink, ClientInfo, CommitError, Decision, Envelope, Policy, PolicySession, Recipient,
+    Reply, Sender,
 };
-use spool::log::{Severity, Syslog};
+use spool::log::{FromRecord, Record, Syslog};
 use spool::message::{added, Header, Step};
-use spool::qf::envelope::{Envelope as QfEnvelope, Recipient as QfRecipient};
 use spool::queue::{NewMessage, Queue};
 use spool::sysexits::EX_OK;
 use std::io;
@@ -33,12 +40,12 @@ use std::io;
 pub fn run(settings: &Settings) -> Result<i32> {
     let host = enqueue::host_name(settings);
     let client = ClientInfo::local(&settings.caller.name);
-    let verifier = Verifier::load(settings)?;
     let policy = SubmitPolicy {
         settings,
         host: host.clone(),
         syslog: Syslog::new(&settings.log_tag),
-        verifier,
+        verifier: Verifier::load(settings)?,
+        queue: Queue::open(&settings.queue_dir).with_file_mode(enqueue::file_mode(settings)),
     };
     let mut session = PolicySession::new(engine_settings(settings, &host), client, policy);
     let stdin = io::stdin();
@@ -93,7 +100,7 @@ impl BodySink for Incoming {
 
     fn body(&mut self, chunk: &[u8]) -> io::Result<()> {
         self.eight_bit |= chunk.iter().any(|&b| b >= 0x80);
-        self.msg.write_body(chunk).map_err(io::Error::other)
+        self.msg.write_body(chunk).map_err(io::Error::from)
     }
 }
 
@@ -102,6 +109,7 @@ struct SubmitPolicy<'a> {
     host: String,
     syslog: Syslog,
     verifier: Verifier,
+    queue: Queue,
 }
 
 impl Policy for SubmitPolicy<'_> {
@@ -119,117 +127,145 @@ impl Policy for SubmitPolicy<'_> {
     }
 
     fn data(&mut self, _envelope: &Envelope) -> Result<Incoming, Reply> {
-        let queue =
-            Queue::open(&self.settings.queue_dir).with_file_mode(enqueue::file_mode(self.settings));
-        match queue.new_message() {
+        match self.queue.new_message() {
             Ok(msg) => Ok(Incoming { msg, header: Header::default(), eight_bit: false }),
-            Err(e) => {
-                self.syslog.log(Severity::Err, &format!("cannot queue: {e}"));
-                Err(Reply::new(451, "4.3.0", "Temporary system failure"))
-            }
+            Err(e) => Err(self.failed(None, CommitError::from(e)).reply()),
         }
     }
 
     fn commit(&mut self, envelope: &Envelope, sink: Incoming) -> Result<String, CommitError> {
         // The header's bytes, the blank line after it, the body.
         let size = (sink.header.size + 1) as u64 + sink.msg.size();
-        let qf = self.queue_file(envelope, &sink, size);
         let id = sink.msg.id().clone();
-        let priority = qf.priority;
-        sink.msg
-            .commit(&qf.to_queue_file())
-            .map_err(|e| CommitError::Io(io::Error::other(e.to_string())))?;
-        let from = format!(
-            "{id}: from={}, size={size}, class=0, nrcpts={}, proto={}, relay={}",
-            envelope.sender.raw,
-            envelope.recipients.len(),
-            envelope.protocol,
-            envelope.client.description
+        let priority = self.settings.resolved.queue.priority(size, envelope.recipients.len());
+        let qf = envelope.inbound(sink.eight_bit, None, "").queue_file(
+            &id,
+            &self.host,
+            Timestamp::now(),
+            &sink.header,
+            priority,
         );
-        self.syslog.log(Severity::Info, &from);
-        for r in &envelope.recipients {
-            self.syslog.log(
-                Severity::Info,
-                &format!("{id}: to={}, delay=00:00:00, pri={priority}, stat=queued", r.raw),
-            );
-        }
-        Ok(id.to_string())
+        let committed = sink.msg.commit(&qf.to_queue_file());
+        let mut from = FromRecord {
+            from: envelope.sender.raw.clone(),
+            size,
+            nrcpts: envelope.recipients.len(),
+            bodytype: envelope.sender.body_given.clone(),
+            proto: Some(envelope.protocol.to_string()),
+            relay: envelope.client.description.clone(),
+            ..FromRecord::default()
+        };
+        let result = match committed {
+            Ok(_) => {
+                from.msgid = qf.message_id();
+                Ok(id.to_string())
+            }
+            Err(e) => Err(self.failed(Some(id.as_str()), CommitError::from(e))),
+        };
+        self.syslog.record(Some(id.as_str()), &Record::From(from));
+        result
     }
 }
 
 impl SubmitPolicy<'_> {
-    fn queue_file(&self, envelope: &Envelope, sink: &Incoming, size: u64) -> QfEnvelope {
-        let header = &sink.header;
-        let now = Timestamp::now();
-        let sender = &envelope.sender;
-        let id = sink.msg.id();
-        let date = added::arpadate(now, &TimeZone::system());
-        let single = match envelope.recipients.as_slice() {
-            [only] => Some(format!("<{}>", only.address)),
-            _ => None,
+    /// Logs a queue failure of message `id` as sendmail does (`SYSERR(user): ...`)
+    /// and passes it on.
+    fn failed(&self, id: Option<&str>, e: CommitError) -> CommitError {
+        let text = match &e {
+            CommitError::NoSpace => "Out of disk space for temp file".to_string(),
+            other => other.to_string(),
         };
-        let helo = envelope.helo.clone().unwrap_or_default();
-        let received = added::received_smtp(
-            &helo,
-            &envelope.client.description,
-            &self.host,
-            envelope.protocol.as_str(),
-            id.as_str(),
-            single.as_deref(),
-            &date,
-        );
-        let mut headers = vec![fields::return_path(), hdr(&format!("Received: {received}"))];
-        let added = Added { now, id, host: &self.host, from: &sender.address, full_name: None };
-        headers.extend(added.missing_fields(header));
-        headers.extend(fields::message_fields(header));
-        let mut flags = String::new();
-        for (on, c) in [
-            (sink.eight_bit, '8'),
-            (true, 'b'),
-            (sender.ret.is_some(), 'd'),
-            (sender.ret == Some(Ret::Hdrs), 'n'),
-            (true, 's'),
-        ] {
-            if on {
-                flags.push(c);
+        let record = Record::SysErr { user: self.settings.caller.name.clone(), text };
+        self.syslog.record(id, &record);
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user::Caller;
+    use smtp::server::Action;
+    use spool::queue::fs::{FileSystem, RealFs};
+    use std::fs::File;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// A queue file system that is full: every write fails with `ENOSPC`.
+    #[derive(Debug)]
+    struct Full;
+
+    impl FileSystem for Full {
+        fn create_new(&self, path: &Path, mode: u32) -> io::Result<File> {
+            RealFs.create_new(path, mode)
+        }
+        fn write_all(&self, _file: &mut File, _data: &[u8]) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(nix::errno::Errno::ENOSPC as i32))
+        }
+        fn sync(&self, file: &File) -> io::Result<()> {
+            RealFs.sync(file)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+            RealFs.rename(from, to)
+        }
+        fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+            RealFs.sync_dir(dir)
+        }
+        fn remove(&self, path: &Path) -> io::Result<()> {
+            RealFs.remove(path)
+        }
+    }
+
+    /// Issue 16 item 5: queue errors reached the engine as `io::Error::other(text)`,
+    /// so a full disk was a `451` and the `NoSpace` reply could never be sent. Through
+    /// the queue's file-system seam, a full disk is now answered as sendmail answers
+    /// it and logged as sendmail logs it, and nothing is left in the queue.
+    #[test]
+    fn a_full_disk_is_answered_as_sendmail_answers_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue_dir = dir.path().join("q");
+        std::fs::create_dir(&queue_dir).unwrap();
+        let mc = dir.path().join("sendmail.mc");
+        std::fs::write(&mc, format!("define(`MSP_QUEUE_DIR', `{}')dnl\n", queue_dir.display()))
+            .unwrap();
+        let args = vec!["-C".to_string(), mc.display().to_string(), "-bs".into()];
+        let settings =
+            crate::settings::resolve(crate::flags::parse(args).unwrap(), Caller::current())
+                .unwrap();
+        let log = dir.path().join("maillog");
+        let policy = SubmitPolicy {
+            settings: &settings,
+            host: "mail.example".into(),
+            syslog: Syslog::from_option("sendmail", Some(&log)).unwrap(),
+            verifier: Verifier::load(&settings).unwrap(),
+            queue: Queue::open(&queue_dir).with_fs(Arc::new(Full)),
+        };
+        let client = ClientInfo::local("root");
+        let mut session =
+            PolicySession::new(engine_settings(&settings, "mail.example"), client, policy);
+        session.start();
+        let mut said = String::new();
+        for line in ["HELO c\r\n", "MAIL FROM:<a@b.example>\r\n", "RCPT TO:<x@y.example>\r\n"]
+            .into_iter()
+            .chain(["DATA\r\n", "Subject: full\r\n\r\nbody\r\n.\r\n"])
+        {
+            for action in session.feed(line.as_bytes(), false) {
+                match action {
+                    Action::Send(bytes) => said = String::from_utf8(bytes).unwrap(),
+                    Action::Close => said.push_str("[close]"),
+                    _ => {}
+                }
             }
         }
-        QfEnvelope {
-            created: now.as_second(),
-            priority: enqueue::priority(self.settings, size, envelope.recipients.len()),
-            body_type: match sender.body {
-                BodyType::Unspecified => None,
-                BodyType::SevenBit => Some("7BIT".into()),
-                BodyType::EightBitMime => Some("8BITMIME".into()),
-            },
-            flags,
-            macros: vec![
-                ("_".into(), envelope.client.description.clone().into_bytes()),
-                ("r".into(), envelope.protocol.as_str().as_bytes().to_vec()),
-                ("s".into(), helo.into_bytes()),
-                ("{daemon_flags}".into(), Vec::new()),
-            ],
-            sender: format!("<{}>", sender.address).into_bytes(),
-            envid: sender.envid.clone().map(String::into_bytes),
-            auth: sender.auth.clone().map(String::into_bytes),
-            recipients: envelope.recipients.iter().map(recipient).collect(),
-            headers,
-            ..QfEnvelope::default()
-        }
+        assert_eq!(said, "421 4.3.1 Out of disk space for temp file\r\n[close]");
+        assert!(session.is_closed());
+        assert_eq!(std::fs::read_dir(&queue_dir).unwrap().count(), 0, "no df, no qf");
+        let logged = std::fs::read_to_string(&log).unwrap();
+        let user = &settings.caller.name;
+        assert!(
+            logged.contains(&format!(": SYSERR({user}): Out of disk space for temp file\n")),
+            "{logged}"
+        );
+        assert!(logged.contains(": from=<a@b.example>, size=20, class=0, nrcpts=1, proto=SMTP, relay=root@localhost\n"), "{logged}");
     }
-}
-
-fn recipient(r: &Recipient) -> QfRecipient {
-    let notify = fields::notify_flags(r.notify.map(|n| (n.success, n.failure, n.delay)));
-    QfRecipient {
-        flags: format!("P{notify}"),
-        address: format!("<{}>", r.address).into_bytes(),
-        original: r.orcpt.clone().map(String::into_bytes),
-        final_recipient: Some(format!("RFC822; {}", r.address).into_bytes()),
-        ..QfRecipient::default()
-    }
-}
-
-fn hdr(text: &str) -> spool::qf::envelope::Header {
-    spool::qf::envelope::Header { condition: Vec::new(), text: text.as_bytes().to_vec() }
 }

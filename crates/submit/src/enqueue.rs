@@ -5,16 +5,19 @@
 //! `C:addr` / `rRFC822; addr@$j` / `R<flags>:addr` group per recipient, and the headers
 //! `Return-Path` (`?P?`), `Received`, then `Date` (`?D?`), `From` (`?F?`), `Full-Name`
 //! (`?x?`), `Message-Id` (`?M?`) unless the message has them, then any
-//! `X-Authentication-Warning`s, then the message's own fields. The priority is
-//! size + recipients * RecipientFactor. The message is committed durably (df, tf,
-//! fsync, rename, directory fsync) before anyone is told it was queued.
+//! `X-Authentication-Warning`s, then the message's own fields: the pieces every
+//! queue file has are `spool::inbound`'s, the priority is `spool::settings`' rule
+//! and the file mode `spool::queue::file_mode`'s, so a message queued here and one
+//! received by `smtpd` follow the same rules. The message is committed durably (df,
+//! tf, fsync, rename, directory fsync) before anyone is told it was queued.
 
 use crate::body;
-use crate::fields::{hdr, message_fields, notify_flags, return_path, Added};
 use crate::recipients::{self, Recipients};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use jiff::{tz::TimeZone, Timestamp};
+use spool::inbound::{hdr, message_fields, notify_flags, return_path, Added};
+use spool::log::{FromRecord, Record, ToRecord};
 use spool::message::{added, read_header, Header, MessageError};
 use spool::qf::envelope::{Envelope, Header as QfHeader, Recipient};
 use spool::queue::{NewMessage, Queue, QueueId};
@@ -28,8 +31,8 @@ pub struct Queued {
     pub id: Option<QueueId>,
     /// Lines to print on stdout (`addr... error`), in order.
     pub messages: Vec<String>,
-    /// Lines for syslog (without the queue ID prefix).
-    pub log: Vec<String>,
+    /// What to log, for the message's queue ID.
+    pub log: Vec<Record>,
     /// Whether an error was reported (exit code 64) although the message was queued.
     pub soft_error: bool,
 }
@@ -97,21 +100,13 @@ fn commit(msg: NewMessage, env: &Envelope) -> Result<QueueId> {
     Ok(id)
 }
 
-/// Queue file mode: `QueueFileMode` when the queue's configuration sets it (the MSP's
-/// for the client queue: FEATURE(msp) sets 0660); else 0660 in the client queue (the
-/// queue group may read it) and 0600 in the MTA's.
+/// Queue file mode: the `QueueFileMode` the queue's configuration sets, by
+/// `spool::queue::file_mode`'s rule.
 pub fn file_mode(settings: &Settings) -> u32 {
-    let configured = settings.queue_writer().file_mode;
-    configured.unwrap_or(if settings.client_queue { 0o660 } else { 0o600 })
+    spool::queue::file_mode(settings.queue_writer().file_mode, settings.client_queue)
 }
 
-/// The priority of a message of `size` bytes for `rcpts` recipients:
-/// size + rcpts * `RecipientFactor` (class 0).
-pub fn priority(settings: &Settings, size: u64, rcpts: usize) -> i64 {
-    settings.resolved.queue.priority(size, rcpts)
-}
-
-/// `$j`: the canonical name of this mail system.
+/// `$j`: the canonical name of this mail system (`spool::host::canonical_name`).
 pub fn host_name(settings: &Settings) -> String {
     spool::host::canonical_name(&settings.resolved.names)
 }
@@ -189,7 +184,7 @@ impl Parts<'_> {
         macros.push(("{daemon_flags}".into(), b"c u".to_vec()));
         Envelope {
             created: self.now.as_second(),
-            priority: priority(s, size, self.rcpts.list.len()),
+            priority: s.resolved.queue.priority(size, self.rcpts.list.len()),
             body_type: s.body_type.clone(),
             flags: self.flags(eight_bit),
             macros,
@@ -299,30 +294,25 @@ impl Parts<'_> {
     }
 }
 
-/// sendmail's `from=` and `to=` lines for a queued submission.
-fn log_lines(parts: &Parts, env: &Envelope, size: u64) -> Vec<String> {
-    let msgid = parts
-        .header
-        .get("Message-Id")
-        .map(|f| f.unfolded())
-        .or_else(|| {
-            env.headers
-                .iter()
-                .find(|h| h.text.starts_with(b"Message-Id:"))
-                .map(|h| String::from_utf8_lossy(&h.text[12..]).into_owned())
-        })
-        .unwrap_or_default();
-    let mut lines = vec![format!(
-        "from={}, size={size}, class=0, nrcpts={}, msgid={msgid}, relay={}@localhost",
-        parts.sender.envelope,
-        parts.rcpts.list.len(),
-        parts.settings.caller.name
-    )];
+/// sendmail's `from=` and `to=` records for a queued submission.
+fn log_lines(parts: &Parts, env: &Envelope, size: u64) -> Vec<Record> {
+    let msgid = parts.header.get("Message-Id").map(|f| f.unfolded()).or_else(|| env.message_id());
+    let mut records = vec![Record::From(FromRecord {
+        from: parts.sender.envelope.clone(),
+        size,
+        nrcpts: parts.rcpts.list.len(),
+        msgid: Some(msgid.unwrap_or_default()),
+        relay: format!("{}@localhost", parts.settings.caller.name),
+        ..FromRecord::default()
+    })];
     for r in &parts.rcpts.list {
-        lines.push(format!(
-            "to={}, delay=00:00:00, mailer=relay, pri={}, stat=queued",
-            r.address, env.priority
-        ));
+        records.push(Record::To(ToRecord {
+            to: vec![r.address.clone()],
+            mailer: Some("relay".into()),
+            pri: env.priority,
+            stat: "queued".into(),
+            ..ToRecord::default()
+        }));
     }
-    lines
+    records
 }

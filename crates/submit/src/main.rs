@@ -5,7 +5,6 @@
 mod body;
 mod bs;
 mod enqueue;
-mod fields;
 mod flags;
 mod privileges;
 mod recipients;

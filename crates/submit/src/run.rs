@@ -4,7 +4,7 @@ use crate::settings::{self, Mode, Settings};
 use crate::user::Caller;
 use crate::{bs, enqueue, flags, privileges, run_as, siblings, transcript, verify, version};
 use anyhow::Result;
-use spool::log::{Severity, Syslog};
+use spool::log::Syslog;
 use spool::sysexits::{Exit, EX_OK, EX_UNAVAILABLE, EX_USAGE};
 use std::io::{self, Write};
 
@@ -79,8 +79,8 @@ fn deliver(settings: &Settings, out: &mut dyn Write) -> Result<i32> {
     out.flush()?;
     if let Some(id) = &queued.id {
         let syslog = Syslog::new(&settings.log_tag);
-        for line in &queued.log {
-            syslog.log(Severity::Info, &format!("{id}: {line}"));
+        for record in &queued.log {
+            syslog.record(Some(id.as_str()), record);
         }
         start_delivery(settings, id);
     }

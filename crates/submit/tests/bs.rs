@@ -104,3 +104,42 @@ fn blanks_before_the_colon_keep_every_header_field() {
     assert!(qf.contains("\nH??Subject: one\nH??X-Foo: bar\nH??X-After: kept?\n.\n"), "{qf}");
     assert_eq!(df, b"body\n");
 }
+
+/// A file system mounted for one test and unmounted however the test ends.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Issue 16 item 5 on a real full file system: the client queue is a 64 KiB tmpfs
+/// and the message does not fit. sendmail 8.17.1.9 (the oracle, `-bs` and as a
+/// daemon, its queue on the same tmpfs) answers the final dot with `421 4.3.1 Out of
+/// disk space for temp file` and ends the session; so does submit, and it leaves no
+/// half-written files behind.
+#[test]
+fn a_full_file_system_is_421_and_leaves_nothing() {
+    if !common::is_root() {
+        testkit::oracle::skip("mounting a tmpfs needs root");
+        return;
+    }
+    let lab = Lab::new();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k,mode=0777", "tmpfs"])
+        .arg(&lab.queue)
+        .status()
+        .expect("mount runs");
+    assert!(mounted.success(), "mount -t tmpfs");
+    let _unmount = Mounted(lab.queue.clone());
+    let mut bs = BsSession::start(&lab);
+    assert!(bs.say(b"EHLO client.example\r\n").starts_with("250-"));
+    let body = "x".repeat(70) + "\n";
+    let text = format!("Subject: too big\n\n{}", body.repeat(4000));
+    let reply = bs.send("alice@example.org", "someone@example.net", text.as_bytes());
+    assert_eq!(reply, "421 4.3.1 Out of disk space for temp file\r\n");
+    assert_eq!(bs.reply(), "", "the session ended");
+    assert!(lab.messages().is_empty());
+    assert_eq!(std::fs::read_dir(&lab.queue).unwrap().count(), 0, "no df or tf left");
+}

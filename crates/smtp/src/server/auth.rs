@@ -12,7 +12,8 @@
 //!
 //! While a challenge is outstanding, the next line is the answer, whatever it is.
 
-use super::{base64, AuthStep, Pending, Phase, Question, Reply, Session};
+use super::{AuthStep, Pending, Phase, Question, Reply, Session};
+use spool::base64;
 
 impl Session {
     pub(super) fn auth(&mut self, args: &str) {
@@ -35,8 +36,8 @@ impl Session {
             None => None,
             Some("=") => Some(Vec::new()),
             Some(text) => match base64::decode(text.as_bytes()) {
-                Some(bytes) => Some(bytes),
-                None => return self.cannot_decode(text),
+                Ok(bytes) => Some(bytes),
+                Err(_) => return self.cannot_decode(text),
             },
         };
         let mechanism = mechanism.to_ascii_uppercase();
@@ -64,8 +65,8 @@ impl Session {
             return;
         }
         match base64::decode(text.trim_end().as_bytes()) {
-            Some(bytes) => self.ask(Question::AuthContinue(bytes), Pending::Auth),
-            None => self.cannot_decode(&text),
+            Ok(bytes) => self.ask(Question::AuthContinue(bytes), Pending::Auth),
+            Err(_) => self.cannot_decode(&text),
         }
     }
 

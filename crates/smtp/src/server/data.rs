@@ -21,7 +21,8 @@
 //! sendmail refuses (DEL in it), `552 5.2.3 Message exceeds maximum fixed size (N)`
 //! past `MaxMessageSize` (the message is dropped with [`MessagePart::Abort`]); else the
 //! [`Question::Commit`], whose answer gives `250 2.0.0 <id> Message accepted for
-//! delivery` or the commit error's 451/452.
+//! delivery` or the commit error's reply; after a `421` (the disk is full) the session
+//! ends, as sendmail's does.
 
 use super::{Action, CommitError, Event, MessagePart, Pending, Phase, Question, Reply, Session};
 use spool::message::syntax::{classify, Line};
@@ -257,150 +258,13 @@ impl Session {
             Ok(id) => Reply::new(250, "2.0.0", format!("{id} Message accepted for delivery")),
             Err(e) => e.reply(),
         };
+        let closing = reply.code() == 421;
         self.reply(reply);
+        if closing {
+            self.close();
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::tests::{lab, say, session, started};
-    use super::super::Settings;
-
-    fn in_data(settings: Settings) -> super::super::tests::Started {
-        let (mut s, stored) = started(settings);
-        say(&mut s, "EHLO c.example\r\n");
-        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
-        say(&mut s, "RCPT TO:<root>\r\n");
-        assert_eq!(say(&mut s, "DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
-        (s, stored)
-    }
-
-    #[test]
-    fn sequence_errors() {
-        let (mut s, _) = started(lab());
-        assert_eq!(say(&mut s, "DATA\r\n"), "503 5.0.0 Need MAIL command\r\n");
-        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
-        say(&mut s, "RCPT TO:<nobody>\r\n");
-        assert_eq!(say(&mut s, "DATA\r\n"), "503 5.0.0 Need RCPT (recipient)\r\n");
-    }
-
-    #[test]
-    fn dots_are_unstuffed_and_headers_split() {
-        let (mut s, stored) = in_data(lab());
-        let r = say(&mut s, "Subject: x\r\n  cont\r\n\r\n..\r\n..x\r\n. y\r\n.\r\n");
-        assert_eq!(r, "250 2.0.0 QID0001 Message accepted for delivery\r\n");
-        let stored = stored.borrow();
-        assert_eq!(stored[0].1, b"Subject: x\n  cont\n.\n.x\n y\n");
-        assert_eq!(stored[0].0.message_size, 27);
-        assert_eq!(stored[0].0.recipients[0].address, "root");
-    }
-
-    #[test]
-    fn first_non_header_line_starts_the_body() {
-        let (mut s, stored) = in_data(lab());
-        say(&mut s, "just a body line\r\nSubject: not a header\r\n.\r\n");
-        assert_eq!(stored.borrow()[0].1, b"just a body line\nSubject: not a header\n");
-    }
-
-    /// Issue 16 item 0: blanks before the colon (SP, HT, VT, FF) still make a field,
-    /// and the header goes on after it, as sendmail 8.17 reads it.
-    #[test]
-    fn blanks_before_the_colon_keep_the_header_going() {
-        let (mut s, stored) = in_data(lab());
-        say(&mut s, "Subject: one\r\nX-Foo\t: bar\r\nX-V\x0b: w\r\nX-After: kept?\r\n\r\nbody\r\n");
-        say(&mut s, ".\r\n");
-        let stored = stored.borrow();
-        let text = "Subject: one\nX-Foo\t: bar\nX-V\x0b: w\nX-After: kept?\nbody\n";
-        assert_eq!(String::from_utf8_lossy(&stored[0].1), text);
-        assert_eq!(stored[0].2, 4, "four header lines");
-    }
-
-    #[test]
-    fn boundaries_and_long_names_start_the_body() {
-        let (mut s, stored) = in_data(lab());
-        let long = "X".repeat(101);
-        say(&mut s, &format!("Subject: one\r\n{long}: v\r\nX-After: b\r\n.\r\n"));
-        assert_eq!(stored.borrow()[0].2, 1);
-        let (mut s, stored) = in_data(lab());
-        say(&mut s, "Subject: one\r\n--X: v\r\n.\r\n");
-        assert_eq!(stored.borrow()[0].2, 1);
-    }
-
-    #[test]
-    fn del_in_a_field_name_is_553_after_the_dot() {
-        let (mut s, stored) = in_data(lab());
-        assert_eq!(say(&mut s, "Subject: one\r\nX-A\x7f: bar\r\n\r\nbody\r\n"), "");
-        let r = say(&mut s, ".\r\n");
-        assert_eq!(r, "553 5.3.0 header syntax error, line \"X-A?: bar\"\r\n");
-        assert!(stored.borrow().is_empty());
-    }
-
-    #[test]
-    fn bare_lf_closes_at_once() {
-        let (mut s, stored) = in_data(lab());
-        let r = say(&mut s, "Subject: x\r\n\r\nbody\n");
-        assert_eq!(r, "421 4.5.0 Bare linefeed (LF) not allowed\r\n[close]\r\n");
-        assert!(stored.borrow().is_empty());
-        let (mut s, _) = in_data(lab());
-        let r = say(&mut s, "body\r\n.\n");
-        assert!(r.starts_with("421 4.5.0"));
-    }
-
-    #[test]
-    fn headers_too_large_after_the_dot() {
-        let (mut s, stored) = in_data(lab());
-        assert_eq!(say(&mut s, &format!("X-Big: {}\r\n\r\nbody\r\n", "x".repeat(200))), "");
-        let r = say(&mut s, ".\r\n");
-        assert_eq!(r, "552 5.6.0 Headers too large (100 max)\r\n");
-        assert!(stored.borrow().is_empty());
-        assert_eq!(say(&mut s, "RCPT TO:<root>\r\n"), "503 5.0.0 Need MAIL before RCPT\r\n");
-    }
-
-    #[test]
-    fn message_size_limit() {
-        let mut settings = lab();
-        settings.limits.max_message_size = 10;
-        let (mut s, _) = in_data(settings);
-        let r = say(&mut s, "\r\n0123456789\r\n.\r\n");
-        assert_eq!(r, "552 5.2.3 Message exceeds maximum fixed size (10)\r\n");
-    }
-
-    #[test]
-    fn long_lines_stream_in_pieces() {
-        let (mut s, stored) = in_data(lab());
-        say(&mut s, "\r\n");
-        let line = "y".repeat(200_000);
-        for chunk in line.as_bytes().chunks(30_000) {
-            assert_eq!(super::super::tests::text(&s.feed(chunk, false)), "");
-        }
-        say(&mut s, "\r\n.\r\n");
-        let body = &stored.borrow()[0].1;
-        assert_eq!(body.len(), 200_001);
-        assert!(body.ends_with(b"y\n"));
-    }
-
-    #[test]
-    fn failed_commit_is_never_250() {
-        let (mut s, stored) = session(lab());
-        s.policy_mut().fail_commit = true;
-        s.start();
-        say(&mut s, "EHLO c.example\r\n");
-        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
-        say(&mut s, "RCPT TO:<root>\r\n");
-        say(&mut s, "DATA\r\n");
-        let r = say(&mut s, "body\r\n.\r\n");
-        assert_eq!(r, "451 4.3.0 Temporary system failure\r\n");
-        assert!(stored.borrow().is_empty());
-    }
-
-    #[test]
-    fn lost_input_during_data_aborts() {
-        let (mut s, stored) = in_data(lab());
-        say(&mut s, "half a message\r\n");
-        let r = super::super::tests::text(&s.eof());
-        assert!(
-            r.starts_with("421 4.4.1 mail.example Lost input channel from localhost [127.0.0.1]")
-        );
-        assert!(stored.borrow().is_empty());
-    }
-}
+mod tests;

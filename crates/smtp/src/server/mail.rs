@@ -11,6 +11,7 @@
 //! throttle.
 
 use super::{params, path, Decision, Envelope, Pending, Question, Reply, Sender, Session};
+use spool::address::path::Role;
 
 impl Session {
     pub(super) fn mail(&mut self, args: &str) {
@@ -32,10 +33,9 @@ impl Session {
     }
 
     fn parse_sender(&mut self, args: &str) -> Result<Sender, Reply> {
-        let rest = path::after_keyword(args, "FROM")?;
-        let (raw, param_text) = path::split_address(rest);
-        let path = path::check(raw, false)?;
-        let mut sender = Sender { raw: path.raw, address: path.address, ..Sender::default() };
+        let (path, param_text) = path::scan(args, "FROM", Role::Sender)?;
+        let mut sender =
+            Sender { raw: path.raw, address: path.text, parsed: path.address, ..Sender::default() };
         params::mail(param_text, &mut sender, &self.settings)?;
         let max = self.settings.limits.max_message_size;
         if max > 0 && sender.size > max {

@@ -54,10 +54,10 @@
 
 mod answer;
 mod auth;
-mod base64;
 mod blocking;
 mod configure;
 mod data;
+mod envelope;
 mod helo;
 mod help;
 mod limits;
@@ -79,10 +79,8 @@ mod tests;
 pub use answer::{Answer, AsyncPolicy, MessagePart, Question};
 pub use blocking::serve_blocking;
 pub use configure::{greeting, Macros};
-pub use policy::{
-    AuthStep, BodySink, BodyType, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
-    Notify, Policy, Protocol, Recipient, Ret, Sender,
-};
+pub use envelope::{BodyType, ClientInfo, Envelope, Notify, Protocol, Recipient, Ret, Sender};
+pub use policy::{AuthStep, BodySink, CommitError, Connect, Decision, Event, Policy};
 pub use reply::{Action, Reply};
 pub use settings::{Extensions, Limits, Privacy, Settings, Timeouts};
 pub use sync::PolicySession;

@@ -11,9 +11,11 @@
 //! MAIL: SIZE, BODY (7BIT, 8BITMIME), RET, ENVID, AUTH, BY. RCPT: NOTIFY, ORCPT.
 //! Anything else, SMTPUTF8 and BINARYMIME included, is `555 5.5.4 <name>
 //! parameter unrecognized` (as are DSN parameters when DSN is not offered).
-//! Reply texts are sendmail's.
+//! Reply texts are sendmail's. xtext (`ENVID`, `AUTH`, `ORCPT`) is checked by
+//! `spool::xtext`, the one reader of it.
 
 use super::{BodyType, Notify, Recipient, Reply, Ret, Sender, Settings};
+use spool::xtext::{self, Orcpt};
 
 /// One `KEY[=value]` parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,26 +61,6 @@ pub(super) fn split(text: &str) -> Vec<Param<'_>> {
     }
 }
 
-/// RFC 3461 xtext as sendmail's `xtextok` checks it.
-pub(super) fn xtext_ok(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => {
-                let hex = |j: usize| b.get(j).is_some_and(|c| c.is_ascii_hexdigit());
-                if !hex(i + 1) || !hex(i + 2) {
-                    return false;
-                }
-                i += 3;
-            }
-            c if !(b'!'..=b'~').contains(&c) || c == b'=' => return false,
-            _ => i += 1,
-        }
-    }
-    true
-}
-
 fn unrecognized(key: &str) -> Reply {
     Reply::new(555, "5.5.4", format!("{key} parameter unrecognized"))
 }
@@ -111,6 +93,7 @@ pub(super) fn mail(text: &str, sender: &mut Sender, settings: &Settings) -> Resu
                     "8BITMIME" => BodyType::EightBitMime,
                     _ => return Err(Reply::new(501, "5.5.4", format!("Unknown BODY type {v}"))),
                 };
+                sender.body_given = Some(v.to_string());
             }
             "RET" if dsn_on(settings) => sender.ret = Some(ret(value, sender.ret.is_some())?),
             "ENVID" if dsn_on(settings) => {
@@ -118,14 +101,14 @@ pub(super) fn mail(text: &str, sender: &mut Sender, settings: &Settings) -> Resu
                 if sender.envid.is_some() {
                     return Err(duplicate("ENVID"));
                 }
-                if !xtext_ok(v) {
+                if !xtext::is_valid(v) {
                     return Err(Reply::new(501, "5.5.4", "Syntax error in ENVID parameter value"));
                 }
                 sender.envid = Some(v.to_string());
             }
             "AUTH" if !settings.auth_mechanisms.is_empty() => {
                 let v = value.ok_or_else(|| requires("AUTH="))?;
-                if !xtext_ok(v) {
+                if !xtext::is_valid(v) {
                     return Err(Reply::new(501, "5.5.4", "Syntax error in AUTH parameter value"));
                 }
                 sender.auth = Some(v.to_string());
@@ -193,7 +176,7 @@ pub(super) fn rcpt(text: &str, rcpt: &mut Recipient, settings: &Settings) -> Res
                 if rcpt.orcpt.is_some() {
                     return Err(duplicate("ORCPT"));
                 }
-                if !v.contains(';') || !xtext_ok(v) {
+                if Orcpt::parse(v).is_none() {
                     return Err(Reply::new(501, "5.5.4", "Syntax error in ORCPT parameter value"));
                 }
                 rcpt.orcpt = Some(v.to_string());
@@ -212,7 +195,8 @@ fn notify_values(v: &str, key: &str, notify: &mut Notify) -> Result<(), Reply> {
             "SUCCESS" => notify.success = true,
             "FAILURE" => notify.failure = true,
             "DELAY" => notify.delay = true,
-            "NEVER" if words.len() == 1 => notify.never = true,
+            // Some(all false) is NEVER.
+            "NEVER" if words.len() == 1 => {}
             _ => return Err(bad(word)),
         }
     }
@@ -237,14 +221,6 @@ mod tests {
         assert_eq!(keys(" FOO(x)")[0], ("FOO".into(), None));
         assert_eq!(keys(" ENVID=a=b")[1], ("b".into(), None));
         assert_eq!(keys(" SIZE="), [("SIZE".into(), Some("".into()))]);
-    }
-
-    #[test]
-    fn xtext() {
-        assert!(xtext_ok("a+2Bb"));
-        assert!(xtext_ok("rfc822;"));
-        assert!(!xtext_ok("a+2"));
-        assert!(!xtext_ok("a b"));
     }
 
     fn mail_err(text: &str) -> String {

@@ -24,160 +24,17 @@
 //! # Durability
 //! `250 2.0.0 <id> Message accepted for delivery` is sent only after
 //! [`Policy::commit`] returned `Ok`: the caller must have fsynced df and qf by then.
-//! A commit error becomes its 451/452 reply, never 250.
+//! A commit error becomes its 4xx reply, never 250.
+//!
+//! # Errors
+//! [`CommitError`] keeps what kind of failure it was across the boundary from the
+//! queue: a full disk or quota (`ENOSPC`, `EDQUOT`, from `spool::queue` or from any
+//! I/O error) is [`CommitError::NoSpace`], answered as sendmail answers it.
 
+use super::envelope::{ClientInfo, Envelope, Recipient, Sender};
 use super::reply::Reply;
-use std::fmt;
-use std::net::IpAddr;
-
-/// Who is on the other end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientInfo {
-    /// The client's address, if it came over the network.
-    pub addr: Option<IpAddr>,
-    /// Its verified host name, if reverse DNS gave one.
-    pub host_name: Option<String>,
-    /// sendmail's `CurSmtpClient`: `localhost [127.0.0.1]`, `[127.0.0.2]` or, for
-    /// `-bs`, `root@localhost`; used in HELO replies and some 421 texts.
-    pub description: String,
-}
-
-impl ClientInfo {
-    /// A network client: `name [addr]`, or `[addr]` when the name is unknown.
-    pub fn network(addr: IpAddr, host_name: Option<&str>) -> ClientInfo {
-        let description = match host_name {
-            Some(name) => format!("{name} [{addr}]"),
-            None => format!("[{addr}]"),
-        };
-        ClientInfo { addr: Some(addr), host_name: host_name.map(str::to_string), description }
-    }
-
-    /// A local client (`sendmail -bs`): `user@localhost`.
-    pub fn local(user: &str) -> ClientInfo {
-        ClientInfo { addr: None, host_name: None, description: format!("{user}@localhost") }
-    }
-}
-
-/// The protocol name for `Received: ... with` and the qf `$r` macro.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// After HELO.
-    Smtp,
-    /// After EHLO.
-    Esmtp,
-    /// EHLO over TLS.
-    Esmtps,
-    /// EHLO, authenticated.
-    Esmtpa,
-    /// EHLO over TLS, authenticated.
-    Esmtpsa,
-}
-
-impl Protocol {
-    /// The name as sendmail writes it (`ESMTPSA`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Smtp => "SMTP",
-            Protocol::Esmtp => "ESMTP",
-            Protocol::Esmtps => "ESMTPS",
-            Protocol::Esmtpa => "ESMTPA",
-            Protocol::Esmtpsa => "ESMTPSA",
-        }
-    }
-}
-
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `BODY=` of MAIL FROM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BodyType {
-    /// No `BODY=` given.
-    #[default]
-    Unspecified,
-    /// `BODY=7BIT`.
-    SevenBit,
-    /// `BODY=8BITMIME`.
-    EightBitMime,
-}
-
-/// `RET=` of MAIL FROM (DSN).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ret {
-    /// `RET=FULL`.
-    Full,
-    /// `RET=HDRS`.
-    Hdrs,
-}
-
-/// `NOTIFY=` of RCPT TO (DSN); all false with `never` set means `NOTIFY=NEVER`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Notify {
-    /// `NEVER`.
-    pub never: bool,
-    /// `SUCCESS`.
-    pub success: bool,
-    /// `FAILURE`.
-    pub failure: bool,
-    /// `DELAY`.
-    pub delay: bool,
-}
-
-/// The sender of MAIL FROM with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Sender {
-    /// The address as the client wrote it (`<alice@example>`, `alice@example`).
-    pub raw: String,
-    /// The address without angle brackets; empty for the null sender `<>`.
-    pub address: String,
-    /// `SIZE=` (0 when absent or not a number, as in sendmail).
-    pub size: u64,
-    /// `BODY=`.
-    pub body: BodyType,
-    /// `RET=`.
-    pub ret: Option<Ret>,
-    /// `ENVID=` (xtext, as given).
-    pub envid: Option<String>,
-    /// `AUTH=` (xtext, as given).
-    pub auth: Option<String>,
-    /// `BY=` (as given, e.g. `3600;R`).
-    pub by: Option<String>,
-}
-
-/// One recipient of RCPT TO with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Recipient {
-    /// The address as the client wrote it.
-    pub raw: String,
-    /// The address without angle brackets.
-    pub address: String,
-    /// `NOTIFY=`.
-    pub notify: Option<Notify>,
-    /// `ORCPT=` (`addr-type;xtext`, as given).
-    pub orcpt: Option<String>,
-}
-
-/// What the session collected for one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Envelope {
-    /// The client.
-    pub client: ClientInfo,
-    /// The HELO/EHLO argument, if one was accepted.
-    pub helo: Option<String>,
-    /// `SMTP`, `ESMTP`, ...
-    pub protocol: Protocol,
-    /// The SASL authentication identity, if the client authenticated.
-    pub auth_id: Option<String>,
-    /// MAIL FROM.
-    pub sender: Sender,
-    /// Accepted recipients in order.
-    pub recipients: Vec<Recipient>,
-    /// Message bytes received (headers and body, LF line ends); set before commit.
-    pub message_size: u64,
-}
+use spool::queue::QueueError;
+use std::io;
 
 /// The caller's answer to MAIL FROM or RCPT TO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,12 +74,14 @@ pub enum AuthStep {
 /// Why a commit failed; the reply is a temporary failure, never 250.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
-    /// No room in the queue: `452 4.3.1 Insufficient disk space; try again later`.
+    /// No room in the queue's file system (`ENOSPC`, `EDQUOT`): `421 4.3.1 Out of disk
+    /// space for temp file`, and the session ends, as sendmail 8.17 answers when it
+    /// cannot write a message to its queue.
     #[error("insufficient disk space")]
     NoSpace,
     /// Any other failure to make the message durable (write, fsync, rename).
     #[error("cannot queue message: {0}")]
-    Io(#[from] std::io::Error),
+    Io(io::Error),
     /// The caller's own reply (it must be 4xx or 5xx).
     #[error("{0:?}")]
     Reply(Reply),
@@ -232,9 +91,7 @@ impl CommitError {
     /// The reply the client gets.
     pub fn reply(&self) -> Reply {
         match self {
-            CommitError::NoSpace => {
-                Reply::new(452, "4.3.1", "Insufficient disk space; try again later")
-            }
+            CommitError::NoSpace => Reply::new(421, "4.3.1", "Out of disk space for temp file"),
             CommitError::Io(_) => Reply::new(451, "4.3.0", "Temporary system failure"),
             CommitError::Reply(r) if r.is_error() => r.clone(),
             CommitError::Reply(_) => Reply::new(451, "4.3.0", "Temporary system failure"),
@@ -242,17 +99,33 @@ impl CommitError {
     }
 }
 
+impl From<io::Error> for CommitError {
+    /// A full disk or quota is [`CommitError::NoSpace`], whatever wrapped it.
+    fn from(e: io::Error) -> CommitError {
+        match e.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => CommitError::NoSpace,
+            _ => CommitError::Io(e),
+        }
+    }
+}
+
+impl From<QueueError> for CommitError {
+    fn from(e: QueueError) -> CommitError {
+        CommitError::from(io::Error::from(e))
+    }
+}
+
 /// Where the message text goes while it is received (the caller's df).
 ///
 /// The session has removed dot-stuffing and turned CRLF into LF. Errors are
 /// remembered: the rest of the message is read and discarded and the client gets the
-/// temporary failure of [`CommitError::Io`] after the final dot.
+/// temporary failure of the error ([`CommitError::from`] it) after the final dot.
 pub trait BodySink {
     /// One header line without its line end; continuation lines start with SP or HT.
-    fn header(&mut self, line: &[u8]) -> std::io::Result<()>;
+    fn header(&mut self, line: &[u8]) -> io::Result<()>;
     /// Body bytes after the blank line, lines ending in `\n` (a long line may come in
     /// several pieces).
-    fn body(&mut self, chunk: &[u8]) -> std::io::Result<()>;
+    fn body(&mut self, chunk: &[u8]) -> io::Result<()>;
 }
 
 /// Things worth a log line, reported to [`Policy::event`].

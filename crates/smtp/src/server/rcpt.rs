@@ -9,6 +9,7 @@
 //! <address>... Recipient ok`. Every refused RCPT counts towards the throttle.
 
 use super::{params, path, Decision, Pending, Question, Recipient, Reply, Session};
+use spool::address::path::Role;
 
 impl Session {
     pub(super) fn rcpt(&mut self, args: &str) {
@@ -36,10 +37,13 @@ impl Session {
     }
 
     fn parse_recipient(&self, args: &str) -> Result<Recipient, Reply> {
-        let rest = path::after_keyword(args, "TO")?;
-        let (raw, param_text) = path::split_address(rest);
-        let path = path::check(raw, true)?;
-        let mut rcpt = Recipient { raw: path.raw, address: path.address, ..Recipient::default() };
+        let (path, param_text) = path::scan(args, "TO", Role::Recipient)?;
+        let mut rcpt = Recipient {
+            raw: path.raw,
+            address: path.text,
+            parsed: path.address,
+            ..Recipient::default()
+        };
         params::rcpt(param_text, &mut rcpt, &self.settings)?;
         Ok(rcpt)
     }
@@ -95,5 +99,34 @@ mod tests {
         assert_eq!(say(&mut s, "RCPT TO:<>\r\n"), "553 5.0.0 <>... User address required\r\n");
         let r = say(&mut s, "RCPT TO:<root> RET=FULL\r\n");
         assert_eq!(r, "[sleep 1]\r\n555 5.5.4 RET parameter unrecognized\r\n");
+    }
+
+    /// Paths are read by the one address syntax of `spool::address`: what the real
+    /// sendmail 8.17.1.9 answered to these under `sendmail -bs` (the oracle), where
+    /// the engine once had rules of its own (it took `<a@b@c>` and refused a comment).
+    #[test]
+    fn paths_are_read_as_sendmail_reads_them() {
+        let (mut s, stored) = started(lab());
+        say(&mut s, "MAIL FROM:<a@b.example>\r\n");
+        let r = say(&mut s, "RCPT TO:<(comment) root>\r\n");
+        assert_eq!(r, "250 2.1.5 <(comment) root>... Recipient ok\r\n");
+        for (path, wanted) in [
+            ("<a@b@c>", "553 5.1.3 <a@b@c>... Invalid route address\r\n"),
+            ("<a,b>", "553 5.1.3 <a,b>... Invalid route address\r\n"),
+            ("<@a:>", "553 5.1.3 <@a:>... User address required\r\n"),
+            ("a>b<c", "553 5.0.0 a>b<c... Unbalanced '>'\r\n"),
+        ] {
+            let r = say(&mut s, &format!("RCPT TO:{path}\r\n"));
+            assert!(r.ends_with(wanted), "{path}: {r}");
+        }
+        say(&mut s, "DATA\r\n");
+        say(&mut s, "x\r\n.\r\n");
+        let stored = stored.borrow();
+        let rcpt = &stored[0].0.recipients[0];
+        assert_eq!(
+            (rcpt.raw.as_str(), rcpt.address.as_str()),
+            ("<(comment) root>", "(comment) root")
+        );
+        assert_eq!(rcpt.parsed.local, "root");
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! # Description
 //! A [`Reply`] is one SMTP reply: a three-digit code, an optional RFC 3463 enhanced
-//! status code (sendmail repeats it on every line) and one or more text lines.
-//! [`Reply::to_bytes`] renders it as `250-first\r\n250 last\r\n`.
+//! status code ([`EnhancedCode`], spool's one type for them; sendmail repeats it on
+//! every line) and one or more text lines. [`Reply::to_bytes`] renders it as
+//! `250-first\r\n250 last\r\n`.
 //!
 //! An [`Action`] is one step a driver performs, in order: write bytes, sleep (the
 //! sendmail slow-downs are output, never sleeps inside the state machine), start
@@ -16,20 +17,31 @@
 //! [`printable`] before it is echoed.
 
 use super::{Event, MessagePart, Question};
+use spool::status::EnhancedCode;
 use std::time::Duration;
 
 /// One SMTP reply, possibly multi-line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     code: u16,
-    status: Option<String>,
+    status: Option<EnhancedCode>,
     lines: Vec<String>,
 }
 
 impl Reply {
-    /// A one-line reply with an enhanced status code: `code status text`.
+    /// A one-line reply with an enhanced status code: `code status text`. A `status`
+    /// that is not an enhanced status code (an admin's map may hold anything) is sent
+    /// as given, as the start of the text.
     pub fn new(code: u16, status: &str, text: impl Into<String>) -> Reply {
-        Reply { code, status: Some(status.to_string()), lines: vec![printable(&text.into())] }
+        match EnhancedCode::parse(status) {
+            Some(status) => Reply::with_code(code, status, text),
+            None => Reply::bare(code, format!("{status} {}", text.into())),
+        }
+    }
+
+    /// A one-line reply with the enhanced status code `status`.
+    pub fn with_code(code: u16, status: EnhancedCode, text: impl Into<String>) -> Reply {
+        Reply { code, status: Some(status), lines: vec![printable(&text.into())] }
     }
 
     /// A one-line reply without an enhanced status code (greeting, HELO).
@@ -42,13 +54,21 @@ impl Reply {
         Reply::new(code, status, format!("{address}... {text}"))
     }
 
-    /// A multi-line reply; every line carries `status` when given.
+    /// A multi-line reply; every line carries `status` when given (as [`Reply::new`]
+    /// does, text that is no enhanced status code starts each line).
     pub fn lines(code: u16, status: Option<&str>, lines: Vec<String>) -> Reply {
-        let mut lines: Vec<String> = lines.iter().map(|l| printable(l)).collect();
+        let code_of = status.map(|s| EnhancedCode::parse(s).ok_or(s));
+        let mut lines: Vec<String> = lines
+            .iter()
+            .map(|l| match code_of {
+                Some(Err(text)) => printable(&format!("{text} {l}")),
+                _ => printable(l),
+            })
+            .collect();
         if lines.is_empty() {
             lines.push(String::new());
         }
-        Reply { code, status: status.map(str::to_string), lines }
+        Reply { code, status: code_of.and_then(Result::ok), lines }
     }
 
     /// This reply with one more line at the end.
@@ -63,8 +83,8 @@ impl Reply {
     }
 
     /// The enhanced status code, if any.
-    pub fn status(&self) -> Option<&str> {
-        self.status.as_deref()
+    pub fn status(&self) -> Option<EnhancedCode> {
+        self.status
     }
 
     /// The text lines, without code or status.
@@ -96,8 +116,8 @@ impl Reply {
 impl From<&spool::status::DeliveryStatus> for Reply {
     /// The one-line reply of a delivery status (`550 5.1.1 User unknown`).
     fn from(status: &spool::status::DeliveryStatus) -> Reply {
-        match &status.enhanced {
-            Some(e) => Reply::new(status.code, &e.to_string(), status.text.clone()),
+        match status.enhanced {
+            Some(e) => Reply::with_code(status.code, e, status.text.clone()),
             None => Reply::bare(status.code, status.text.clone()),
         }
     }
@@ -171,6 +191,16 @@ mod tests {
     fn multi_line_repeats_status() {
         let r = Reply::lines(214, Some("2.0.0"), vec!["a".into(), "b".into()]);
         assert_eq!(r.to_bytes(), b"214-2.0.0 a\r\n214 2.0.0 b\r\n");
+    }
+
+    #[test]
+    fn the_status_is_a_code_and_anything_else_is_text() {
+        let r = Reply::new(550, "5.7.1", "Access denied");
+        assert_eq!(r.status(), EnhancedCode::new(5, 7, 1));
+        let odd = Reply::new(550, "9.x", "from a map");
+        assert_eq!((odd.status(), odd.to_bytes()), (None, b"550 9.x from a map\r\n".to_vec()));
+        let lines = Reply::lines(250, Some("x"), vec!["a".into(), "b".into()]);
+        assert_eq!(lines.to_bytes(), b"250-x a\r\n250 x b\r\n");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!
 //! # Errors
 //! A sink that fails keeps failing quietly: the rest of the message is read and
-//! dropped, and the commit is answered with [`CommitError::Io`] (451), never 250.
+//! dropped, and the commit is answered with the sink's error as a [`CommitError`]
+//! (a full disk stays [`CommitError::NoSpace`]), never 250.
 
 use super::{
     Action, Answer, BodySink, ClientInfo, CommitError, MessagePart, Policy, Question, Session,
@@ -141,7 +142,7 @@ impl<P: Policy> PolicySession<P> {
                 if let Some(sink) = sink {
                     self.policy.abort(sink);
                 }
-                Err(CommitError::Io(e))
+                Err(CommitError::from(e))
             }
             (None, None) => Err(CommitError::Io(io::Error::other("no message store open"))),
         }

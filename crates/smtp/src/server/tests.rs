@@ -4,14 +4,19 @@ use super::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// A small policy: users `root` and `postmaster`, anything else unknown.
+/// A small policy: users `root` and `postmaster` (by their parsed local part),
+/// anything else unknown.
 pub(crate) struct TestPolicy {
     pub(crate) stored: Store,
-    pub(crate) fail_commit: bool,
+    /// The commit fails with this error.
+    pub(crate) fail_commit: Option<fn() -> CommitError>,
+    /// Storing body text fails with this kind of I/O error.
+    pub(crate) fail_body: Option<std::io::ErrorKind>,
 }
 
-/// The message text and how many header lines came through `header`.
-pub(crate) struct MemSink(Vec<u8>, usize);
+/// The message text, how many header lines came through `header`, and the error
+/// body text gets.
+pub(crate) struct MemSink(Vec<u8>, usize, Option<std::io::ErrorKind>);
 
 impl BodySink for MemSink {
     fn header(&mut self, line: &[u8]) -> std::io::Result<()> {
@@ -21,6 +26,9 @@ impl BodySink for MemSink {
         Ok(())
     }
     fn body(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        if let Some(kind) = self.2 {
+            return Err(std::io::Error::new(kind, "injected"));
+        }
         self.0.extend_from_slice(chunk);
         Ok(())
     }
@@ -32,17 +40,17 @@ impl Policy for TestPolicy {
         Decision::Accept
     }
     fn rcpt_to(&mut self, r: &Recipient, _e: &Envelope) -> Decision {
-        match r.address.as_str() {
-            "root" | "postmaster" => Decision::Accept,
+        match (r.parsed.local.as_str(), &r.parsed.domain) {
+            ("root" | "postmaster", None) => Decision::Accept,
             _ => Decision::Reject(Reply::about(550, "5.1.1", &r.raw, "User unknown")),
         }
     }
     fn data(&mut self, _e: &Envelope) -> Result<MemSink, Reply> {
-        Ok(MemSink(Vec::new(), 0))
+        Ok(MemSink(Vec::new(), 0, self.fail_body))
     }
     fn commit(&mut self, e: &Envelope, sink: MemSink) -> Result<String, CommitError> {
-        if self.fail_commit {
-            return Err(CommitError::Io(std::io::Error::other("fsync failed")));
+        if let Some(error) = self.fail_commit {
+            return Err(error());
         }
         self.stored.borrow_mut().push((e.clone(), sink.0, sink.1));
         Ok("QID0001".to_string())
@@ -57,7 +65,7 @@ pub(crate) type Started = (PolicySession<TestPolicy>, Store);
 
 pub(crate) fn session(settings: Settings) -> Started {
     let stored = Rc::new(RefCell::new(Vec::new()));
-    let policy = TestPolicy { stored: stored.clone(), fail_commit: false };
+    let policy = TestPolicy { stored: stored.clone(), fail_commit: None, fail_body: None };
     let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
     (PolicySession::new(settings, client, policy), stored)
 }

@@ -24,8 +24,11 @@ use super::{Action, AsyncPolicy, Session};
 use std::collections::VecDeque;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-/// Size of one read.
-const READ_SIZE: usize = 16 * 1024;
+/// Size of the read buffer while the client sends little: an idle session holds
+/// only this much.
+const READ_START: usize = 1024;
+/// Size it grows to once a read fills it (message text).
+const READ_MAX: usize = 16 * 1024;
 
 /// How a call of [`serve_async`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +52,7 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut buf = vec![0u8; READ_SIZE];
+    let mut buf = vec![0u8; READ_START];
     let actions = session.start();
     if let Some(served) = perform(actions, session, policy, &mut writer).await? {
         return Ok(served);
@@ -60,7 +63,13 @@ where
             Err(_elapsed) => session.timed_out(),
             Ok(read) => match read? {
                 0 => session.eof(),
-                n => session.feed(&buf[..n], false),
+                n => {
+                    let actions = session.feed(&buf[..n], false);
+                    if n == buf.len() && buf.len() < READ_MAX {
+                        buf.resize(READ_MAX, 0);
+                    }
+                    actions
+                }
             },
         };
         if let Some(served) = perform(actions, session, policy, &mut writer).await? {

@@ -1,6 +1,7 @@
 //! The address tokenizer: words, quoted strings, literals, specials and blanks.
-
-use super::AddrError;
+//!
+//! Unbalanced quotes, comments and literals are repaired here (a missing closer is
+//! added, a stray `)` dropped); reporting them is `balance`'s job.
 
 /// A lexical token of an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +18,8 @@ pub(super) enum Tok {
     Blank,
 }
 
-/// Cuts `input` into tokens; unbalanced quotes and comments are repaired and reported.
-pub(super) fn tokenize(input: &str, repaired: &mut Vec<AddrError>) -> Vec<Tok> {
+/// Cuts `input` into tokens; unbalanced quotes and comments are repaired.
+pub(super) fn tokenize(input: &str) -> Vec<Tok> {
     let chars: Vec<char> = input.chars().collect();
     let mut toks = Vec::new();
     let mut i = 0;
@@ -31,18 +32,15 @@ pub(super) fn tokenize(input: &str, repaired: &mut Vec<AddrError>) -> Vec<Tok> {
                 }
                 i += 1;
             }
-            '(' => i = skip_comment(&chars, i, repaired),
-            ')' => {
-                repaired.push(AddrError::Unbalanced(')'));
-                i += 1;
-            }
+            '(' => i = skip_comment(&chars, i),
+            ')' => i += 1,
             '"' => {
-                let (s, next) = read_delimited(&chars, i, '"', repaired);
+                let (s, next) = read_delimited(&chars, i, '"');
                 toks.push(Tok::Quoted(s));
                 i = next;
             }
             '[' => {
-                let (s, next) = read_delimited(&chars, i, ']', repaired);
+                let (s, next) = read_delimited(&chars, i, ']');
                 toks.push(Tok::Literal(s));
                 i = next;
             }
@@ -64,7 +62,7 @@ pub(super) fn tokenize(input: &str, repaired: &mut Vec<AddrError>) -> Vec<Tok> {
 }
 
 /// Skips a (possibly nested) comment starting at `start`; returns the index after it.
-fn skip_comment(chars: &[char], start: usize, repaired: &mut Vec<AddrError>) -> usize {
+fn skip_comment(chars: &[char], start: usize) -> usize {
     let mut depth = 0usize;
     let mut i = start;
     while i < chars.len() {
@@ -81,17 +79,11 @@ fn skip_comment(chars: &[char], start: usize, repaired: &mut Vec<AddrError>) -> 
         }
         i += 1;
     }
-    repaired.push(AddrError::Unbalanced('('));
     chars.len()
 }
 
 /// Reads a quoted string or literal from its opener to `close`, adding a missing closer.
-fn read_delimited(
-    chars: &[char],
-    start: usize,
-    close: char,
-    repaired: &mut Vec<AddrError>,
-) -> (String, usize) {
+fn read_delimited(chars: &[char], start: usize, close: char) -> (String, usize) {
     let mut s = String::new();
     s.push(chars[start]);
     let mut i = start + 1;
@@ -108,7 +100,6 @@ fn read_delimited(
         }
         i += 1;
     }
-    repaired.push(AddrError::Unbalanced(chars[start]));
     s.push(close);
     (s, chars.len())
 }

@@ -142,14 +142,13 @@ pub fn status_exit(status: &str) -> i32 {
         "config" => Some(EX_CONFIG),
         _ => None,
     };
-    match (named, crate::status::Enhanced::parse(status)) {
+    match (named, crate::status::EnhancedCode::parse(status)) {
         (Some(n), _) => n,
         (None, Some(e)) => {
-            use crate::status::Class;
-            let code = match e.class {
-                Class::Success => 250,
-                Class::Temporary => 451,
-                Class::Permanent => 550,
+            let code = match e.class() {
+                2 => 250,
+                4 => 451,
+                _ => 550,
             };
             DeliveryStatus { code, enhanced: Some(e), text: String::new() }.exit_code()
         }

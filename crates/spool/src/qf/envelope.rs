@@ -99,6 +99,18 @@ pub struct Envelope {
 }
 
 impl Envelope {
+    /// The `Message-Id:` value the message carries (its own or the one added),
+    /// unfolded, as sendmail logs it (`msgid=<...>`).
+    pub fn message_id(&self) -> Option<String> {
+        self.headers.iter().find_map(|h| {
+            let text = String::from_utf8_lossy(&h.text);
+            let (name, value) = text.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case("Message-Id")
+                .then(|| value.trim().replace(['\n', '\t'], ""))
+        })
+    }
+
     /// The qf lines of this envelope, in sendmail's order, ending with `.`.
     pub fn to_queue_file(&self) -> QueueFile {
         let mut qf = QueueFile::new();

@@ -18,13 +18,22 @@
 //! * A control file is opened without following symlinks and without blocking, and
 //!   only a regular file is used: a FIFO named like a qf is an error at once.
 //!
+//! Which jobs a queue holds and in what order they are listed and run is [`scan`]'s
+//! (with `MinQueueAge`, `QueueSortOrder` and the `-q` selections); the directories a
+//! `QueueDirectory` pattern names are [`groups`]'. The rule for a new message's file
+//! mode ([`file_mode`]) is here and its priority is
+//! [`QueueSettings::priority`](crate::settings::QueueSettings::priority), so every
+//! program that queues mail applies the same.
+//!
 //! # Errors
 //! [`QueueError`] names the file (and so the queue ID) that failed.
 
 mod commit;
 pub mod fs;
+pub mod groups;
 mod id;
 mod job;
+pub mod scan;
 
 pub use commit::NewMessage;
 pub use id::{encode_time, next_id, QueueId};
@@ -98,10 +107,36 @@ impl QueueError {
         QueueError::Io { path: path.to_path_buf(), error }
     }
 
-    /// Whether the error is the disk or quota being full.
+    /// Whether the error is the disk or quota being full (`ENOSPC`, `EDQUOT`).
     pub fn is_no_space(&self) -> bool {
-        matches!(self, QueueError::Io { error, .. } if matches!(error.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)))
+        matches!(self, QueueError::Io { error, .. } if is_no_space(error))
     }
+}
+
+/// Whether `error` is a full disk or quota.
+fn is_no_space(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+}
+
+impl From<QueueError> for io::Error {
+    /// An I/O error of the same kind (a full disk stays [`io::ErrorKind::StorageFull`])
+    /// whose message names the file, so callers that speak `io::Error` (a body sink)
+    /// lose nothing a caller may branch on.
+    fn from(e: QueueError) -> io::Error {
+        let kind = match &e {
+            QueueError::Io { error, .. } => error.kind(),
+            QueueError::Qf(_) => io::ErrorKind::InvalidData,
+            QueueError::NotRegular { .. } => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+/// The mode of new queue files: `QueueFileMode` when the queue's configuration sets
+/// it (FEATURE(msp) sets 0660 for the client queue), else 0660 in a client queue (the
+/// queue's group, smmsp, reads it) and 0600 in the MTA's.
+pub fn file_mode(configured: Option<u32>, client_queue: bool) -> u32 {
+    configured.unwrap_or(if client_queue { 0o660 } else { 0o600 })
 }
 
 /// A queue directory.

@@ -45,7 +45,7 @@ pub use listener::{Listener, ListenerError, Modifiers};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
 pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;
-pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueSortOrder, QueueWriter};
+pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueWriter};
 pub use server::{Server, ServerTimeouts, SmtpLimits};
 
 use crate::config::Config;

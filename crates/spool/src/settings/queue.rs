@@ -4,7 +4,8 @@
 //! ```text
 //! QueueSettings  QueueDirectory, the MSP queue, RecipientFactor, ClassFactor,
 //!                RetryFactor, MinQueueAge, MaxQueueAge, MaxQueueRunSize,
-//!                QueueSortOrder, Timeout.queuereturn, Timeout.queuewarn,
+//!                QueueSortOrder (queue::scan::SortOrder), Timeout.queuereturn,
+//!                Timeout.queuewarn,
 //!                QUEUE_GROUP(...)
 //! QueueWriter    RunAsUser, UseMSP, QueueFileMode of the program writing a queue:
 //!                the loaded file's for mqueue, the MSP's for clientmqueue
@@ -15,6 +16,7 @@
 //! [`QueueGroup`]; unknown equates are ignored, as sendmail warns and goes on.
 
 use crate::config::{parse_bool, Config, MacroCall};
+use crate::queue::scan::SortOrder;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -51,40 +53,6 @@ impl DeliveryMode {
             DeliveryMode::Background => 'b',
             DeliveryMode::Queue => 'q',
             DeliveryMode::Deferred => 'd',
-        }
-    }
-}
-
-/// `QueueSortOrder`: the order a queue run takes jobs in (the first letter counts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum QueueSortOrder {
-    /// `priority` (the default).
-    #[default]
-    Priority,
-    /// `host`: by the first recipient's host.
-    Host,
-    /// `time`: by submission time.
-    Time,
-    /// `filename`: by queue ID.
-    Filename,
-    /// `random`.
-    Random,
-    /// `modification`: by the qf's modification time.
-    Modification,
-    /// `none`: as the directory lists them.
-    None,
-}
-
-impl QueueSortOrder {
-    fn parse(value: &str) -> QueueSortOrder {
-        match value.trim().chars().next().map(|c| c.to_ascii_lowercase()) {
-            Some('h') => QueueSortOrder::Host,
-            Some('t') => QueueSortOrder::Time,
-            Some('f') => QueueSortOrder::Filename,
-            Some('r') => QueueSortOrder::Random,
-            Some('m') => QueueSortOrder::Modification,
-            Some('n') => QueueSortOrder::None,
-            _ => QueueSortOrder::Priority,
         }
     }
 }
@@ -174,7 +142,7 @@ pub struct QueueSettings {
     /// `MaxQueueRunSize` (0: all): messages read per run.
     pub max_queue_run_size: usize,
     /// `QueueSortOrder`.
-    pub sort_order: QueueSortOrder,
+    pub sort_order: SortOrder,
     /// `Timeout.queuereturn` (5d): bounce after this long.
     pub queue_return: Duration,
     /// `Timeout.queuewarn` (4h): warn of the delay after this long.
@@ -214,7 +182,10 @@ impl QueueSettings {
             min_queue_age: time("MinQueueAge").unwrap_or(Duration::ZERO),
             max_queue_age: time("MaxQueueAge"),
             max_queue_run_size: int("MaxQueueRunSize", 0).max(0) as usize,
-            sort_order: QueueSortOrder::parse(config.option("QueueSortOrder").unwrap_or("")),
+            sort_order: config
+                .option("QueueSortOrder")
+                .and_then(SortOrder::parse)
+                .unwrap_or_default(),
             queue_return: time("Timeout.queuereturn").unwrap_or(Duration::from_secs(5 * 86400)),
             queue_warn: time("Timeout.queuewarn").unwrap_or(Duration::from_secs(4 * 3600)),
             groups: config
@@ -260,10 +231,12 @@ mod tests {
             (q.min_queue_age, q.max_queue_age, q.max_queue_run_size),
             (Duration::ZERO, None, 0)
         );
-        assert_eq!(q.sort_order, QueueSortOrder::Priority);
+        assert_eq!(q.sort_order, SortOrder::Priority);
         assert_eq!(q.queue_return, Duration::from_secs(5 * 86400));
         assert_eq!(q.queue_warn, Duration::from_secs(4 * 3600));
         assert_eq!(q.priority(1000, 2), 61000);
+        // Reference queue 10: 184 bytes for one recipient, P30184; queue 12: six, P180437.
+        assert_eq!((q.priority(184, 1), q.priority(437, 6)), (30184, 180437));
         assert!(q.groups.is_empty());
     }
 
@@ -276,7 +249,7 @@ mod tests {
              QUEUE_GROUP(`slow', `P=/var/spool/mqueue/slow, F=f, R=2, r=5, I=10m, N=3, J=7')dnl\n",
         ));
         assert_eq!(q.min_queue_age, Duration::from_secs(1800), "a bare number counts minutes");
-        assert_eq!(q.sort_order, QueueSortOrder::Host);
+        assert_eq!(q.sort_order, SortOrder::Host);
         assert_eq!((q.file_mode, q.writer.file_mode), (0o640, Some(0o640)));
         assert_eq!(q.writer.run_as.as_deref(), Some("mail:mail"));
         assert_eq!(q.priority(5, 2), 25);

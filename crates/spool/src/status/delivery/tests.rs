@@ -3,16 +3,6 @@ use crate::access::parse_value;
 use crate::sysexits::*;
 
 #[test]
-fn enhanced_codes_parse_and_print() {
-    let e = Enhanced::parse("5.1.1").unwrap();
-    assert_eq!((e.class, e.subject, e.detail), (Class::Permanent, 1, 1));
-    assert_eq!(e.to_string(), "5.1.1");
-    for bad in ["3.1.1", "5.1", "5.1.1.1", "5.1234.1", "5..1", "55.1.1", "x"] {
-        assert_eq!(Enhanced::parse(bad), None, "{bad}");
-    }
-}
-
-#[test]
 fn replies_parse_with_and_without_enhanced_codes() {
     let s = DeliveryStatus::parse_reply("451 4.2.0 <a@b>... mailbox busy\r\n").unwrap();
     assert_eq!(s.line(), "451 4.2.0 <a@b>... mailbox busy");

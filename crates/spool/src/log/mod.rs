@@ -2,13 +2,18 @@
 //!
 //! A line is `<PRI>Mon dd hh:mm:ss ident[pid]: message`, PRI = facility mail (2) * 8 +
 //! severity. Messages follow sendmail's wording, e.g.
-//! `6AONVaU4019530: from=root, size=81, class=0, nrcpts=1, msgid=<...>, relay=root@localhost`.
-//! Like syslog(3), logging never fails the caller: with no syslog daemon the line is
-//! dropped.
+//! `6AONVaU4019530: from=root, size=81, class=0, nrcpts=1, msgid=<...>, relay=root@localhost`:
+//! the events every program logs alike are typed [`Record`]s, rendered in one place
+//! ([`record`]) and logged with [`Syslog::record`]. Like syslog(3), logging never
+//! fails the caller: with no syslog daemon the line is dropped.
 //!
 //! For tests and for sites without a syslog daemon, the `LogFile` option (ferrymail's
 //! own) sends the same lines, without the `<PRI>` prefix, to a file opened for
 //! appending, or to standard error when it is `-`: [`Syslog::from_option`].
+
+mod record;
+
+pub use record::{interval, FromRecord, Outcome, Record, ToRecord};
 
 use std::io::Write;
 use std::os::unix::net::UnixDatagram;
@@ -94,6 +99,11 @@ impl Syslog {
         format!("<{pri}>{stamp} {}[{}]: {message}", self.ident, std::process::id())
     }
 
+    /// Logs `record` for queue ID `id` at its severity.
+    pub fn record(&self, id: Option<&str>, record: &Record) {
+        self.log(record.severity(), &record.line(id));
+    }
+
     /// Sends `message` at `severity`; errors are ignored, as with syslog(3).
     pub fn log(&self, severity: Severity, message: &str) {
         let line = self.format(severity, message, jiff::Timestamp::now());
@@ -132,6 +142,18 @@ mod tests {
             " sendmail[{}]: 6AONVaU4019530: to=root, stat=queued",
             std::process::id()
         )));
+        log.record(
+            Some("Q"),
+            &Record::LostInput {
+                client: "[127.0.0.2]".into(),
+                daemon: "MTA".into(),
+                phase: "after rcpt".into(),
+            },
+        );
+        let n = server.recv(&mut buf).unwrap();
+        let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+        assert!(line.starts_with("<21>"), "a notice: {line}");
+        assert!(line.ends_with("]: Q: lost input channel from [127.0.0.2] to MTA after rcpt"));
         let ts: jiff::Timestamp = "2026-11-04T08:01:02Z".parse().unwrap();
         let stamp = log.format(Severity::Notice, "x", ts);
         assert!(stamp.starts_with("<21>"));
