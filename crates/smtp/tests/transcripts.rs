@@ -37,6 +37,8 @@
 //! access-to                  MAIL ok, RCPT ok, RCPT reply
 //! access-to-nonlocal         MAIL ok, RCPT ok, RCPT reply
 //! auth                       AUTH result, MAIL ok
+//! auth-required              AUTH result, MAIL ok, RCPT ok
+//! auth-sasldb                AUTH result, MAIL ok, RCPT ok, RCPT reply
 //! bad-rcpt-throttle          MAIL ok, RCPT ok, RCPT reply
 //! bare-lf-commands           MAIL ok, RCPT ok
 //! bare-lf-dot-lf             MAIL ok, RCPT ok
@@ -74,7 +76,7 @@
 
 mod common;
 
-use common::{lab_client, lab_settings, LabPolicy, MemSink};
+use common::{lab_client, lab_settings_on, LabPolicy, MemSink};
 use smtp::server::{
     Action, AuthStep, ClientInfo, CommitError, Connect, Decision, Envelope, Event, Policy,
     PolicySession, Recipient, Reply, Sender,
@@ -214,9 +216,9 @@ impl Policy for Traced {
 /// Replay one recorded session; the differences, if any, and the kinds of
 /// [`LabPolicy`] answer it used.
 fn replay(rec: &Recorded) -> (Vec<String>, BTreeSet<Answer>) {
-    let open = rec.port == 2526;
     let policy = Traced { lab: LabPolicy::default(), used: BTreeSet::new() };
-    let mut session = PolicySession::new(lab_settings(open), lab_client(&rec.source), policy);
+    let settings = lab_settings_on(rec.port);
+    let mut session = PolicySession::new(settings, lab_client(&rec.source), policy);
     let (mut got, mut delay) = render(&session.start());
     let mut want: Vec<String> = Vec::new();
     let mut timing: Option<f64> = None;

@@ -3,7 +3,8 @@
 //! Before the greeting the client's name is looked up ([`dns::Resolver::client_name`]:
 //! PTR, then forward confirmation, through the service switch's sources) and its
 //! description is sendmail's: `name [addr]`, `name [addr] (may be forged)` or `[addr]`. The session's settings are the daemon's, narrowed by
-//! the listener's modifiers: `E` refuses ETRN, `S` offers no STARTTLS, `A` no AUTH.
+//! the listener's modifiers: `E` refuses ETRN, `S` offers no STARTTLS, `A` no AUTH,
+//! `a` wants AUTH before MAIL.
 //! After `220 Ready to start TLS`, the handshake runs within `Timeout.starttls`; a
 //! failed handshake ends the connection (the client was told to start TLS, so no
 //! plaintext may follow). The TLS version and cipher go into the `Received:` line.
@@ -35,6 +36,7 @@ pub async fn serve(
     settings.greeting = shared.greeting();
     let modifiers = &listener.modifiers;
     settings.privacy.noetrn |= modifiers.no_etrn();
+    settings.auth_required = modifiers.auth_required();
     settings.tls_available &= !modifiers.no_starttls();
     if modifiers.no_auth() {
         settings.auth_mechanisms.clear();

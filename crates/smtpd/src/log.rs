@@ -5,6 +5,7 @@
 //! line carries the session's current queue ID: sendmail gives every connection one
 //! before its first MAIL, and a fresh one after each transaction.
 
+use crate::sasl::SaslError;
 use smtp::server::{Envelope, Event};
 use spool::log::{FromRecord, Outcome, Record};
 
@@ -35,6 +36,30 @@ pub fn ruleset_record(ruleset: &str, arg: &str, relay: &str, outcome: Outcome) -
     }
 }
 
+/// A successful AUTH (sendmail logs it without a queue ID).
+pub fn auth_success(relay: &str, authid: &str, mechanism: &str) -> Record {
+    Record::AuthServer { relay: relay.into(), authid: authid.into(), mech: mechanism.into() }
+}
+
+/// A failed AUTH exchange: Cyrus SASL's result and detail, sendmail's `user=`; the
+/// form Debian's fail2ban filter `sendmail-auth` reads (`authentication failure` and
+/// `user not found` count, `bad protocol` and `generic failure` do not).
+pub fn auth_failure(
+    mechanism: &str,
+    error: SaslError,
+    detail: &str,
+    user: &str,
+    relay: &str,
+) -> Record {
+    Record::AuthFailure {
+        mech: mechanism.into(),
+        result: error.describe().into(),
+        detail: detail.into(),
+        user: user.into(),
+        relay: relay.into(),
+    }
+}
+
 /// The record of a session event, if sendmail logs one.
 pub fn event_record(event: &Event, client: &str, daemon: &str) -> Option<Record> {
     let client = client.to_string();
@@ -47,6 +72,7 @@ pub fn event_record(event: &Event, client: &str, daemon: &str) -> Option<Record>
             Record::PossibleAttack { client, command: command.to_string(), count: *count }
         }
         Event::RcptFlood => Record::RcptFlood { client },
+        Event::PrivacyRefusal { line } => Record::PrivacyRefusal { client, line: line.clone() },
         Event::Timeout { during } => {
             let host = client.split(' ').next().unwrap_or(&client).to_string();
             Record::Timeout { host, during: during.to_string() }
@@ -105,6 +131,21 @@ mod tests {
             "timeout waiting for input from localhost during server cmd read"
         );
         assert!(event_record(&Event::BareLinefeed, client, "MTA").is_none());
+        let refused = Event::PrivacyRefusal { line: "VRFY root".into() };
+        assert_eq!(
+            event_record(&refused, client, "MTA").unwrap().line(Some("Q")),
+            "Q: localhost [127.0.0.1]: VRFY root [rejected]"
+        );
+        assert_eq!(
+            auth_success(client, "alice", "LOGIN").line(None),
+            "AUTH=server, relay=localhost [127.0.0.1], authid=alice, mech=LOGIN, bits=0"
+        );
+        let failed = auth_failure("LOGIN", SaslError::NoUser, "checkpass failed", "bob", client);
+        assert_eq!(
+            failed.line(Some("Q")),
+            "Q: AUTH failure (LOGIN): user not found (-20) SASL(-13): user not found: checkpass \
+             failed, user=bob, relay=localhost [127.0.0.1]"
+        );
         let reject = Outcome::Reject("550 5.7.1 no".into());
         let reject = ruleset_record("check_rcpt", "<x@y>", "[127.0.0.2]", reject);
         assert_eq!(

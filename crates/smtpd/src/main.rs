@@ -3,6 +3,7 @@
 //! See smtpd(8) in `man/smtpd.8`.
 #![forbid(unsafe_code)]
 
+mod auth;
 mod blocklists;
 mod conn;
 mod daemon;
@@ -12,6 +13,7 @@ mod listen;
 mod log;
 mod policy;
 mod privileges;
+mod sasl;
 mod settings;
 mod shared;
 mod store;

@@ -17,10 +17,18 @@
 //! DNS blocklists ([`crate::blocklists`]) are asked at connect, unless the access map
 //! decided about the client, or with `delay_checks` at the first RCPT that passes
 //! the relay check (the verdict is kept for the session's later RCPTs).
+//!
+//! AUTH: the mechanism ([`crate::sasl::mech`]) collects the credentials, the
+//! configuration's [`crate::sasl::Verifier`] checks them (sasldb2 off the async
+//! threads, saslauthd awaited), and the outcome is logged as sendmail logs it
+//! ([`crate::log::auth_success`], [`crate::log::auth_failure`]). The mechanism of a
+//! successful AUTH goes to the rules (`${auth_type}`), which let the client relay when
+//! `TRUST_AUTH_MECH` lists it.
 
 use crate::blocklists;
 use crate::facts;
 use crate::log;
+use crate::sasl::mech::{Exchange, Mechanism, Step};
 use crate::shared::Shared;
 use crate::store::Store;
 use dns::{ClientName, Verdict};
@@ -28,7 +36,7 @@ use smtp::server::{
     Answer, AsyncPolicy, AuthStep, ClientInfo, CommitError, Connect, Decision, Envelope, Event,
     MessagePart, Question, Reply,
 };
-use spool::log::{Outcome, Record};
+use spool::log::{Outcome, Record, Severity};
 use spool::queue::{next_id, QueueId};
 use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts};
 use spool::settings::Listener;
@@ -51,6 +59,8 @@ pub struct DaemonPolicy {
     discard_listed: bool,
     id: QueueId,
     store: Option<Store>,
+    /// The AUTH exchange under way: its mechanism and state.
+    exchange: Option<(Mechanism, Exchange)>,
     /// TLS details for `Received:`, once the handshake is done.
     pub tls: Option<String>,
 }
@@ -85,6 +95,7 @@ impl DaemonPolicy {
             discard_listed: false,
             id: next_id(),
             store: None,
+            exchange: None,
             tls: None,
         }
     }
@@ -240,6 +251,57 @@ impl DaemonPolicy {
         reply(&if started { etrn.started() } else { etrn.unable() })
     }
 
+    /// AUTH `mechanism` (one the session offered) with its initial response.
+    async fn auth_start(&mut self, mechanism: &str, initial: Option<Vec<u8>>) -> AuthStep {
+        let Some(mechanism) = Mechanism::from_name(mechanism) else {
+            return AuthStep::Failure;
+        };
+        let (exchange, step) = Exchange::start(mechanism, initial.as_deref());
+        self.exchange = Some((mechanism, exchange));
+        self.auth_step(mechanism, step).await
+    }
+
+    /// The client's answer to the last challenge.
+    async fn auth_continue(&mut self, response: Vec<u8>) -> AuthStep {
+        let Some((mechanism, exchange)) = self.exchange.take() else {
+            return AuthStep::Failure;
+        };
+        let (exchange, step) = exchange.respond(mechanism, &response);
+        self.exchange = Some((mechanism, exchange));
+        self.auth_step(mechanism, step).await
+    }
+
+    async fn auth_step(&mut self, mechanism: Mechanism, step: Step) -> AuthStep {
+        let relay = self.client.description.clone();
+        let (error, detail, user) = match step {
+            Step::Challenge(challenge) => return AuthStep::Challenge(challenge),
+            Step::Fail(f) => (f.error, f.detail, f.log_user),
+            Step::Check(credentials) => {
+                let verdict =
+                    self.shared.auth.verifier.check(&credentials.authcid, &credentials.password);
+                let verdict = verdict.await;
+                if let Some(problem) = &verdict.problem {
+                    let line = format!("{}: AUTH: {problem}", self.id);
+                    self.shared.syslog.log(Severity::Err, &line);
+                }
+                match verdict.result {
+                    Ok(()) => {
+                        let authid = String::from_utf8_lossy(&credentials.authcid).into_owned();
+                        let record = log::auth_success(&relay, &authid, mechanism.name());
+                        self.shared.syslog.record(None, &record);
+                        self.exchange = None;
+                        self.talk.authenticated(mechanism.name());
+                        return AuthStep::Success(authid);
+                    }
+                    Err(error) => (error, mechanism.check_failed(), credentials.log_user),
+                }
+            }
+        };
+        self.exchange = None;
+        self.log(&log::auth_failure(mechanism.name(), error, detail, &user, &relay));
+        AuthStep::Failure
+    }
+
     fn space(&self, size: u64) -> bool {
         let min = self.shared.settings.server.limits.min_free_blocks;
         let Ok(stat) = nix::sys::statvfs::statvfs(&self.shared.settings.server.queue_dir) else {
@@ -315,9 +377,10 @@ impl AsyncPolicy for DaemonPolicy {
             Question::Vrfy(arg) => Answer::Reply(self.lookup_reply(&arg, false).await),
             Question::Expn(arg) => Answer::Reply(self.lookup_reply(&arg, true).await),
             Question::Etrn(node) => Answer::Reply(self.etrn(&node).await),
-            Question::AuthStart { .. } | Question::AuthContinue(_) => {
-                Answer::Auth(AuthStep::Failure)
+            Question::AuthStart { mechanism, initial } => {
+                Answer::Auth(self.auth_start(&mechanism, initial).await)
             }
+            Question::AuthContinue(response) => Answer::Auth(self.auth_continue(response).await),
             Question::Data(_) => {
                 self.store = Some(Store::new(self.shared.queue.clone(), self.id.clone()));
                 Answer::Data(Ok(()))

@@ -8,10 +8,12 @@
 //!
 //! # Errors
 //! A certificate or key that cannot be loaded; a `ResolverNameserver` that is not a
-//! list of addresses. An unreadable map named by the configuration is logged and left
-//! out, as sendmail does with `-o` maps; name servers that cannot be set up (no
-//! resolv.conf) are logged, and host lookups use the hosts file alone.
+//! list of addresses; a `Sendmail.conf` that cannot be read. An unreadable map named
+//! by the configuration is logged and left out, as sendmail does with `-o` maps; name
+//! servers that cannot be set up (no resolv.conf) are logged, and host lookups use the
+//! hosts file alone.
 
+use crate::auth::AuthConfig;
 use crate::blocklists::Blocklists;
 use crate::settings::Settings;
 use anyhow::Result;
@@ -33,6 +35,8 @@ pub struct Shared {
     pub syslog: Syslog,
     /// sendmail's SMTP-time rules, from the configuration and maps.
     pub rules: spool::rules::Rules,
+    /// AUTH: mechanisms, options, the password checker.
+    pub auth: AuthConfig,
     /// The STARTTLS acceptor, when certificate and key are configured.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Host and DNS lookups.
@@ -61,8 +65,15 @@ impl Shared {
         let full_version = full_version(&settings);
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
+        let auth = AuthConfig::resolve(&settings.config, &server.host_name, server.timeouts.auth)?;
+        for warning in &auth.warnings {
+            syslog.log(Severity::Warning, &format!("AUTH: {warning}"));
+        }
         let mut engine = smtp::server::Settings::from_server(server, &macros);
         engine.tls_available = tls.is_some();
+        engine.auth_mechanisms = auth.offered.clone();
+        engine.auth_plaintext_needs_tls = auth.plaintext_needs_tls;
+        engine.auth_param_always = true;
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
         let system = spool::rules::System::detect(&settings.resolved);
         let rules = spool::rules::Rules::load(&settings.config, &system).map_err(|e| {
@@ -70,7 +81,7 @@ impl Shared {
         })?;
         let resolver = resolver(&settings.resolved.files, &syslog)?;
         let blocklists = Blocklists::load(&settings.config, &syslog);
-        Ok(Shared { settings, engine, queue, syslog, rules, tls, resolver, blocklists })
+        Ok(Shared { settings, engine, queue, syslog, rules, auth, tls, resolver, blocklists })
     }
 
     /// The greeting's date is taken per session; the rest is fixed for a generation.

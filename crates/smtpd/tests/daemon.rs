@@ -183,3 +183,24 @@ fn bad_command_lines_exit_with_sysexits_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(66));
 }
+
+#[test]
+fn eight_bit_and_utf8_local_parts_relay_nothing() {
+    let daemon = Daemon::start("");
+    let tricks = [
+        "RCPT TO:<j\u{f6}rg@elsewhere.example>",
+        "RCPT TO:<\u{5c71}\u{7530}%elsewhere.example@mail.test.example>",
+        "RCPT TO:<\"x@elsewhere.example\"\u{e9}@mail.test.example>",
+        "RCPT TO:<elsewhere.example!\u{fc}ser@mail.test.example>",
+    ];
+    let mut lines = vec!["EHLO c.example", "MAIL FROM:<a@example.org>"];
+    lines.extend(tricks);
+    lines.push("QUIT");
+    let out = python_session(daemon.addr, "127.0.0.2", &lines);
+    let replies: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("550") || l.starts_with("250 2.1.5") || l.starts_with("553"))
+        .collect();
+    assert_eq!(replies.len(), tricks.len(), "{out}");
+    assert!(replies.iter().all(|r| r.starts_with("55")), "nothing relays: {out}");
+}

@@ -8,7 +8,10 @@
 //! The adapter below is the whole of what the rules need from a daemon: the client's
 //! names from the hosts file (the lab's service switch is `hosts files`), the
 //! connection's verdict, and the raw MAIL/RCPT/VRFY/EXPN/ETRN arguments. AUTH, disk
-//! space and the queue commit are not policy and answer as `smtp`'s own test double.
+//! space and the queue commit are not policy and answer as `smtp`'s own test double
+//! (AUTH: `oracle/bin/record-auth`'s one user, alice, password secret1; the mechanism
+//! of a success is told to the rules, which decide by `TRUST_AUTH_MECH` whether the
+//! client may relay).
 
 #[path = "common/lab.rs"]
 mod lab;
@@ -23,8 +26,23 @@ use spool::status::DeliveryStatus;
 use std::net::IpAddr;
 use testkit::smtp_session::{mask, parse, Session, Step};
 
-/// The lab's engine settings: main MTA (port 2525) or open MTA (2526).
-fn lab_settings(open: bool) -> Settings {
+/// The `.mc` lines `oracle/bin/record-auth` adds to the main MTA's (ports 2528, 2529).
+const AUTH_MC: &str =
+    "define(`confAUTH_MECHANISMS', `PLAIN LOGIN')dnl\nTRUST_AUTH_MECH(`LOGIN')dnl\n";
+
+/// Which lab recorded on `port`: 0 the main MTA (2525), 1 the open MTA (2526), 2
+/// record-auth's copies of the main MTA with AUTH (2528, and 2529 with `M=a`).
+fn lab_of(port: u16) -> usize {
+    match port {
+        2526 => 1,
+        2528 | 2529 => 2,
+        _ => 0,
+    }
+}
+
+/// The lab's engine settings for the daemon on `port` (see [`lab_of`]).
+fn lab_settings(port: u16) -> Settings {
+    let open = port == 2526;
     let mut s = Settings::new("mail.lab.example");
     s.greeting =
         "mail.lab.example ESMTP Sendmail 8.17.1.9/8.17.1.9/smlab; DATE (smlab oracle)".into();
@@ -37,7 +55,20 @@ fn lab_settings(open: bool) -> Settings {
     s.limits.bad_rcpt_throttle = 3;
     s.limits.max_headers_length = 32000;
     s.auth_mechanisms = vec!["DIGEST-MD5".into(), "CRAM-MD5".into()];
+    if lab_of(port) == 2 {
+        s.auth_mechanisms = vec!["PLAIN".into(), "LOGIN".into()];
+        s.auth_required = port == 2529;
+    }
+    s.auth_param_always = true;
     s
+}
+
+/// What an AUTH exchange waits for.
+enum Pending {
+    Nothing,
+    PlainResponse,
+    LoginUser,
+    LoginPassword(Vec<u8>),
 }
 
 /// A `smtp::server::Policy` over the rules.
@@ -46,6 +77,7 @@ struct RulesPolicy<'a> {
     hosts: &'a Hosts,
     talk: Option<Conversation>,
     next_id: u32,
+    auth: Pending,
 }
 
 struct MemSink;
@@ -80,6 +112,22 @@ fn decision(v: Verdict) -> Decision {
 impl RulesPolicy<'_> {
     fn talk(&mut self) -> &mut Conversation {
         self.talk.get_or_insert_with(|| Conversation::new(Client::local()))
+    }
+
+    /// record-auth's sasldb2 knows alice, password secret1.
+    fn check(&mut self, mechanism: &str, user: &[u8], password: &[u8]) -> AuthStep {
+        if (user, password) != (b"alice".as_slice(), b"secret1".as_slice()) {
+            return AuthStep::Failure;
+        }
+        self.talk().authenticated(mechanism);
+        AuthStep::Success("alice".into())
+    }
+
+    fn plain(&mut self, response: &[u8]) -> AuthStep {
+        match response.split(|&b| b == 0).collect::<Vec<_>>().as_slice() {
+            [_, user, password] => self.check("PLAIN", user, password),
+            _ => AuthStep::Failure,
+        }
     }
 }
 
@@ -125,10 +173,36 @@ impl Policy for RulesPolicy<'_> {
     }
 
     fn auth_start(&mut self, mechanism: &str, initial: Option<&[u8]>) -> AuthStep {
+        self.auth = Pending::Nothing;
         match (mechanism, initial) {
+            ("PLAIN", None) => {
+                self.auth = Pending::PlainResponse;
+                AuthStep::Challenge(Vec::new())
+            }
+            ("PLAIN", Some(response)) => self.plain(response),
+            ("LOGIN", None | Some(b"")) => {
+                self.auth = Pending::LoginUser;
+                AuthStep::Challenge(b"Username:".to_vec())
+            }
+            ("LOGIN", Some(user)) => {
+                self.auth = Pending::LoginPassword(user.to_vec());
+                AuthStep::Challenge(b"Password:".to_vec())
+            }
             (_, Some(_)) => AuthStep::Failure,
             ("CRAM-MD5", None) => AuthStep::Challenge(b"<1.1@mail.lab.example>".to_vec()),
             _ => AuthStep::Challenge(b"nonce=\"x\",realm=\"mail.lab.example\"".to_vec()),
+        }
+    }
+
+    fn auth_continue(&mut self, response: &[u8]) -> AuthStep {
+        match std::mem::replace(&mut self.auth, Pending::Nothing) {
+            Pending::PlainResponse => self.plain(response),
+            Pending::LoginUser => {
+                self.auth = Pending::LoginPassword(response.to_vec());
+                AuthStep::Challenge(b"Password:".to_vec())
+            }
+            Pending::LoginPassword(user) => self.check("LOGIN", &user, response),
+            Pending::Nothing => AuthStep::Failure,
         }
     }
 
@@ -166,12 +240,17 @@ fn render(actions: &[Action], lab: &str) -> (Vec<String>, u64) {
 }
 
 /// Replays one recorded session; the differences, if any.
-fn replay(rec: &Session, labs: &[lab::Lab; 2]) -> Vec<String> {
-    let open = rec.port == 2526;
-    let lab = &labs[usize::from(open)];
-    let policy = RulesPolicy { rules: &lab.rules, hosts: &lab.hosts, talk: None, next_id: 0 };
+fn replay(rec: &Session, labs: &[lab::Lab; 3]) -> Vec<String> {
+    let lab = &labs[lab_of(rec.port)];
+    let policy = RulesPolicy {
+        rules: &lab.rules,
+        hosts: &lab.hosts,
+        talk: None,
+        next_id: 0,
+        auth: Pending::Nothing,
+    };
     let client = client_info(&rec.source, &lab.hosts);
-    let mut session = PolicySession::new(lab_settings(open), client, policy);
+    let mut session = PolicySession::new(lab_settings(rec.port), client, policy);
     let dir = lab.dir.path().to_str().unwrap();
     let (mut got, mut delay) = render(&session.start(), dir);
     let (mut want, mut timing, mut diffs) = (Vec::new(), None, Vec::new());
@@ -220,8 +299,9 @@ fn transcripts(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn every_reference_transcript_through_the_rules() {
     let dir = testkit::paths::reference().join("smtp");
     let names = transcripts(&dir);
-    assert_eq!(names.len(), 48, "the reference transcripts in {}", dir.display());
-    let labs = [lab::lab(false, "hosts"), lab::lab(true, "hosts")];
+    assert_eq!(names.len(), 50, "the reference transcripts in {}", dir.display());
+    let labs =
+        [lab::lab(false, "hosts"), lab::lab(true, "hosts"), lab::lab_with(false, "hosts", AUTH_MC)];
     replay_all(&names, &labs);
 }
 
@@ -230,12 +310,16 @@ fn the_oracle_labs_answers_to_address_variants() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rules");
     let names = transcripts(&dir);
     assert_eq!(names.len(), 8, "the recordings in {}", dir.display());
-    let labs = [lab::lab(false, "hosts-today"), lab::lab(true, "hosts-today")];
+    let labs = [
+        lab::lab(false, "hosts-today"),
+        lab::lab(true, "hosts-today"),
+        lab::lab_with(false, "hosts-today", AUTH_MC),
+    ];
     replay_all(&names, &labs);
 }
 
 /// Replays every transcript of `names`; fails naming those that differ.
-fn replay_all(names: &[std::path::PathBuf], labs: &[lab::Lab; 2]) {
+fn replay_all(names: &[std::path::PathBuf], labs: &[lab::Lab; 3]) {
     let mut failed = Vec::new();
     for path in names {
         let text = std::fs::read_to_string(path).unwrap();

@@ -115,9 +115,8 @@ impl Session {
         }
         add(ext.dsn && !s.privacy.noreceipts, "DSN");
         add(ext.etrn && !s.privacy.noetrn, "ETRN");
-        if !s.auth_mechanisms.is_empty() && self.auth_id.is_none() {
-            add(true, &format!("AUTH {}", s.auth_mechanisms.join(" ")));
-        }
+        let mechanisms = self.offered_mechanisms();
+        add(!mechanisms.is_empty(), &format!("AUTH {}", mechanisms.join(" ")));
         add(s.tls_available && !self.tls, "STARTTLS");
         add(ext.deliver_by, "DELIVERBY");
         add(true, "HELP");

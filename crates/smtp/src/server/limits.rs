@@ -2,7 +2,8 @@
 //! limits - sendmail's per-session flood counters
 //!
 //! # Description
-//! sendmail counts HELO/EHLO, NOOP, VRFY+EXPN and ETRN per connection. From the
+//! sendmail counts HELO/EHLO, NOOP, VRFY+EXPN, ETRN and AUTH (whose threshold is
+//! the number of mechanisms offered plus one) per connection. From the
 //! command that brings a counter to its threshold on, each such command is answered
 //! late: 1 s, then 2, 4, 8 ... (capped at `max_delay`), and `possible SMTP attack`
 //! is logged once. With `MaxDaemonChildren=0` (the lab, and ferrymail) the client
@@ -25,6 +26,7 @@ pub(super) struct Counters {
     pub(super) noop: u32,
     pub(super) vrfy: u32,
     pub(super) etrn: u32,
+    pub(super) auth: u32,
     pub(super) bad_rcpts: u32,
 }
 
@@ -35,6 +37,10 @@ pub(super) enum Flood {
     Noop,
     Vrfy,
     Etrn,
+    /// AUTH, against a threshold the caller computes.
+    Auth {
+        max: u32,
+    },
 }
 
 /// The delay for the `count`th command against threshold `max` (None: no delay).
@@ -56,6 +62,7 @@ impl Session {
             Flood::Noop => (&mut self.counters.noop, limits.max_noop),
             Flood::Vrfy => (&mut self.counters.vrfy, limits.max_vrfy),
             Flood::Etrn => (&mut self.counters.etrn, limits.max_etrn),
+            Flood::Auth { max } => (&mut self.counters.auth, max),
         };
         *counter = counter.saturating_add(1);
         let count = *counter;

@@ -8,7 +8,9 @@
 //! checks (`552 5.2.3 Message size exceeds fixed maximum message size (N)`, `452
 //! 4.4.5 Insufficient disk space; try again later`), and finally the policy.
 //! Accepted: `250 2.1.0 <address>... Sender ok`. A new MAIL resets the bad-RCPT
-//! throttle.
+//! throttle. On a listener that requires AUTH (`M=a`), MAIL before a successful
+//! AUTH gets `530 5.7.0 Authentication required` (after the two 503 checks).
+//! `AUTH=` is kept or turned into `<>` as the `auth` module says.
 
 use super::{params, path, Decision, Envelope, Pending, Question, Reply, Sender, Session};
 use spool::address::path::Role;
@@ -21,6 +23,10 @@ impl Session {
         }
         if self.tx.is_some() {
             self.reply(Reply::new(503, "5.5.0", "Sender already specified"));
+            return;
+        }
+        if self.settings.auth_required && self.auth_id.is_none() {
+            self.reply(Reply::new(530, "5.7.0", "Authentication required"));
             return;
         }
         match self.parse_sender(args) {
@@ -37,6 +43,7 @@ impl Session {
         let mut sender =
             Sender { raw: path.raw, address: path.text, parsed: path.address, ..Sender::default() };
         params::mail(param_text, &mut sender, &self.settings)?;
+        sender.auth = sender.auth.take().map(|value| self.trusted_auth_param(value));
         let max = self.settings.limits.max_message_size;
         if max > 0 && sender.size > max {
             let text = format!("Message size exceeds fixed maximum message size ({max})");

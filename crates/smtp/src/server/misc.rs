@@ -8,7 +8,9 @@
 //!
 //! VRFY with `novrfy`: `252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery
 //! (or try finger)`, even without an argument. EXPN with `noexpn`: `502 5.7.0
-//! Sorry, we do not allow this operation`. Otherwise `501 5.5.2 Argument
+//! Sorry, we do not allow this operation`. Both refusals are logged
+//! ([`super::Event::PrivacyRefusal`]: `VRFY root [rejected]`, the lines fail2ban's
+//! `sendmail-reject` filter counts). Otherwise `501 5.5.2 Argument
 //! required` without an argument, else the policy's reply. VERB: `250 2.0.0
 //! Verbose mode` or `502 5.7.0 Verbose unavailable`. ETRN: `500 5.5.2 Parameter
 //! required`, else the policy's reply.
@@ -19,7 +21,10 @@
 //! already buffered after the command is dropped (CVE-2011-0411).
 
 use super::limits::Flood;
-use super::{Action, Pending, Phase, Question, Reply, Session};
+use super::{Action, Event, Pending, Phase, Question, Reply, Session};
+
+/// sendmail's `MAXSHORTSTR`: longer log arguments are shortened.
+const MAX_SHORT: usize = 203;
 
 impl Session {
     pub(super) fn noop(&mut self) {
@@ -38,9 +43,10 @@ impl Session {
         self.close();
     }
 
-    pub(super) fn vrfy(&mut self, args: &str) {
+    pub(super) fn vrfy(&mut self, args: &str, line: &str) {
         self.flood(Flood::Vrfy, "VRFY");
         if self.settings.privacy.novrfy {
+            self.event(Event::PrivacyRefusal { line: shorten(line) });
             let text = "Cannot VRFY user; try RCPT to attempt delivery (or try finger)";
             self.reply(Reply::new(252, "2.5.2", text));
             return;
@@ -52,9 +58,10 @@ impl Session {
         }
     }
 
-    pub(super) fn expn(&mut self, args: &str) {
+    pub(super) fn expn(&mut self, args: &str, line: &str) {
         self.flood(Flood::Vrfy, "EXPN");
         if self.settings.privacy.noexpn {
+            self.event(Event::PrivacyRefusal { line: shorten(line) });
             self.reply(Reply::new(502, "5.7.0", "Sorry, we do not allow this operation"));
             return;
         }
@@ -109,9 +116,24 @@ impl Session {
     }
 }
 
+/// sendmail's `shortenstring(s, MAXSHORTSTR)`: a string of `MAX_SHORT` characters or
+/// more keeps its first and last 100, joined by `...`.
+fn shorten(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() < MAX_SHORT {
+        return line.to_string();
+    }
+    let keep = (MAX_SHORT - 3) / 2;
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!("{head}...{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{lab, say, started};
+    use super::super::Event;
+    use super::shorten;
 
     #[test]
     fn noop_rset_quit_take_arguments() {
@@ -131,6 +153,26 @@ mod tests {
         assert!(say(&mut s, "VRFY\r\n").starts_with("252 2.5.2 Cannot VRFY user"));
         assert!(say(&mut s, "EXPN x\r\n").starts_with("502 5.7.0 Sorry"));
         assert_eq!(say(&mut s, "VERB\r\n"), "502 5.7.0 Verbose unavailable\r\n");
+        let refused: Vec<_> = s
+            .policy()
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::PrivacyRefusal { line } => Some(line.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refused, ["VRFY", "EXPN x"]);
+    }
+
+    #[test]
+    fn long_refused_lines_are_shortened_as_sendmail_logs_them() {
+        assert_eq!(shorten("VRFY root"), "VRFY root");
+        let long = format!("VRFY {}", "x".repeat(300));
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), 203);
+        assert!(short.starts_with("VRFY xxx") && short[100..103] == *"...", "{short}");
+        assert_eq!(shorten(&"y".repeat(202)), "y".repeat(202));
     }
 
     #[test]

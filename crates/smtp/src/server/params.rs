@@ -106,7 +106,7 @@ pub(super) fn mail(text: &str, sender: &mut Sender, settings: &Settings) -> Resu
                 }
                 sender.envid = Some(v.to_string());
             }
-            "AUTH" if !settings.auth_mechanisms.is_empty() => {
+            "AUTH" if settings.auth_param_always || !settings.auth_mechanisms.is_empty() => {
                 let v = value.ok_or_else(|| requires("AUTH="))?;
                 if !xtext::is_valid(v) {
                     return Err(Reply::new(501, "5.5.4", "Syntax error in AUTH parameter value"));

@@ -138,13 +138,19 @@ pub enum Event {
     },
     /// `possible SMTP attack: command=..., count=...` (logged once per counter).
     PossibleAttack {
-        /// `NOOP`, `HELO/EHLO`, `VRFY`, `EXPN`, `ETRN`.
+        /// `NOOP`, `HELO/EHLO`, `VRFY`, `EXPN`, `ETRN`, `AUTH`.
         command: &'static str,
         /// The counter's value.
         count: u32,
     },
     /// `Possible SMTP RCPT flood, throttling.`
     RcptFlood,
+    /// VRFY refused by `novrfy` or EXPN by `noexpn`: `<client>: <line> [rejected]`.
+    PrivacyRefusal {
+        /// The command line as the client gave it, shortened as sendmail shortens it
+        /// (first and last 100 characters around `...` past 202).
+        line: String,
+    },
     /// 421 for too many bad commands.
     TooManyBadCommands,
     /// 421 for a command line longer than the limit.

@@ -26,8 +26,17 @@ pub struct Settings {
     pub limits: Limits,
     /// Which ESMTP extensions the EHLO reply offers.
     pub extensions: Extensions,
-    /// SASL mechanisms to offer (`AUTH ...`); empty: no AUTH.
+    /// SASL mechanisms to offer (`AUTH ...`), in order; empty: no AUTH.
     pub auth_mechanisms: Vec<String>,
+    /// `AuthOptions` `p`: the mechanisms that send the password in the clear (PLAIN,
+    /// LOGIN) are neither offered nor accepted before STARTTLS.
+    pub auth_plaintext_needs_tls: bool,
+    /// A listener's `M=a`: MAIL before a successful AUTH gets `530 5.7.0
+    /// Authentication required`.
+    pub auth_required: bool,
+    /// Take `AUTH=` on MAIL even when no mechanism is offered, as a sendmail built with
+    /// SASL does (else `555 5.5.4 AUTH parameter unrecognized` without mechanisms).
+    pub auth_param_always: bool,
     /// True when the driver can run a TLS handshake (STARTTLS offered).
     pub tls_available: bool,
     /// How long the driver waits for the client.
@@ -45,6 +54,9 @@ impl Settings {
             limits: Limits::default(),
             extensions: Extensions::default(),
             auth_mechanisms: Vec::new(),
+            auth_plaintext_needs_tls: false,
+            auth_required: false,
+            auth_param_always: false,
             tls_available: false,
             timeouts: Timeouts::default(),
         }

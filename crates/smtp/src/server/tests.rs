@@ -5,14 +5,20 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A small policy: users `root` and `postmaster` (by their parsed local part),
-/// anything else unknown.
+/// anything else unknown; AUTH PLAIN as `alice` with password `secret1` (at once or
+/// after an empty challenge).
 pub(crate) struct TestPolicy {
     pub(crate) stored: Store,
     /// The commit fails with this error.
     pub(crate) fail_commit: Option<fn() -> CommitError>,
     /// Storing body text fails with this kind of I/O error.
     pub(crate) fail_body: Option<std::io::ErrorKind>,
+    /// The events the session reported.
+    pub(crate) events: Vec<Event>,
 }
+
+/// The PLAIN response of alice, password secret1.
+pub(crate) const ALICE_PLAIN: &[u8] = b"\0alice\0secret1";
 
 /// The message text, how many header lines came through `header`, and the error
 /// body text gets.
@@ -45,6 +51,22 @@ impl Policy for TestPolicy {
             _ => Decision::Reject(Reply::about(550, "5.1.1", &r.raw, "User unknown")),
         }
     }
+    fn auth_start(&mut self, mechanism: &str, initial: Option<&[u8]>) -> AuthStep {
+        match (mechanism, initial) {
+            ("PLAIN", None) => AuthStep::Challenge(Vec::new()),
+            ("PLAIN", Some(response)) => self.auth_continue(response),
+            _ => AuthStep::Failure,
+        }
+    }
+    fn auth_continue(&mut self, response: &[u8]) -> AuthStep {
+        match response {
+            ALICE_PLAIN => AuthStep::Success("alice".into()),
+            _ => AuthStep::Failure,
+        }
+    }
+    fn event(&mut self, event: Event) {
+        self.events.push(event);
+    }
     fn data(&mut self, _e: &Envelope) -> Result<MemSink, Reply> {
         Ok(MemSink(Vec::new(), 0, self.fail_body))
     }
@@ -65,7 +87,12 @@ pub(crate) type Started = (PolicySession<TestPolicy>, Store);
 
 pub(crate) fn session(settings: Settings) -> Started {
     let stored = Rc::new(RefCell::new(Vec::new()));
-    let policy = TestPolicy { stored: stored.clone(), fail_commit: None, fail_body: None };
+    let policy = TestPolicy {
+        stored: stored.clone(),
+        fail_commit: None,
+        fail_body: None,
+        events: Vec::new(),
+    };
     let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
     (PolicySession::new(settings, client, policy), stored)
 }

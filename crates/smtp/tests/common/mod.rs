@@ -27,6 +27,19 @@ pub fn lab_settings(open: bool) -> Settings {
     s
 }
 
+/// The settings of the daemon a transcript was recorded on, by its port: the main MTA
+/// (2525), the open MTA (2526), and `oracle/bin/record-auth`'s copies of the main MTA
+/// with AuthMechanisms `PLAIN LOGIN` (2528) and a listener with `M=a` too (2529).
+pub fn lab_settings_on(port: u16) -> Settings {
+    let mut s = lab_settings(port == 2526);
+    if port == 2528 || port == 2529 {
+        s.auth_mechanisms = vec!["PLAIN".into(), "LOGIN".into()];
+        s.auth_required = port == 2529;
+    }
+    s.auth_param_always = true;
+    s
+}
+
 /// The client as the lab's sendmail names it.
 pub fn lab_client(ip: &str) -> ClientInfo {
     let addr: IpAddr = ip.parse().expect("client address");
@@ -46,6 +59,10 @@ pub struct LabPolicy {
     discard_connection: bool,
     discard_sender: bool,
     relay_all: bool,
+    /// A LOGIN exchange waiting for the user name (None) or the password (Some).
+    login: Option<Option<Vec<u8>>>,
+    /// Authenticated with LOGIN, the one mechanism record-auth's TRUST_AUTH_MECH names.
+    trusted_auth: bool,
     next_id: u32,
     pub stored: Stored,
 }
@@ -139,11 +156,22 @@ impl LabPolicy {
         if domain == "nosuchhost.example" {
             return Err(Reply::about(550, "5.1.2", &rcpt.raw, "Host unknown"));
         }
-        if self.relay_all || (!routed && in_domain(&domain, "relayok.example")) {
+        let relay_client = self.relay_all || self.trusted_auth;
+        if relay_client || (!routed && in_domain(&domain, "relayok.example")) {
             return Ok(());
         }
         let text = "Relaying denied. IP name lookup failed [127.0.0.2]";
         Err(Reply::about(550, "5.7.1", &rcpt.raw, text))
+    }
+}
+
+impl LabPolicy {
+    /// The user and password (the rest of a PLAIN response or LOGIN's two answers).
+    fn password<'a>(&self, mut parts: impl Iterator<Item = &'a [u8]>) -> AuthStep {
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(b"alice"), Some(b"secret1"), None) => AuthStep::Success("alice".into()),
+            _ => AuthStep::Failure,
+        }
     }
 }
 
@@ -260,11 +288,38 @@ impl Policy for LabPolicy {
         size < 100_000_000_000
     }
 
+    /// record-auth's sasldb2 has one user, alice, password secret1.
     fn auth_start(&mut self, mechanism: &str, initial: Option<&[u8]>) -> AuthStep {
+        self.login = None;
         match (mechanism, initial) {
+            ("PLAIN", None) => AuthStep::Challenge(Vec::new()),
+            ("PLAIN", Some(response)) => self.password(response.split(|&b| b == 0).skip(1)),
+            ("LOGIN", None | Some(b"")) => {
+                self.login = Some(None);
+                AuthStep::Challenge(b"Username:".to_vec())
+            }
+            ("LOGIN", Some(user)) => {
+                self.login = Some(Some(user.to_vec()));
+                AuthStep::Challenge(b"Password:".to_vec())
+            }
             (_, Some(_)) => AuthStep::Failure,
             ("CRAM-MD5", None) => AuthStep::Challenge(b"<1.1@mail.lab.example>".to_vec()),
             _ => AuthStep::Challenge(b"nonce=\"x\",realm=\"mail.lab.example\"".to_vec()),
+        }
+    }
+
+    fn auth_continue(&mut self, response: &[u8]) -> AuthStep {
+        match self.login.take() {
+            Some(None) => {
+                self.login = Some(Some(response.to_vec()));
+                AuthStep::Challenge(b"Password:".to_vec())
+            }
+            Some(Some(user)) => {
+                let step = self.password([user.as_slice(), response].into_iter());
+                self.trusted_auth = matches!(step, AuthStep::Success(_));
+                step
+            }
+            None => self.password(response.split(|&b| b == 0).skip(1)),
         }
     }
 

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod lab;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -24,6 +26,12 @@ impl Daemon {
     /// Starts smtpd with `mc_extra` added to a minimal configuration.
     pub fn start(mc_extra: &str) -> Daemon {
         Daemon::run(minimal(mc_extra), &[])
+    }
+
+    /// Starts smtpd in `dir` (which may hold files `mc_extra` names) with `mc_extra`
+    /// added to a minimal configuration and `args` on its command line.
+    pub fn start_in(dir: tempfile::TempDir, mc_extra: &str, args: &[&str]) -> Daemon {
+        Daemon::run(minimal_in(dir, mc_extra), args)
     }
 
     /// A daemon with `mc_extra` whose service switch is `switch` and whose name
@@ -140,7 +148,11 @@ impl Drop for Daemon {
 
 /// A temporary directory with a minimal configuration plus `mc_extra`.
 pub fn minimal(mc_extra: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    minimal_in(tempfile::tempdir().unwrap(), mc_extra)
+}
+
+/// [`minimal`] in `dir`.
+pub fn minimal_in(dir: tempfile::TempDir, mc_extra: &str) -> tempfile::TempDir {
     std::fs::create_dir(dir.path().join("mqueue")).unwrap();
     let mc = format!(
         "define(`confDOMAIN_NAME', `mail.test.example')dnl\n\
@@ -270,7 +282,7 @@ def reply():
             return
 reply()
 for cmd in sys.argv[4:]:
-    s.sendall(cmd.encode('latin-1') + b'\r\n')
+    s.sendall(cmd.encode('utf-8') + b'\r\n')
     reply()
 sys.stdout.write(''.join(out))
 "#;

@@ -12,7 +12,9 @@
 //! only an example (`HostStatusDirectory=.hoststat`, `RunAsUser=sendmail`,
 //! `DeadLetterDrop=/var/tmp/dead.letter`, `MinQueueAge=30m`, ...) the option is unset
 //! (`None`), as it is in sendmail. `ClientQueueDirectory` (`MSP_QUEUE_DIR`) is
-//! ferrymail's own name for the MSP queue, which sendmail selects with `-Ac` instead.
+//! ferrymail's own name for the MSP queue, which sendmail selects with `-Ac` instead;
+//! `LogFile` and `SaslConfigFile` (where libsasl2 would search for `Sendmail.conf`)
+//! are ferrymail's own too.
 
 use super::options::ValueType::{
     self, Bool, DontBlame, Duration, Int, List, Octal, Path, Size, Str,
@@ -197,6 +199,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     o("confDEF_AUTH_INFO", "DefaultAuthInfo", Path, None, "file of default SASL credentials (obsolete)"),
     o("confAUTH_OPTIONS", "AuthOptions", List, None, "SASL options (A, a, c, d, f, m, p, u, y)"),
     o("confAUTH_MAX_BITS", "AuthMaxBits", Int, None, "maximum SASL encryption strength"),
+    o("confSASL_CONFIG_FILE", "SaslConfigFile", Path, None, "ferrymail: the Cyrus SASL application file (Sendmail.conf) smtpd reads instead of libsasl2's search path"),
     o("confTLS_SRV_OPTIONS", "TLSSrvOptions", List, None, "server TLS options (V: no client cert request, C: no cert check)"),
     o("confCIPHER_LIST", "CipherList", Str, None, "OpenSSL cipher list"),
     o("confSERVER_SSL_OPTIONS", "ServerSSLOptions", Str, None, "OpenSSL options for the server side"),

@@ -20,10 +20,16 @@
 //! Timeout                        timeout waiting for input from host during server cmd read
 //! LostInput                      lost input channel from host [ip] to MTA after rcpt
 //! NoMailIssued                   host [ip] did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA
+//! PrivacyRefusal                 host [ip]: VRFY root [rejected]
+//! AuthServer                     AUTH=server, relay=host [ip], authid=alice, mech=PLAIN, bits=0
+//! AuthFailure                    AUTH failure (PLAIN): authentication failure (-13) SASL(-13): authentication failure: Password verification failed, user=alice, relay=host [ip]
 //! SysErr                         SYSERR(root): Out of disk space for temp file
 //! ```
 //!
-//! Each record has sendmail's severity ([`Record::severity`]).
+//! Each record has sendmail's severity ([`Record::severity`]). Text that came from a
+//! client (a refused command line, a SASL user name) has its control characters
+//! written as sendmail's `str2prt` writes them (`\n`, `\t`, `\001`), so no client can
+//! start a log line of its own (a forged line fail2ban would act on).
 
 use super::Severity;
 use crate::status::EnhancedCode;
@@ -160,6 +166,36 @@ pub enum Record {
         /// The daemon's name.
         daemon: String,
     },
+    /// VRFY or EXPN refused by `PrivacyOptions`.
+    PrivacyRefusal {
+        /// The client.
+        client: String,
+        /// The command line as the client gave it (shortened as sendmail shortens it).
+        line: String,
+    },
+    /// A client authenticated (sendmail logs it without a queue ID).
+    AuthServer {
+        /// The client.
+        relay: String,
+        /// The authentication identity.
+        authid: String,
+        /// The SASL mechanism.
+        mech: String,
+    },
+    /// An AUTH exchange failed, with the SASL library's words.
+    AuthFailure {
+        /// The SASL mechanism.
+        mech: String,
+        /// The result and the start of its detail, e.g. `authentication failure (-13)
+        /// SASL(-13): authentication failure`.
+        result: String,
+        /// The rest of the detail (`Password verification failed`).
+        detail: String,
+        /// The user as the client gave it (`authzid/authcid` with an authorization id).
+        user: String,
+        /// The client.
+        relay: String,
+    },
     /// A system error (`SYSERR(root): Out of disk space for temp file`).
     SysErr {
         /// The effective user.
@@ -178,6 +214,7 @@ impl Record {
             | Record::Timeout { .. }
             | Record::LostInput { .. } => Severity::Notice,
             Record::SysErr { .. } => Severity::Crit,
+            Record::AuthFailure { .. } => Severity::Warning,
             _ => Severity::Info,
         }
     }
@@ -228,9 +265,42 @@ impl Record {
             Record::NoMailIssued { client, daemon } => {
                 format!("{client} did not issue MAIL/EXPN/VRFY/ETRN during connection to {daemon}")
             }
+            Record::PrivacyRefusal { client, line } => {
+                format!("{client}: {} [rejected]", printable(line))
+            }
+            Record::AuthServer { relay, authid, mech } => {
+                format!(
+                    "AUTH=server, relay={relay}, authid={}, mech={mech}, bits=0",
+                    printable(authid)
+                )
+            }
+            Record::AuthFailure { mech, result, detail, user, relay } => format!(
+                "AUTH failure ({mech}): {result}: {}, user={}, relay={relay}",
+                printable(detail),
+                printable(user)
+            ),
             Record::SysErr { user, text } => format!("SYSERR({user}): {text}"),
         }
     }
+}
+
+/// `text` with control characters escaped as sendmail's `str2prt` does.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\{:03o}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl FromRecord {
@@ -300,6 +370,34 @@ mod tests {
         assert_eq!(interval(Duration::from_secs(0)), "00:00:00");
         assert_eq!(interval(Duration::from_secs(3661)), "01:01:01");
         assert_eq!(interval(Duration::from_secs(86400 + 7384)), "1+02:03:04");
+    }
+
+    #[test]
+    fn auth_and_refusal_lines_and_client_text_escaped() {
+        let ok = Record::AuthServer {
+            relay: "localhost [127.0.0.1]".into(),
+            authid: "alice".into(),
+            mech: "PLAIN".into(),
+        };
+        assert_eq!(
+            ok.line(None),
+            "AUTH=server, relay=localhost [127.0.0.1], authid=alice, mech=PLAIN, bits=0"
+        );
+        let failed = Record::AuthFailure {
+            mech: "PLAIN".into(),
+            result: "bad protocol / cancel (-5) SASL(-5): bad protocol / cancel".into(),
+            detail: "Got more data than we were expecting in the PLAIN plugin\n".into(),
+            user: "x, relay=[10.0.0.1]\nsm-mta[1]: Q: AUTH failure".into(),
+            relay: "[127.0.0.2]".into(),
+        };
+        let line = failed.line(Some("Q"));
+        assert_eq!(failed.severity(), Severity::Warning);
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("PLAIN plugin\\n, user=x, relay=[10.0.0.1]\\nsm-mta[1]"), "{line}");
+        assert!(line.ends_with(", relay=[127.0.0.2]"), "{line}");
+        let refused =
+            Record::PrivacyRefusal { client: "[::1]".into(), line: "VRFY a\tb\u{1}\u{7f}".into() };
+        assert_eq!(refused.text(), "[::1]: VRFY a\\tb\\001\\177 [rejected]");
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub struct Lab {
 /// names the hosts file of the fixture (`hosts`: the recording machine's,
 /// `hosts-today`: the oracle lab's namespace today).
 pub fn lab(open: bool, hosts: &str) -> Lab {
+    lab_with(open, hosts, "")
+}
+
+/// [`lab`] with `extra` lines added to its `.mc` (the AUTH set-up of
+/// `oracle/bin/record-auth`, for instance).
+pub fn lab_with(open: bool, hosts: &str, extra: &str) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let etc = dir.path().join("etc");
     std::fs::create_dir_all(&etc).unwrap();
@@ -49,7 +55,7 @@ pub fn lab(open: bool, hosts: &str) -> Lab {
     build_map(&etc.join("mailertable"));
     build_aliases(&etc.join("aliases"));
     let define = if open { "define(`SMLAB_OPEN', `1')dnl\n" } else { "" };
-    let mc = format!("{define}{}", subst("sendmail.mc.in"));
+    let mc = format!("{define}{}{extra}", subst("sendmail.mc.in"));
     let config = Config::from_str(&etc.join("sendmail.mc"), &mc).unwrap();
     let hosts = Hosts::read(&fixture().join(hosts)).unwrap();
     let system = System::from_hosts("vm", &hosts, &fixture().join("passwd"));
