@@ -65,7 +65,8 @@ impl Shared {
         let full_version = full_version(&settings);
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
-        let auth = AuthConfig::resolve(&settings.config, &server.host_name, server.timeouts.auth)?;
+        let auth =
+            AuthConfig::resolve(&settings.resolved.auth, &server.host_name, server.timeouts.auth)?;
         for warning in &auth.warnings {
             syslog.log(Severity::Warning, &format!("AUTH: {warning}"));
         }

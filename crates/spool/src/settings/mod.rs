@@ -21,6 +21,7 @@
 //! Settings.limits    MaxRecipientsPerMessage, BadRcptThrottle, MaxHeadersLength,
 //!                    MaxMessageSize, MinFreeBlocks                 (server.rs)
 //! Settings.tls       ServerCertFile, ServerKeyFile, DHParameters, CA files
+//! Settings.auth      AuthMechanisms, AuthOptions, AuthRealm, SaslConfigFile
 //! Settings.files     LogFile, HostsFile, ServiceSwitchFile, PidFile,
 //!                    ResolverNameserver
 //! Server             the daemon: the above plus DAEMON_OPTIONS listeners
@@ -104,6 +105,41 @@ pub struct Tls {
     pub dh_parameters: Option<String>,
 }
 
+/// SMTP AUTH as the server offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// `AuthMechanisms`, in order, as written (`EXTERNAL GSSAPI ...` by default).
+    pub mechanisms: Vec<String>,
+    /// `AuthOptions` letters (`p`: plain-text mechanisms only over TLS; `a`, `d`,
+    /// `f`, `m`: what sendmail's Cyrus SASL cannot offer without them).
+    pub options: String,
+    /// `AuthRealm`, if set.
+    pub realm: Option<String>,
+    /// `SaslConfigFile` (ferrymail's): the Cyrus SASL application file to read.
+    pub sasl_config_file: Option<PathBuf>,
+}
+
+impl Auth {
+    /// The AUTH settings of `config`.
+    pub fn from_config(config: &Config) -> Auth {
+        let words = |name: &str| -> Vec<String> {
+            let value = config.option(name).unwrap_or("");
+            let split = value.split(|c: char| c.is_whitespace() || c == ',');
+            split.filter(|w| !w.is_empty()).map(str::to_string).collect()
+        };
+        Auth {
+            mechanisms: words("AuthMechanisms"),
+            options: words("AuthOptions").concat(),
+            realm: config
+                .option("AuthRealm")
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from),
+            sasl_config_file: path_option(config, "SaslConfigFile"),
+        }
+    }
+}
+
 /// Files the programs write or read besides maps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Files {
@@ -142,6 +178,8 @@ pub struct Settings {
     pub timeouts: ServerTimeouts,
     /// TLS.
     pub tls: Tls,
+    /// SMTP AUTH.
+    pub auth: Auth,
     /// Other files.
     pub files: Files,
 }
@@ -173,6 +211,7 @@ impl Settings {
                     .flatten()
                     .filter(|v| !v.is_empty()),
             },
+            auth: Auth::from_config(config),
             files: Files {
                 log_file: path("LogFile"),
                 hosts_file: path("HostsFile").unwrap_or_else(|| "/etc/hosts".into()),
