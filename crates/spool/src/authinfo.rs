@@ -2,7 +2,7 @@
 //!
 //! # Format
 //! ```text
-//! AuthInfo:smtp.example.org  "U:user" "I:authzid" "P:secret" "M:PLAIN LOGIN" "R:realm"
+//! AuthInfo:smtp.example.org  "U:user" "I:authid" "P:secret" "M:PLAIN LOGIN" "R:realm"
 //! AuthInfo:                  "U:fallback" "P=c2VjcmV0"     (P= : base64 password)
 //! ```
 //! Each item is a quoted `X:value` (or `P=base64`).
@@ -24,10 +24,11 @@ pub struct AuthInfoError(pub String);
 /// Credentials for one host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthInfo {
-    /// Authentication identity (`U:`).
+    /// The user (authorization) id (`U:`); sendmail uses the authentication id when
+    /// it is missing.
     pub user: Option<String>,
-    /// Authorization identity (`I:`).
-    pub authzid: Option<String>,
+    /// The authentication id (`I:`); sendmail uses the user id when it is missing.
+    pub authid: Option<String>,
     /// The password (`P:` as written, `P=` decoded from base64).
     pub password: Option<Vec<u8>>,
     /// Allowed mechanisms (`M:`), in order.
@@ -56,7 +57,7 @@ fn apply(info: &mut AuthInfo, item: &str, value: &str) -> Result<(), AuthInfoErr
     let (tag, v) = (item.get(..2).ok_or_else(bad)?, &item[2..]);
     match tag {
         "U:" => info.user = Some(v.to_string()),
-        "I:" => info.authzid = Some(v.to_string()),
+        "I:" => info.authid = Some(v.to_string()),
         "P:" => info.password = Some(v.as_bytes().to_vec()),
         "P=" => {
             info.password = Some(crate::base64::decode_unpadded(v.as_bytes()).map_err(|_| bad())?)

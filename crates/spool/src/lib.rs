@@ -13,6 +13,7 @@ pub mod authinfo;
 pub mod base64;
 pub mod classfile;
 pub mod config;
+pub mod dsn;
 pub mod expand;
 pub mod forward;
 pub mod genericstable;

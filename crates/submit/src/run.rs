@@ -88,14 +88,25 @@ fn deliver(settings: &Settings, out: &mut dyn Write) -> Result<i32> {
 }
 
 /// Outside queue-only modes (`-odq`, `-odd`), asks the queue runner to deliver the new
-/// message now: waits for it with `-odi`, leaves it running with `-odb` (the default).
+/// message now: `queue-runner -Ac -qI<id>` picks it up from the client queue into the
+/// MTA's queue and delivers it, in the foreground with `-odi` (`-qf`, with `-v` the
+/// dialogue), detached with `-odb` (the default). Only root may write the MTA's queue:
+/// for anyone else the message waits for the queue runner that watches the client
+/// queue (`queue-runner -q30m`), as sendmail's MSP submission waits for its MTA.
 /// Without a queue runner installed the message simply waits in the queue.
 fn start_delivery(settings: &Settings, id: &spool::queue::QueueId) {
-    if matches!(settings.delivery_mode, 'q' | 'd') {
+    if matches!(settings.delivery_mode, 'q' | 'd') || !nix::unistd::geteuid().is_root() {
         return;
     }
     let Ok(mut cmd) = siblings::command("queue-runner", "delivery") else { return };
-    cmd.arg(format!("-qI{id}")).arg(format!("-OQueueDirectory={}", settings.queue_dir.display()));
+    cmd.arg("-Ac").arg(format!("-qI{id}"));
+    cmd.arg(format!("-OClientQueueDirectory={}", settings.queue_dir.display()));
+    if settings.delivery_mode == 'i' {
+        cmd.arg("-qf");
+        if settings.verbose {
+            cmd.arg("-v");
+        }
+    }
     if let Some(file) = &settings.config_file {
         cmd.arg("-C").arg(file);
     }

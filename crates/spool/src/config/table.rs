@@ -186,6 +186,8 @@ pub static OPTIONS: &[OptionSpec] = &[
     o("confMAX_MIME_HEADER_LENGTH", "MaxMimeHeaderLength", Str, None, "MIME header and parameter length limits, `N/M`"),
     o("confMAX_HEADERS_LENGTH", "MaxHeadersLength", Int, Some("32768"), "total header bytes accepted"),
     o("confMAX_ALIAS_RECURSION", "MaxAliasRecursion", Int, Some("10"), "alias nesting depth"),
+    o("confMAILBOX_DIR", "MailboxDirectory", Path, Some("/var/mail"), "ferrymail: the mailboxes of the built-in local mailer (no LOCAL_MAILER_PATH)"),
+    o("confMAX_HOST_DELIVERIES", "MaxHostDeliveries", Int, Some("4"), "ferrymail: deliveries to one destination at once, across the queue runner's workers"),
     o("confLOG_FILE", "LogFile", Path, None, "ferrymail: write log lines to this file instead of syslog (`-`: standard error)"),
     o("confRESOLVER_NAMESERVER", "ResolverNameserver", Str, None, "ferrymail: name servers to ask (`addr[:port]`, comma-separated) instead of those of /etc/resolv.conf"),
     o("confPID_FILE", "PidFile", Path, Some("/var/run/sendmail.pid"), "daemon's pid file"),

@@ -173,11 +173,8 @@ mod tests {
 
     #[test]
     fn routes_take_the_user_and_the_port() {
-        let mailers = Mailers {
-            local: crate::settings::MailerProgram { path: "/bin/mail".into(), args: vec![] },
-            prog: crate::settings::MailerProgram { path: "/bin/sh".into(), args: vec![] },
-            ports: vec![("relay".into(), 2527)],
-        };
+        let mut mailers = Mailers::from_config(&crate::config::Config::defaults());
+        mailers.ports = vec![("relay".into(), 2527)];
         let Route::Remote { user, hosts, port, .. } =
             remote("smtp", "postmaster@mailhub.example", &mailers)
         else {

@@ -10,11 +10,10 @@
 //! Delivery  AliasFile, ForwardPath, DefaultUser, TrustedUser, DontBlameSendmail,
 //!           SMART_HOST, MaxAliasRecursion, MaxHopCount, DeliveryMode, IgnoreDots,
 //!           DoubleBounceAddress, DeadLetterDrop, SafeFileEnvironment
-//! Mailers   LOCAL_MAILER_PATH/ARGS (by OSTYPE when unset), LOCAL_SHELL_PATH/ARGS,
-//!           the port of each TCP mailer (SMTP_MAILER_ARGS, ESMTP_MAILER_ARGS,
-//!           SMTP8_MAILER_ARGS, DSMTP_MAILER_ARGS, RELAY_MAILER_ARGS: `TCP $h [port]`)
+//! Mailers   local, prog and *file* (mailers.rs), the port of each TCP mailer
 //! ```
 
+use super::mailers::Mailers;
 use super::maps::ClassFileSpec;
 use super::queue::DeliveryMode;
 use crate::config::{AliasFileSpec, Config};
@@ -102,70 +101,6 @@ impl Names {
                 rcpt_reject: config.macro_value("confRCPTREJ_MSG").map(str::to_string),
             },
         }
-    }
-}
-
-/// A mailer's program and its argument template (`A=`), as sendmail.cf has them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailerProgram {
-    /// `P=`: the program.
-    pub path: PathBuf,
-    /// `A=`: the words of its command line, with `$u`, `$h`, `$g` unexpanded.
-    pub args: Vec<String>,
-}
-
-impl MailerProgram {
-    fn new(path: &str, args: &str) -> MailerProgram {
-        MailerProgram {
-            path: PathBuf::from(path),
-            args: args.split_whitespace().map(str::to_string).collect(),
-        }
-    }
-}
-
-/// The mailers delivery uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mailers {
-    /// `local`: the local delivery agent.
-    pub local: MailerProgram,
-    /// `prog`: the shell that runs `|program` addresses.
-    pub prog: MailerProgram,
-    /// The port of each TCP mailer whose `*_MAILER_ARGS` names one.
-    pub ports: Vec<(String, u16)>,
-}
-
-impl Mailers {
-    /// The mailers of `config`.
-    pub fn from_config(config: &Config) -> Mailers {
-        let (path, args) = match config.ostype() {
-            Some("debian") => ("/usr/sbin/sensible-mda", "sensible-mda $g $u $h ${client_addr}"),
-            Some("linux") => ("/usr/bin/procmail", "procmail -a $h -d $u"),
-            _ => ("/bin/mail", "mail -d $u"),
-        };
-        let m = |name: &str, default: &'static str| config.macro_value(name).unwrap_or(default);
-        let local = MailerProgram::new(m("LOCAL_MAILER_PATH", path), m("LOCAL_MAILER_ARGS", args));
-        let prog =
-            MailerProgram::new(m("LOCAL_SHELL_PATH", "/bin/sh"), m("LOCAL_SHELL_ARGS", "sh -c $u"));
-        let mut ports = Vec::new();
-        for (mailer, define) in [
-            ("smtp", "SMTP_MAILER_ARGS"),
-            ("esmtp", "ESMTP_MAILER_ARGS"),
-            ("smtp8", "SMTP8_MAILER_ARGS"),
-            ("dsmtp", "DSMTP_MAILER_ARGS"),
-            ("relay", "RELAY_MAILER_ARGS"),
-        ] {
-            let port =
-                config.macro_value(define).and_then(|a| a.split_whitespace().nth(2)?.parse().ok());
-            if let Some(port) = port {
-                ports.push((mailer.to_string(), port));
-            }
-        }
-        Mailers { local, prog, ports }
-    }
-
-    /// The port the TCP mailer `mailer` connects to (25 unless its arguments say).
-    pub fn port(&self, mailer: &str) -> u16 {
-        self.ports.iter().find(|(m, _)| m.eq_ignore_ascii_case(mailer)).map_or(25, |(_, p)| *p)
     }
 }
 
@@ -271,8 +206,7 @@ mod tests {
         assert_eq!((d.max_alias_recursion, d.max_hop_count), (10, 25));
         assert_eq!((d.mode, d.ignore_dots), (DeliveryMode::Background, false));
         assert_eq!(d.alias_files[0].path, PathBuf::from("/etc/mail/aliases"));
-        assert_eq!(d.mailers.local.path, PathBuf::from("/bin/mail"));
-        assert_eq!(d.mailers.prog.args, ["sh", "-c", "$u"]);
+        assert_eq!(d.mailers.prog.argv, ["sh", "-c", "$u"]);
         assert_eq!(d.mailers.port("relay"), 25);
         let d = Delivery::from_config(&config(
             "OSTYPE(`linux')dnl\ndefine(`confIGNORE_DOTS', `true')dnl\n\
@@ -283,6 +217,7 @@ mod tests {
         assert_eq!(d.mode, DeliveryMode::Queue);
         assert_eq!(d.smart_host.as_deref(), Some("relay:[127.0.0.1]"));
         assert_eq!((d.mailers.port("relay"), d.mailers.port("esmtp")), (2527, 25));
-        assert_eq!(d.mailers.local.args, ["procmail", "-a", "$h", "-d", "$u"]);
+        let crate::settings::Local::Program(local) = &d.mailers.local else { panic!() };
+        assert_eq!(local.argv, ["procmail", "-a", "$h", "-d", "$u"]);
     }
 }

@@ -35,14 +35,16 @@
 
 mod delivery;
 mod listener;
+mod mailers;
 mod maps;
 mod milter;
 mod privacy;
 mod queue;
 mod server;
 
-pub use delivery::{Delivery, MailerProgram, Mailers, Names, RuleMessages};
+pub use delivery::{Delivery, Names, RuleMessages};
 pub use listener::{Listener, ListenerError, Modifiers};
+pub use mailers::{Local, Mailers, Program};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
 pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;

@@ -5,7 +5,7 @@
 //! QueueSettings  QueueDirectory, the MSP queue, RecipientFactor, ClassFactor,
 //!                RetryFactor, MinQueueAge, MaxQueueAge, MaxQueueRunSize,
 //!                QueueSortOrder (queue::scan::SortOrder), Timeout.queuereturn,
-//!                Timeout.queuewarn,
+//!                Timeout.queuewarn, MaxQueueChildren, MaxHostDeliveries,
 //!                QUEUE_GROUP(...)
 //! QueueWriter    RunAsUser, UseMSP, QueueFileMode of the program writing a queue:
 //!                the loaded file's for mqueue, the MSP's for clientmqueue
@@ -149,6 +149,10 @@ pub struct QueueSettings {
     pub queue_warn: Duration,
     /// `QUEUE_GROUP`s, in order.
     pub groups: Vec<QueueGroup>,
+    /// `MaxQueueChildren`: jobs worked at once (unset: the runner's choice).
+    pub max_children: Option<usize>,
+    /// `MaxHostDeliveries` (ferrymail's, 4): deliveries to one destination at once.
+    pub max_host_deliveries: usize,
 }
 
 impl QueueSettings {
@@ -194,6 +198,8 @@ impl QueueSettings {
                 .filter(|c| c.name == "QUEUE_GROUP")
                 .filter_map(QueueGroup::parse)
                 .collect(),
+            max_children: config.option_int("MaxQueueChildren").map(|n| n.max(1) as usize),
+            max_host_deliveries: int("MaxHostDeliveries", 4).max(1) as usize,
         }
     }
 
