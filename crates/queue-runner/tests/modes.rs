@@ -101,7 +101,10 @@ fn an_interval_runner_delivers_new_files_at_once_and_stops_on_sigterm() {
     eventually("the new submission to be delivered", || {
         lab.text("mail/daemon").contains("Subject: at once")
     });
-    assert!(lab.files("clientmqueue").is_empty() && lab.files("mqueue").is_empty());
+    // The job's files go once the delivery is done, just after the mailbox is written.
+    eventually("both queues to be empty", || {
+        lab.files("clientmqueue").is_empty() && lab.files("mqueue").is_empty()
+    });
     let pid = nix::unistd::Pid::from_raw(runner.0.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(exit_of(&mut runner.0, "still running after SIGTERM").code(), Some(0));
