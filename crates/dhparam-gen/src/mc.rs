@@ -10,16 +10,12 @@ use std::path::Path;
 
 /// The m4 name of sendmail's `DHParameters` option.
 pub const NAME: &str = "confDH_PARAMETERS";
-/// The option's name in the option table.
-const OPTION: &str = "DHParameters";
 
-/// What `confDH_PARAMETERS` is set to in the `.mc` at `path`, if anything.
+/// What `confDH_PARAMETERS` is set to in the `.mc` at `path`, if anything
+/// ([`spool::settings::Tls::dh_parameters`]).
 pub fn dh_parameters(path: &Path) -> Result<Option<String>, Error> {
     let config = Config::load(path)?;
-    if !config.is_set(OPTION) {
-        return Ok(None);
-    }
-    Ok(config.option(OPTION).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()))
+    Ok(spool::settings::Settings::from_config(&config).tls.dh_parameters)
 }
 
 #[cfg(test)]

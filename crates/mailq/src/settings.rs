@@ -51,16 +51,14 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     } else {
         config.queue_directory()
     };
-    let max_shown =
-        config.option("MaxQueueRunSize").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    let queue = spool::settings::QueueSettings::from_config(&config);
+    let max_shown = queue.max_queue_run_size;
     Ok(Settings {
         queues: expand(&dir)?,
         mode: flags.mode,
         filters: flags.filters,
         style: Style {
-            min_queue_age: config
-                .option_duration("MinQueueAge", 'm')
-                .map_or(0, |d| d.as_secs() as i64),
+            min_queue_age: queue.min_queue_age.as_secs() as i64,
             now: jiff::Timestamp::now().as_second(),
             verbose: flags.verbose,
             lost: flags.mode == Mode::Lost,
@@ -68,7 +66,7 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         },
         output: flags.output,
         max_shown,
-        order: config.option("QueueSortOrder").and_then(SortOrder::parse).unwrap_or_default(),
+        order: queue.sort_order,
     })
 }
 

@@ -1,21 +1,19 @@
 //! Resolves the command line and the configuration into what newaliases needs.
 //!
 //! The configuration is the `.mc` (`-C`, default `/etc/mail/sendmail.mc`, sendmail's
-//! defaults without one) with `-O`/`-o` applied; the alias files are its `AliasFile`
-//! (`ALIAS_FILE` in the `.mc`, `-O AliasFile=`, `-oA`; default `/etc/mail/aliases`).
-//! The local host names (for alias names like `user@host`) are class `w`
+//! defaults without one) with `-O`/`-o` applied, resolved into
+//! [`spool::settings::Settings`]; the alias files are its `AliasFile` (`ALIAS_FILE`
+//! in the `.mc`, `-O AliasFile=`, `-oA`; default `/etc/mail/aliases`). The local
+//! host names (for alias names like `user@host`) are class `w`
 //! ([`spool::host::local_names`]). The file-safety checks are those of the
-//! configuration's `DontBlameSendmail` and `TrustedUser` ([`Checker::from_config`]).
+//! configuration's `DontBlameSendmail` and `TrustedUser` ([`Checker::from_settings`]).
 
 use anyhow::Context;
-use spool::aliases::{parse_alias_files, AliasSpec};
+use spool::aliases::AliasSpec;
 use spool::classfile::Class;
 use spool::config::Config;
 use spool::safefile::Checker;
 use std::path::Path;
-
-/// The default alias file.
-const DEFAULT_ALIASES: &str = "/etc/mail/aliases";
 
 /// What newaliases works with.
 #[derive(Debug, Clone)]
@@ -41,12 +39,14 @@ pub fn resolve(flags: &crate::flags::Flags) -> anyhow::Result<Settings> {
             config.set_option(&format!("{name}={value}"))?;
         }
     }
-    let alias_option = config.option("AliasFile").unwrap_or(DEFAULT_ALIASES).to_string();
-    let alias_files = parse_alias_files(&alias_option).context("AliasFile option")?;
+    let resolved = spool::settings::Settings::from_config(&config);
+    let delivery = &resolved.delivery;
+    let alias_files: Result<Vec<AliasSpec>, _> =
+        delivery.alias_files.iter().map(AliasSpec::from_spec).collect();
     Ok(Settings {
-        alias_files,
-        local_names: spool::host::local_names(&config),
-        checker: Checker::from_config(&config),
+        alias_files: alias_files.context("AliasFile option")?,
+        local_names: spool::host::local_names(&resolved.names),
+        checker: Checker::from_settings(delivery),
     })
 }
 
@@ -70,6 +70,6 @@ mod tests {
         assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new("/from/short"));
         std::fs::write(&mc, "dnl nothing\n").unwrap();
         flags.options.clear();
-        assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new(DEFAULT_ALIASES));
+        assert_eq!(resolve(&flags).unwrap().alias_files[0].path, Path::new("/etc/mail/aliases"));
     }
 }

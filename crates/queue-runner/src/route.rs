@@ -15,9 +15,9 @@
 //! # Errors
 //! None: a mailertable that cannot be read routes the address to a temporary failure.
 
-use spool::config::Config;
 use spool::mailertable::{self, Route};
 use spool::maps::Map;
+use spool::settings::Settings;
 
 /// A remote destination: the mailer and the host, as sendmail's `$h` has it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -67,8 +67,7 @@ pub enum Decision {
 pub struct Router {
     mailertable: Option<Box<dyn Map>>,
     smart_host: Option<String>,
-    relay_port: u16,
-    smtp_port: u16,
+    ports: Vec<(String, u16)>,
 }
 
 impl std::fmt::Debug for Router {
@@ -78,29 +77,19 @@ impl std::fmt::Debug for Router {
 }
 
 impl Router {
-    /// The router of `config`: `FEATURE(mailertable)`'s map, `SMART_HOST`, the mailers'
-    /// ports.
-    pub fn from_config(config: &Config) -> Router {
-        let mailertable = config.feature("mailertable").and_then(|f| {
-            let spec = f.arg(0).unwrap_or("hash /etc/mail/mailertable");
-            let (kind, path) = map_spec(spec);
-            spool::maps::open(kind, std::path::Path::new(&path)).ok()
-        });
-        let port = |define: &str| {
-            let args = config.macro_value(define).unwrap_or("TCP $h");
-            args.split_whitespace().nth(2).and_then(|p| p.parse().ok()).unwrap_or(25)
-        };
+    /// The router of `settings`: the mailertable opened from `FEATURE(mailertable)`'s
+    /// spec (by `spool::lookup`), `SMART_HOST`, the mailers' ports.
+    pub fn from_settings(settings: &Settings, mailertable: Option<Box<dyn Map>>) -> Router {
         Router {
             mailertable,
-            smart_host: config.smart_host().map(str::to_string),
-            relay_port: port("RELAY_MAILER_ARGS"),
-            smtp_port: port("SMTP_MAILER_ARGS"),
+            smart_host: settings.delivery.smart_host.clone(),
+            ports: settings.delivery.mailers.ports.clone(),
         }
     }
 
     /// A router with these tables (tests, and callers that load maps themselves).
     pub fn new(mailertable: Option<Box<dyn Map>>, smart_host: Option<String>) -> Router {
-        Router { mailertable, smart_host, relay_port: 25, smtp_port: 25 }
+        Router { mailertable, smart_host, ports: Vec::new() }
     }
 
     /// Routes `domain`.
@@ -136,7 +125,8 @@ impl Router {
         let (name, explicit_port) = split_port(host);
         let bracketed = name.starts_with('[') && name.ends_with(']');
         let name = name.trim_start_matches('[').trim_end_matches(']');
-        let default = if mailer == "relay" { self.relay_port } else { self.smtp_port };
+        let default =
+            self.ports.iter().find(|(m, _)| m.eq_ignore_ascii_case(mailer)).map_or(25, |(_, p)| *p);
         Destination {
             mailer: mailer.to_ascii_lowercase(),
             host: name.to_ascii_lowercase(),
@@ -159,15 +149,6 @@ fn split_port(host: &str) -> (&str, Option<u16>) {
         }
         None => (host, None),
     }
-}
-
-/// `hash -o /etc/mail/mailertable` as a map type and path.
-pub(crate) fn map_spec(spec: &str) -> (spool::maps::MapType, String) {
-    use spool::maps::MapType;
-    let words: Vec<&str> = spec.split_whitespace().collect();
-    let kind = words.first().and_then(|w| MapType::from_name(w).ok()).unwrap_or(MapType::Hash);
-    let path = words.iter().rev().find(|w| !w.starts_with('-')).unwrap_or(&"/etc/mail/mailertable");
-    (kind, path.to_string())
 }
 
 #[cfg(test)]

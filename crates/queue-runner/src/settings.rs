@@ -19,9 +19,9 @@
 
 use crate::expand::Directory;
 use crate::flags::{Filter, Flags, Run};
-use crate::local::mailers::Mailers;
 use anyhow::{Context, Result};
 use spool::config::Config;
+use spool::settings::Mailers;
 use spool::sysexits::{Exit, EX_NOUSER, EX_USAGE};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -136,10 +136,8 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         }
         .into());
     }
-    let time = |name: &str, default: u64| {
-        config.option_duration(name, 'm').unwrap_or(Duration::from_secs(default))
-    };
-    let int = |name: &str, default: i64| config.option_int(name).unwrap_or(default);
+    let typed = spool::settings::Settings::from_config(&config);
+    let queue = &typed.queue;
     let agent = std::env::current_exe().context("cannot find this program's own path")?;
     Ok(Settings {
         run,
@@ -147,49 +145,46 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         client: flags.client,
         verbose: flags.verbose,
         filters: flags.filters,
-        sort_order: config
-            .option("QueueSortOrder")
-            .and_then(spool::queue::scan::SortOrder::parse)
-            .unwrap_or_default(),
-        queue_dir: absolute(config.queue_directory()),
-        client_queue_dir: absolute(config.client_queue_directory()),
-        queue_file_mode: octal(config.option("QueueFileMode")).unwrap_or(0o600),
-        client_files: client_files(&config)?,
-        host: spool::host::canonical_name(&config),
-        directory: Directory::load(&config),
-        mailers: Mailers::from_config(&config),
+        sort_order: queue.sort_order,
+        queue_dir: absolute(queue.dir.clone()),
+        client_queue_dir: absolute(queue.client_dir.clone()),
+        queue_file_mode: queue.file_mode,
+        client_files: client_files(&queue.client_writer)?,
+        host: spool::host::canonical_name(&typed.names),
+        directory: Directory::load(&typed),
+        mailers: typed.delivery.mailers.clone(),
         timeouts: Timeouts {
-            min_queue_age: time("MinQueueAge", 0),
-            queuewarn: time("Timeout.queuewarn", 4 * 3600),
-            queuereturn: time("Timeout.queuereturn", 5 * 86400),
+            min_queue_age: queue.min_queue_age,
+            queuewarn: queue.queue_warn,
+            queuereturn: queue.queue_return,
         },
-        retry_factor: int("RetryFactor", 90000),
-        recipient_factor: int("RecipientFactor", 30000),
-        double_bounce: config.option("DoubleBounceAddress").unwrap_or("postmaster").to_string(),
-        max_hops: int("MaxHopCount", 25).max(0) as usize,
-        max_message_size: int("MaxMessageSize", 0).max(0) as u64,
-        max_headers_length: int("MaxHeadersLength", 32768).max(0) as usize,
-        workers: (int("MaxQueueChildren", DEFAULT_WORKERS as i64).max(1)) as usize,
-        per_destination: int("MaxHostDeliveries", 4).max(1) as usize,
-        log_file: config.option("LogFile").filter(|f| !f.is_empty()).map(PathBuf::from),
+        retry_factor: queue.retry_factor,
+        recipient_factor: queue.recipient_factor,
+        double_bounce: typed.delivery.double_bounce.clone(),
+        max_hops: typed.delivery.max_hop_count,
+        max_message_size: typed.limits.max_message_size,
+        max_headers_length: typed.limits.max_headers_length,
+        workers: queue.max_children.unwrap_or(DEFAULT_WORKERS),
+        per_destination: queue.max_host_deliveries,
+        log_file: typed.files.log_file.clone(),
         log_tag: flags.tag.unwrap_or_else(|| "sendmail".into()),
         agent,
-        resolver: resolver(&config)?,
-        authinfo: config.feature("authinfo").and_then(|f| {
-            let (kind, path) =
-                crate::route::map_spec(f.arg(0).unwrap_or("hash /etc/mail/authinfo"));
-            spool::maps::open(kind, std::path::Path::new(&path)).ok().map(std::sync::Arc::from)
-        }),
+        resolver: resolver(&typed.files)?,
+        authinfo: typed
+            .maps
+            .authinfo
+            .as_ref()
+            .and_then(|spec| spec.open().ok().flatten())
+            .map(std::sync::Arc::from),
     })
 }
 
-/// The resolver the configuration asks for, as smtpd builds it.
-fn resolver(config: &Config) -> Result<dns::Resolver> {
-    let switch_file = config.option("ServiceSwitchFile").unwrap_or("/etc/mail/service.switch");
-    let switch = dns::HostSwitch::read(std::path::Path::new(switch_file)).unwrap_or_default();
-    let hosts_file = config.option("HostsFile").unwrap_or("/etc/hosts");
-    let hosts = dns::HostsFile::read(std::path::Path::new(hosts_file));
-    let servers = match config.option("ResolverNameserver").filter(|v| !v.trim().is_empty()) {
+/// The resolver the configuration asks for, as smtpd builds it (`ServiceSwitchFile`,
+/// `HostsFile`, `ResolverNameserver`).
+fn resolver(files: &spool::settings::Files) -> Result<dns::Resolver> {
+    let switch = dns::HostSwitch::read(&files.service_switch_file).unwrap_or_default();
+    let hosts = dns::HostsFile::read(&files.hosts_file);
+    let servers = match &files.resolver_nameserver {
         Some(value) => dns::servers::parse_servers(value)
             .map_err(|e| Exit { code: spool::sysexits::EX_CONFIG, message: e.to_string() })?,
         None => Vec::new(),
@@ -204,15 +199,10 @@ fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
-fn octal(text: Option<&str>) -> Option<u32> {
-    text.and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
-}
-
 /// The MSP's `RunAsUser` and `QueueFileMode`: whom client queue files belong to.
-fn client_files(config: &Config) -> Result<ClientFiles> {
-    let set = config.client_is_set("QueueFileMode");
-    let mode = set.then(|| octal(config.client_option("QueueFileMode"))).flatten().unwrap_or(0o660);
-    let Some(spec) = config.client_option("RunAsUser").filter(|s| !s.is_empty()) else {
+fn client_files(writer: &spool::settings::QueueWriter) -> Result<ClientFiles> {
+    let mode = writer.file_mode.unwrap_or(0o660);
+    let Some(spec) = writer.run_as.as_deref() else {
         return Ok(ClientFiles { uid: None, gid: None, mode });
     };
     let (user, group) = spec.split_once(':').unwrap_or((spec, ""));

@@ -35,8 +35,7 @@ use crate::sasl::conf::{search_path, SaslConf};
 use crate::sasl::mech::Mechanism;
 use crate::sasl::Verifier;
 use anyhow::{Context, Result};
-use spool::config::Config;
-use std::path::Path;
+use spool::settings::Auth;
 use std::time::Duration;
 
 /// The AUTH part of a configuration.
@@ -53,18 +52,18 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
-    /// The AUTH settings of `config`; `host_name` (`$j`) is the realm when `AuthRealm`
+    /// The AUTH settings `auth` give; `host_name` (`$j`) is the realm when `AuthRealm`
     /// is not set, `timeout` bounds a saslauthd round trip.
     ///
     /// # Errors
     /// See the module documentation.
-    pub fn resolve(config: &Config, host_name: &str, timeout: Duration) -> Result<AuthConfig> {
-        let explicit = config.option("SaslConfigFile").filter(|v| !v.is_empty()).map(Path::new);
+    pub fn resolve(auth: &Auth, host_name: &str, timeout: Duration) -> Result<AuthConfig> {
+        let explicit = auth.sasl_config_file.as_deref();
         let sasl = SaslConf::load(explicit, &search_path()).context("SASL configuration")?;
-        let options = config.option("AuthOptions").unwrap_or("");
-        let listed = config.option("AuthMechanisms").unwrap_or("");
-        let offered = offered(listed, sasl.mech_list.as_deref(), options);
-        let realm = config.option("AuthRealm").filter(|r| !r.is_empty()).unwrap_or(host_name);
+        let options = auth.options.as_str();
+        let listed = auth.mechanisms.join(" ");
+        let offered = offered(&listed, sasl.mech_list.as_deref(), options);
+        let realm = auth.realm.as_deref().unwrap_or(host_name);
         Ok(AuthConfig {
             offered,
             plaintext_needs_tls: options.contains('p'),
@@ -96,8 +95,9 @@ fn offered(listed: &str, mech_list: Option<&[String]>, options: &str) -> Vec<Str
 mod tests {
     use super::*;
 
-    fn config(mc: &str) -> Config {
-        Config::from_str(Path::new("t.mc"), mc).unwrap()
+    fn config(mc: &str) -> Auth {
+        let config = spool::config::Config::from_str(std::path::Path::new("t.mc"), mc).unwrap();
+        spool::settings::Settings::from_config(&config).auth
     }
 
     #[test]

@@ -38,8 +38,9 @@ use smtp::server::{
 };
 use spool::log::{Outcome, Record, Severity};
 use spool::queue::{next_id, QueueId};
-use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts, Status};
+use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts};
 use spool::settings::Listener;
+use spool::status::DeliveryStatus;
 use std::sync::Arc;
 
 /// One session's policy.
@@ -65,11 +66,8 @@ pub struct DaemonPolicy {
 }
 
 /// The SMTP reply of a rules' status.
-pub fn reply(status: &Status) -> Reply {
-    match status.enhanced {
-        Some(enhanced) => Reply::with_code(status.code, enhanced, status.text.clone()),
-        None => Reply::bare(status.code, status.text.clone()),
-    }
+pub fn reply(status: &DeliveryStatus) -> Reply {
+    Reply::from(status)
 }
 
 /// `451 4.3.0 Temporary system failure`: what the rules say when they cannot decide.
@@ -137,7 +135,7 @@ impl DaemonPolicy {
         }
     }
 
-    fn log_relay_reject(&self, status: &Status) {
+    fn log_relay_reject(&self, status: &DeliveryStatus) {
         self.log(&Record::Ruleset {
             ruleset: "check_relay".into(),
             arg: self.name.macro_name(),
@@ -333,7 +331,7 @@ impl DaemonPolicy {
         let rcpts = envelope.recipients.len();
         let committed = store
             .commit(envelope.message_size, move |id, header, size| {
-                let priority = spool::queue::priority(&shared.settings.config, size, rcpts);
+                let priority = shared.settings.resolved.queue.priority(size, rcpts);
                 let now = jiff::Timestamp::now();
                 inbound.queue_file(id, &host, now, header, priority)
             })
@@ -416,7 +414,7 @@ impl AsyncPolicy for DaemonPolicy {
 
 /// A refusal sendmail logs as its own text, not as a ruleset line: an unknown user
 /// or host (`<x>... User unknown`).
-fn unknown_address(status: &Status) -> bool {
+fn unknown_address(status: &DeliveryStatus) -> bool {
     status
         .enhanced
         .is_some_and(|e| e.class() == 5 && e.subject() == 1 && matches!(e.detail(), 1 | 2))

@@ -1,10 +1,11 @@
 //! smtpd's settings: the command line resolved with the configuration.
 //!
 //! The configuration is `-C file`, else `/etc/mail/sendmail.mc`, else sendmail's
-//! defaults; `-O`/`-o` override its options. [`spool::settings::Server`] gives the
-//! typed values (listeners, limits, timeouts, privacy, TLS files); the `LogFile`
-//! option (ferrymail's own) sends the log to a file or standard error instead of
-//! syslog, for tests and sites without a syslog daemon.
+//! defaults; `-O`/`-o` override its options. [`spool::settings::Settings`] gives the
+//! typed values (maps, names, queue, files) and [`spool::settings::Server`] the
+//! daemon's (listeners, limits, timeouts, privacy, TLS files); the `LogFile` option
+//! (ferrymail's own) sends the log to a file or standard error instead of syslog, for
+//! tests and sites without a syslog daemon.
 //!
 //! # Errors
 //! An unreadable or invalid configuration (`EX_CONFIG`/`EX_NOINPUT`), a bad `-O`
@@ -22,9 +23,12 @@ use std::path::PathBuf;
 pub struct Settings {
     /// The command line.
     pub flags: Flags,
-    /// The configuration, with `-O` applied.
+    /// The configuration, with `-O` applied: its features and macro calls, which the
+    /// rules and the blocklists read.
     pub config: Config,
-    /// Its typed values.
+    /// Its options resolved into typed values.
+    pub resolved: spool::settings::Settings,
+    /// The daemon's typed values.
     pub server: Server,
     /// `LogFile`: a file, `-` for standard error, `None` for syslog.
     pub log_file: Option<PathBuf>,
@@ -47,9 +51,10 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     let server = Server::from_config(&config)
         .map_err(|e| Exit { code: EX_CONFIG, message: e.to_string() })
         .context("listeners")?;
-    let log_file = config.option("LogFile").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let resolved = spool::settings::Settings::from_config(&config);
+    let log_file = resolved.files.log_file.clone();
     let tag = flags.tag.clone().unwrap_or_else(|| "sm-mta".to_string());
-    Ok(Settings { flags, config, server, log_file, tag })
+    Ok(Settings { flags, config, resolved, server, log_file, tag })
 }
 
 #[cfg(test)]

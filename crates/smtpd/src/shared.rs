@@ -18,11 +18,9 @@ use crate::blocklists::Blocklists;
 use crate::settings::Settings;
 use anyhow::Result;
 use dns::{HostSwitch, HostsFile, Resolver, ServerConfig};
-use spool::config::Config;
 use spool::log::{Severity, Syslog};
 use spool::queue::Queue;
 use spool::sysexits::{Exit, EX_CONFIG};
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 /// One generation of the daemon's configuration.
@@ -64,13 +62,11 @@ impl Shared {
         };
         let date =
             spool::message::added::arpadate(jiff::Timestamp::now(), &jiff::tz::TimeZone::system());
-        let full_version = match settings.config.macro_value("confCF_VERSION") {
-            Some(cf) => format!("{VERSION}/{cf}"),
-            None => VERSION.to_string(),
-        };
+        let full_version = full_version(&settings);
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
-        let auth = AuthConfig::resolve(&settings.config, &server.host_name, server.timeouts.auth)?;
+        let auth =
+            AuthConfig::resolve(&settings.resolved.auth, &server.host_name, server.timeouts.auth)?;
         for warning in &auth.warnings {
             syslog.log(Severity::Warning, &format!("AUTH: {warning}"));
         }
@@ -80,11 +76,11 @@ impl Shared {
         engine.auth_plaintext_needs_tls = auth.plaintext_needs_tls;
         engine.auth_param_always = true;
         let queue = Queue::open(&server.queue_dir).with_file_mode(server.queue_file_mode);
-        let system = spool::rules::System::detect(&settings.config);
+        let system = spool::rules::System::detect(&settings.resolved);
         let rules = spool::rules::Rules::load(&settings.config, &system).map_err(|e| {
             spool::sysexits::Exit { code: spool::sysexits::EX_CONFIG, message: e.to_string() }
         })?;
-        let resolver = resolver(&settings.config, &syslog)?;
+        let resolver = resolver(&settings.resolved.files, &syslog)?;
         let blocklists = Blocklists::load(&settings.config, &syslog);
         Ok(Shared { settings, engine, queue, syslog, rules, auth, tls, resolver, blocklists })
     }
@@ -93,10 +89,7 @@ impl Shared {
     pub fn greeting(&self) -> String {
         let date =
             spool::message::added::arpadate(jiff::Timestamp::now(), &jiff::tz::TimeZone::system());
-        let full_version = match self.settings.config.macro_value("confCF_VERSION") {
-            Some(cf) => format!("{VERSION}/{cf}"),
-            None => VERSION.to_string(),
-        };
+        let full_version = full_version(&self.settings);
         let macros =
             smtp::server::Macros { version: VERSION, full_version: &full_version, date: &date };
         smtp::server::greeting(
@@ -115,19 +108,28 @@ pub fn current(shared: &Current) -> Arc<Shared> {
     shared.read().map(|s| s.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
 }
 
+/// `$Z`: the version, with `confCF_VERSION` after a slash when set.
+fn full_version(settings: &Settings) -> String {
+    match &settings.resolved.names.cf_version {
+        Some(cf) => format!("{VERSION}/{cf}"),
+        None => VERSION.to_string(),
+    }
+}
+
 /// The resolver the configuration asks for (see the module documentation).
-fn resolver(config: &Config, syslog: &Syslog) -> Result<Resolver> {
-    let switch_file = config.option("ServiceSwitchFile").unwrap_or("/etc/mail/service.switch");
-    let switch = HostSwitch::read(Path::new(switch_file)).unwrap_or_else(|e| {
+fn resolver(files: &spool::settings::Files, syslog: &Syslog) -> Result<Resolver> {
+    let switch_file = &files.service_switch_file;
+    let switch = HostSwitch::read(switch_file).unwrap_or_else(|e| {
         syslog.log(Severity::Err, &format!("NOQUEUE: SYSERR: {e}"));
         HostSwitch::default()
     });
     for source in &switch.ignored {
-        let line = format!("NOQUEUE: {switch_file}: hosts source {source} not available, ignored");
+        let file = switch_file.display();
+        let line = format!("NOQUEUE: {file}: hosts source {source} not available, ignored");
         syslog.log(Severity::Warning, &line);
     }
-    let hosts = HostsFile::read(Path::new(config.option("HostsFile").unwrap_or("/etc/hosts")));
-    let servers = match config.option("ResolverNameserver").filter(|v| !v.trim().is_empty()) {
+    let hosts = HostsFile::read(&files.hosts_file);
+    let servers = match &files.resolver_nameserver {
         Some(value) => dns::servers::parse_servers(value)
             .map_err(|e| Exit { code: EX_CONFIG, message: e.to_string() })?,
         None => Vec::new(),

@@ -1,8 +1,11 @@
 //! Local users and their `.forward` files.
 //!
 //! # Users
-//! [`UserDb`] answers "does this local user exist, and where is its home?". [`Passwd`]
-//! reads a passwd(5) file (`/etc/passwd` by default); tests use [`StaticUsers`].
+//! [`UserDb`] answers "does this local user exist, and where is its home?".
+//! [`SystemUsers`] asks the system's user database (getpwnam(3), through NSS, as
+//! sendmail's `MailboxDatabase=pw` does); [`Passwd`] reads a passwd(5) file; tests use
+//! [`StaticUsers`]. getpwnam may block (NSS can reach a directory server): async
+//! callers run lookups off their runtime threads.
 //!
 //! # .forward
 //! sendmail's `ForwardPath` option is a `:`-separated list of templates in which `$u`
@@ -51,7 +54,7 @@ impl User {
 }
 
 /// Where local users are looked up.
-pub trait UserDb {
+pub trait UserDb: Send + Sync {
     /// The user called `name` (exact, case-sensitive), if there is one.
     fn user(&self, name: &str) -> Option<User>;
 }
@@ -110,6 +113,17 @@ impl Passwd {
 impl UserDb for Passwd {
     fn user(&self, name: &str) -> Option<User> {
         self.users.iter().find(|u| u.name == name).cloned()
+    }
+}
+
+/// The system's user database (getpwnam(3)).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemUsers;
+
+impl UserDb for SystemUsers {
+    fn user(&self, name: &str) -> Option<User> {
+        let u = nix::unistd::User::from_name(name).ok()??;
+        Some(User { name: u.name, home: u.dir, uid: u.uid.as_raw(), gid: u.gid.as_raw() })
     }
 }
 
@@ -211,6 +225,13 @@ mod tests {
         let q = Passwd::parse("ann:x:1:1:& Smith,Room 1,,:/home/ann:/bin/sh\n");
         assert_eq!(q.full_name("ann").as_deref(), Some("Ann Smith"));
         assert_eq!(q.full_name("bob"), None);
+    }
+
+    #[test]
+    fn system_users_come_from_getpwnam() {
+        let root = SystemUsers.user("root").unwrap();
+        assert_eq!((root.uid, root.gid, root.name.as_str()), (0, 0, "root"));
+        assert!(SystemUsers.user("no-such-user-ferrymail").is_none());
     }
 
     #[test]

@@ -2,13 +2,12 @@
 //! canonical name the mail system uses) and class `w` (every name mail is local for).
 //!
 //! `$j` is `confDOMAIN_NAME` when the configuration sets it, else `$w`. Class `w` holds
-//! `$j`, `$w`, `localhost`, and the class file (`confCW_FILE`, default
+//! `$j`, `$w`, `localhost`, the `LOCAL_DOMAIN` names and the class file (`confCW_FILE`, default
 //! `/etc/mail/local-host-names`) when `FEATURE(use_cw_file)` or `confCW_FILE` asks for
 //! it; a missing class file is not an error (sendmail's `-o`).
 
 use crate::classfile::Class;
-use crate::config::Config;
-use std::path::Path;
+use crate::settings::Names;
 
 /// The default class `w` file.
 pub const DEFAULT_CW_FILE: &str = "/etc/mail/local-host-names";
@@ -23,39 +22,38 @@ pub fn system_name() -> String {
 }
 
 /// `$j`: the canonical name of this mail system.
-pub fn canonical_name(config: &Config) -> String {
-    config.macro_value("confDOMAIN_NAME").map(str::to_string).unwrap_or_else(system_name)
+pub fn canonical_name(names: &Names) -> String {
+    names.domain_name.clone().unwrap_or_else(system_name)
 }
 
 /// Class `w`: the names mail is delivered locally for.
-pub fn local_names(config: &Config) -> Class {
-    local_names_for(config, &system_name())
+pub fn local_names(names: &Names) -> Class {
+    local_names_for(names, &system_name())
 }
 
 /// Class `w` of a machine called `host_name` (`$w`): `$j`, `$w`, `localhost`, the
-/// class file and the `LOCAL_DOMAIN(...)` names.
-pub fn local_names_for(config: &Config, host_name: &str) -> Class {
-    let mut names = Class::default();
-    let j = config.macro_value("confDOMAIN_NAME").unwrap_or(host_name);
+/// `LOCAL_DOMAIN(...)` names and the class file. The class file is read as optional
+/// whatever its spec says: a missing one is no extra name.
+pub fn local_names_for(names: &Names, host_name: &str) -> Class {
+    let mut class = Class::default();
+    let j = names.domain_name.as_deref().unwrap_or(host_name);
     for name in [j, host_name, "localhost"] {
-        names.insert(name);
+        class.insert(name);
     }
-    config.local_domains().iter().for_each(|d| names.insert(d));
-    let cw_file =
-        config.macro_value("confCW_FILE").map(|f| f.trim_start_matches("-o").trim().to_string());
-    let wanted = cw_file.is_some() || config.feature("use_cw_file").is_some();
-    if wanted {
-        let file = cw_file.unwrap_or_else(|| DEFAULT_CW_FILE.to_string());
-        if let Ok(class) = Class::read(Path::new(&file), true) {
-            class.names().iter().for_each(|n| names.insert(n));
+    names.local_domains.iter().for_each(|d| class.insert(d));
+    if let Some(file) = &names.cw_file {
+        if let Ok(read) = Class::read(&file.path, true) {
+            read.names().iter().for_each(|n| class.insert(n));
         }
     }
-    names
+    class
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use std::path::Path;
 
     #[test]
     fn canonical_name_and_class_w_from_the_config() {
@@ -67,17 +65,18 @@ mod tests {
             cw.display()
         );
         let config = Config::from_str(&dir.path().join("s.mc"), &mc).unwrap();
-        assert_eq!(canonical_name(&config), "mail.lab.example");
-        let w = local_names(&config);
+        let names = Names::from_config(&config);
+        assert_eq!(canonical_name(&names), "mail.lab.example");
+        let w = local_names(&names);
         for name in
             ["mail.lab.example", "lab.example", "other.example", "localhost", &system_name()]
         {
             assert!(w.contains(name), "{name}");
         }
-        assert!(!local_names(&Config::defaults()).contains("lab.example"));
+        assert!(!local_names(&Names::from_config(&Config::defaults())).contains("lab.example"));
         let other =
             Config::from_str(Path::new("o.mc"), "LOCAL_DOMAIN(`extra.example')dnl\n").unwrap();
-        let w = local_names_for(&other, "box");
+        let w = local_names_for(&Names::from_config(&other), "box");
         assert!(w.contains("box") && w.contains("extra.example") && w.contains("localhost"));
     }
 }

@@ -14,6 +14,7 @@ pub mod base64;
 pub mod classfile;
 pub mod config;
 pub mod dsn;
+pub mod expand;
 pub mod forward;
 pub mod genericstable;
 pub mod getopt;
@@ -21,6 +22,7 @@ pub mod host;
 pub mod hosts;
 pub mod inbound;
 pub mod log;
+pub mod lookup;
 pub mod mailertable;
 pub mod maps;
 pub mod message;
@@ -48,5 +50,7 @@ mod shareable {
         send_and_sync::<crate::config::Config>();
         send_and_sync::<dyn crate::maps::Map>();
         send_and_sync::<Box<dyn crate::maps::Map>>();
+        send_and_sync::<crate::lookup::Maps>();
+        send_and_sync::<crate::settings::Settings>();
     }
 }

@@ -21,6 +21,7 @@
 
 use crate::access::{clean_text, split_dsn};
 use crate::maps::{self, Map, MapError};
+use crate::status::DeliveryStatus;
 
 /// Where a mailertable entry sends mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,20 @@ pub enum Route {
         /// The text, comments removed.
         text: String,
     },
+}
+
+impl Route {
+    /// The status an `error:` route refuses with (`error:5.1.2:550 Host unknown` is
+    /// `550 5.1.2 Host unknown`; see [`DeliveryStatus::error_mailer`]); `None` for
+    /// other routes.
+    pub fn delivery_status(&self) -> Option<DeliveryStatus> {
+        let Route::Error { status, code, text } = self else { return None };
+        let text = match code {
+            Some(code) => format!("{code} {text}"),
+            None => text.clone(),
+        };
+        Some(DeliveryStatus::error_mailer(Some(status), &text, None))
+    }
 }
 
 /// Parses a mailertable value (after `%` substitution).
@@ -135,6 +150,9 @@ mod tests {
                 text: "Host unknown".into()
             })
         );
+        let refusal = lookup(&m, "nosuchhost.example").unwrap().unwrap().delivery_status();
+        assert_eq!(refusal.unwrap().line(), "550 5.1.2 Host unknown");
+        assert_eq!(lookup(&m, "closed.example").unwrap().unwrap().delivery_status(), None);
     }
 
     #[test]
@@ -148,6 +166,8 @@ mod tests {
         };
         assert_eq!(text("badhost"), "mail to badhost is prohibited");
         assert_eq!(text("x.y.baddomain"), "mail to x.y.baddomain is prohibited");
+        let named = lookup(&m, "badhost").unwrap().unwrap().delivery_status().unwrap();
+        assert_eq!(named.line(), "553 5.3.0 mail to badhost is prohibited");
         assert_eq!(
             lookup(&m, "lab.example").unwrap(),
             Some(Route::Local(Some("postmaster".into())))

@@ -16,8 +16,17 @@
 //! text`, `5.7.1:550 text`) and says where it ends, as sendmail looks for one before
 //! the text of a reply or map value.
 //!
+//! # The delivery status
+//! [`DeliveryStatus`] (in `delivery`) is the whole status of a recipient: reply code,
+//! enhanced code and text, shared by the maps' refusals, the rules' replies, the qf
+//! `M` line and DSNs.
+//!
 //! # Errors
 //! Parsing returns `None` for anything else; no input panics.
+
+mod delivery;
+
+pub use delivery::{strip_quotes, Class, DeliveryStatus, Diagnostic};
 
 use std::fmt;
 

@@ -153,11 +153,3 @@ fn hostile_inputs_fail_cleanly() {
     let config = Config::from_str(&dir.path().join("t.mc"), &parens).unwrap();
     assert_eq!(config.warnings().len(), 1);
 }
-
-#[test]
-fn a_runaway_macro_never_used_does_not_spoil_the_others() {
-    let text = "define(`a', `a')dnl\ndefine(`SMART_HOST', `relay:[x]')dnl\n";
-    let config = Config::from_str(Path::new("t.mc"), text).unwrap();
-    assert_eq!(config.smart_host(), Some("relay:[x]"));
-    assert_eq!(config.macro_value("a"), Some("a"));
-}

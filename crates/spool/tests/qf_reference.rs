@@ -56,3 +56,29 @@ fn the_damaged_reference_files_fail_as_sendmail_says() {
     let err = qf::parse(&b, &std::fs::read(&b).unwrap()).unwrap_err();
     assert_eq!(err.kind, qf::QfErrorKind::Incomplete);
 }
+
+/// Every recipient `M` line sendmail wrote for a deferred recipient reads as a
+/// temporary [`DeliveryStatus`](spool::status::DeliveryStatus) and writes back the same.
+#[test]
+fn recipient_status_lines_are_delivery_statuses() {
+    let files = common::files_under(&testkit::paths::reference(), &is_control_file);
+    let mut deferred = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let Ok(parsed) = qf::parse(path, &bytes) else { continue };
+        let env = Envelope::from_queue_file(path, &parsed).unwrap();
+        for r in env.recipients.iter().filter(|r| r.status.is_some()) {
+            let written = r.status.clone().unwrap();
+            let Some(status) = r.delivery_status() else {
+                assert!(!written.starts_with(b"Deferred: "), "{}", path.display());
+                continue;
+            };
+            assert!(status.is_temporary(), "{}: {status}", path.display());
+            let mut again = r.clone();
+            again.set_delivery_status(&status);
+            assert_eq!(again.status, Some(written), "{}", path.display());
+            deferred += 1;
+        }
+    }
+    assert!(deferred >= 10, "the reference has deferred recipients, found {deferred}");
+}

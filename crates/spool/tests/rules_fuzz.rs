@@ -7,7 +7,8 @@
 #[path = "common/lab.rs"]
 mod lab;
 
-use spool::rules::{Client, Conversation, KnownHosts, Resolve, Status, Verdict};
+use spool::rules::{Client, Conversation, KnownHosts, Resolve, Verdict};
+use spool::status::DeliveryStatus;
 use testkit::rng::Rng;
 
 const SEEDS: &[&str] = &[
@@ -30,7 +31,7 @@ const SEEDS: &[&str] = &[
 
 const ALPHABET: &[u8] = b"aZ09.@%!:;,<>()[]\"\\+ \t|/-_=";
 
-fn well_formed(s: &Status) {
+fn well_formed(s: &DeliveryStatus) {
     assert!((200..600).contains(&s.code), "{s:?}");
     assert!(!s.text.contains(['\r', '\n']), "{s:?}");
 }

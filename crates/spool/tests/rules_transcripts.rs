@@ -21,7 +21,8 @@ use smtp::server::{
     PolicySession, Privacy, Recipient, Reply, Sender, Settings,
 };
 use spool::hosts::Hosts;
-use spool::rules::{Client, ConnectVerdict, Conversation, Rules, Status, Verdict};
+use spool::rules::{Client, ConnectVerdict, Conversation, Rules, Verdict};
+use spool::status::DeliveryStatus;
 use std::net::IpAddr;
 use testkit::smtp_session::{mask, parse, Session, Step};
 
@@ -90,14 +91,11 @@ impl BodySink for MemSink {
     }
 }
 
-fn reply(status: &Status) -> Reply {
-    match status.enhanced {
-        Some(e) => Reply::with_code(status.code, e, status.text.clone()),
-        None => Reply::bare(status.code, status.text.clone()),
-    }
+fn reply(status: &DeliveryStatus) -> Reply {
+    Reply::from(status)
 }
 
-fn lines(statuses: &[Status]) -> Reply {
+fn lines(statuses: &[DeliveryStatus]) -> Reply {
     let first = &statuses[0];
     let texts = statuses.iter().map(|s| s.text.clone()).collect();
     Reply::lines(first.code, first.enhanced.map(|e| e.to_string()).as_deref(), texts)

@@ -11,7 +11,7 @@
 //!
 //! The qf is the one `smtpd` writes for the same transaction: `spool::inbound` builds
 //! it from the engine's envelope ([`smtp::server::Envelope::inbound`]) with the
-//! priority of `spool::queue::priority`. The log line is sendmail's for `-bs`: one
+//! priority of `spool::settings::QueueSettings::priority`. The log line is sendmail's for `-bs`: one
 //! `from=` record with `proto=` and no `daemon=` (sendmail logs no `to=` line for a
 //! message it only queued over SMTP).
 //!
@@ -38,7 +38,7 @@ use std::io;
 
 /// Runs the session on stdin/stdout; returns the exit code.
 pub fn run(settings: &Settings) -> Result<i32> {
-    let host = spool::host::canonical_name(&settings.config);
+    let host = enqueue::host_name(settings);
     let client = ClientInfo::local(&settings.caller.name);
     let policy = SubmitPolicy {
         settings,
@@ -57,28 +57,21 @@ pub fn run(settings: &Settings) -> Result<i32> {
 
 /// The engine's settings from the configuration.
 fn engine_settings(settings: &Settings, host: &str) -> server::Settings {
-    let config = &settings.config;
     let mut s = server::Settings::new(host);
     let date = added::arpadate(Timestamp::now(), &TimeZone::system());
     s.version = format!("ferrymail {}", env!("CARGO_PKG_VERSION"));
     s.greeting = format!("{host} ESMTP ferrymail {}; {date}", env!("CARGO_PKG_VERSION"));
-    let privacy = config.option("PrivacyOptions").unwrap_or("").to_ascii_lowercase();
-    let has =
-        |flag: &str| privacy.split([',', ' ']).any(|p| p.trim() == flag || p.trim() == "goaway");
-    s.privacy.novrfy = has("novrfy");
-    s.privacy.noexpn = has("noexpn");
-    s.privacy.noverb = has("noverb");
-    s.privacy.needmailhelo = has("needmailhelo");
-    s.privacy.noetrn = has("noetrn");
-    let number =
-        |name: &str| config.option(name).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
-    s.limits.max_recipients = number("MaxRecipientsPerMessage") as usize;
-    s.limits.bad_rcpt_throttle = number("BadRcptThrottle") as u32;
-    s.limits.max_headers_length = match number("MaxHeadersLength") {
-        0 => 32768,
-        n => n as usize,
-    };
-    s.limits.max_message_size = number("MaxMessageSize");
+    let p = &settings.resolved.privacy;
+    s.privacy.novrfy = p.novrfy;
+    s.privacy.noexpn = p.noexpn;
+    s.privacy.noverb = p.noverb;
+    s.privacy.needmailhelo = p.needmailhelo;
+    s.privacy.noetrn = p.noetrn;
+    let l = &settings.resolved.limits;
+    s.limits.max_recipients = l.max_recipients;
+    s.limits.bad_rcpt_throttle = l.bad_rcpt_throttle;
+    s.limits.max_headers_length = l.max_headers_length;
+    s.limits.max_message_size = l.max_message_size;
     s
 }
 
@@ -144,8 +137,7 @@ impl Policy for SubmitPolicy<'_> {
         // The header's bytes, the blank line after it, the body.
         let size = (sink.header.size + 1) as u64 + sink.msg.size();
         let id = sink.msg.id().clone();
-        let priority =
-            spool::queue::priority(&self.settings.config, size, envelope.recipients.len());
+        let priority = self.settings.resolved.queue.priority(size, envelope.recipients.len());
         let qf = envelope.inbound(sink.eight_bit, None, "").queue_file(
             &id,
             &self.host,

@@ -6,7 +6,7 @@
 //! `Return-Path` (`?P?`), `Received`, then `Date` (`?D?`), `From` (`?F?`), `Full-Name`
 //! (`?x?`), `Message-Id` (`?M?`) unless the message has them, then any
 //! `X-Authentication-Warning`s, then the message's own fields: the pieces every
-//! queue file has are `spool::inbound`'s, the priority is `spool::queue::priority`'s
+//! queue file has are `spool::inbound`'s, the priority is `spool::settings`' rule
 //! and the file mode `spool::queue::file_mode`'s, so a message queued here and one
 //! received by `smtpd` follow the same rules. The message is committed durably (df,
 //! tf, fsync, rename, directory fsync) before anyone is told it was queued.
@@ -53,8 +53,11 @@ pub fn enqueue(settings: &Settings, input: &mut dyn BufRead, now: Timestamp) -> 
     let host = host_name(settings);
     let mut messages = settings.soft_errors.clone();
     let sender = sender(settings, &mut messages);
-    let max_header =
-        settings.config.option("MaxHeadersLength").and_then(|v| v.parse().ok()).unwrap_or(32768);
+    // MaxHeadersLength 0 is no limit, as in sendmail.
+    let max_header = match settings.resolved.limits.max_headers_length {
+        0 => usize::MAX,
+        n => n,
+    };
     let (header, ended) = match read_header(input, max_header, !settings.ignore_dots) {
         Ok(read) => read,
         Err(e @ (MessageError::TooLarge(_) | MessageError::Nul | MessageError::Syntax(_))) => {
@@ -100,17 +103,12 @@ fn commit(msg: NewMessage, env: &Envelope) -> Result<QueueId> {
 /// Queue file mode: the `QueueFileMode` the queue's configuration sets, by
 /// `spool::queue::file_mode`'s rule.
 pub fn file_mode(settings: &Settings) -> u32 {
-    let configured = settings
-        .queue_option_is_set("QueueFileMode")
-        .then(|| settings.queue_option("QueueFileMode"))
-        .flatten()
-        .and_then(|m| u32::from_str_radix(m.trim(), 8).ok());
-    spool::queue::file_mode(configured, settings.client_queue)
+    spool::queue::file_mode(settings.queue_writer().file_mode, settings.client_queue)
 }
 
 /// `$j`: the canonical name of this mail system (`spool::host::canonical_name`).
 pub fn host_name(settings: &Settings) -> String {
-    spool::host::canonical_name(&settings.config)
+    spool::host::canonical_name(&settings.resolved.names)
 }
 
 fn sender(settings: &Settings, messages: &mut Vec<String>) -> Sender {
@@ -149,25 +147,14 @@ fn sender(settings: &Settings, messages: &mut Vec<String>) -> Sender {
     Sender { envelope: given.to_string(), address, full_name, trusted }
 }
 
-/// `TrustedUsers` plus, with `FEATURE(use_ct_file)`, the trusted-users file.
+/// Class `t`: `confTRUSTED_USERS` (with root, daemon, uucp) plus, with
+/// `FEATURE(use_ct_file)`, the trusted-users file (missing: no more names).
 fn trusted_users(settings: &Settings) -> Vec<String> {
-    let mut users: Vec<String> = settings
-        .config
-        .option("TrustedUsers")
-        .unwrap_or("")
-        .split([',', ' '])
-        .filter(|u| !u.is_empty())
-        .map(str::to_string)
-        .collect();
-    if settings.config.feature("use_ct_file").is_some() {
-        let file = settings.config.macro_value("confCT_FILE").unwrap_or("/etc/mail/trusted-users");
-        if let Ok(text) = std::fs::read_to_string(file) {
-            users.extend(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(str::to_string),
-            );
+    let names = &settings.resolved.names;
+    let mut users = names.trusted_users.clone();
+    if let Some(file) = &names.ct_file {
+        if let Ok(class) = spool::classfile::Class::read(&file.path, true) {
+            users.extend(class.names().iter().cloned());
         }
     }
     users
@@ -197,7 +184,7 @@ impl Parts<'_> {
         macros.push(("{daemon_flags}".into(), b"c u".to_vec()));
         Envelope {
             created: self.now.as_second(),
-            priority: spool::queue::priority(&s.config, size, self.rcpts.list.len()),
+            priority: s.resolved.queue.priority(size, self.rcpts.list.len()),
             body_type: s.body_type.clone(),
             flags: self.flags(eight_bit),
             macros,
@@ -285,9 +272,7 @@ impl Parts<'_> {
     /// `authwarnings`, sendmail's default).
     fn warnings(&self) -> Vec<String> {
         let s = self.settings;
-        let privacy =
-            s.config.option("PrivacyOptions").unwrap_or("authwarnings").to_ascii_lowercase();
-        if self.sender.trusted && !s.caller_chose_paths || !privacy.contains("authwarnings") {
+        if self.sender.trusted && !s.caller_chose_paths || !s.resolved.privacy.authwarnings {
             return Vec::new();
         }
         if s.caller.uid == 0 {

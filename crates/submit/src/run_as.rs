@@ -26,7 +26,6 @@
 
 use crate::settings::Settings;
 use nix::unistd::{getegid, geteuid, setgid, setgroups, setuid, Gid, Group, Uid, User};
-use spool::config::parse_bool;
 use spool::sysexits::{Exit, EX_CONFIG, EX_OSERR, EX_SOFTWARE};
 use std::fmt;
 
@@ -61,13 +60,12 @@ impl fmt::Display for Unknown {
 }
 
 /// Becomes the owner the queue files must have, before any of them is created: for
-/// root, `RunAsUser` of the queue's configuration ([`Settings::queue_option`]); for
+/// root, `RunAsUser` of the queue's configuration ([`Settings::queue_writer`]); for
 /// anyone else nothing changes. See the module docs for sendmail's rules.
 pub fn become_queue_owner(settings: &Settings) -> Result<(), Exit> {
     let root = settings.caller.uid == 0 && geteuid().is_root();
-    let spec = settings.queue_option("RunAsUser").map(str::trim).filter(|s| !s.is_empty());
-    let use_msp = settings.queue_option("UseMSP").and_then(parse_bool) == Some(true);
-    match plan(root, spec.map(parse), use_msp)? {
+    let writer = settings.queue_writer();
+    match plan(root, writer.run_as.as_deref().map(parse), writer.use_msp)? {
         Some(target) => drop_to(target),
         None => Ok(()),
     }

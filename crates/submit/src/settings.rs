@@ -52,8 +52,8 @@ pub struct Notify {
 pub struct Settings {
     /// The mode.
     pub mode: Mode,
-    /// The configuration with every `-O`/`-o` applied.
-    pub config: Config,
+    /// The configuration with every `-O`/`-o` applied, resolved into typed values.
+    pub resolved: spool::settings::Settings,
     /// The queue to write to (client queue; `-Am` for the MTA queue).
     pub queue_dir: PathBuf,
     /// Whether the queue is the client (submission) queue (`-Ac`, the default).
@@ -101,22 +101,13 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Option `cf_name` of the program that writes [`Settings::queue_dir`]: the MSP's
-    /// ([`Config::client_option`]) for the client queue, the loaded file's for `-Am`.
-    pub fn queue_option(&self, cf_name: &str) -> Option<&str> {
+    /// The options of the program that writes [`Settings::queue_dir`]: the MSP's for the
+    /// client queue, the loaded file's for `-Am`.
+    pub fn queue_writer(&self) -> &spool::settings::QueueWriter {
         if self.client_queue {
-            self.config.client_option(cf_name)
+            &self.resolved.queue.client_writer
         } else {
-            self.config.option(cf_name)
-        }
-    }
-
-    /// Whether [`Settings::queue_option`] comes from a setting rather than the default.
-    pub fn queue_option_is_set(&self, cf_name: &str) -> bool {
-        if self.client_queue {
-            self.config.client_is_set(cf_name)
-        } else {
-            self.config.is_set(cf_name)
+            &self.resolved.queue.writer
         }
     }
 }
@@ -163,7 +154,8 @@ pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
     for rcpt in &flags.operands {
         check_line(' ', Some(rcpt))?;
     }
-    let delivery_mode = delivery_mode(&flags, &config);
+    let resolved = spool::settings::Settings::from_config(&config);
+    let delivery_mode = delivery_mode(&flags, &resolved);
     let (mode, recipients) = (mode(&flags)?, flags.operands.clone());
     let protocol = protocol(&flags);
     Ok(Settings {
@@ -179,7 +171,7 @@ pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
         read_recipients: flags.has('t'),
         ignore_dots: flags.has('i')
             || flags.all('o').any(|o| o == "i")
-            || config.option("IgnoreDots") == Some("True"),
+            || resolved.delivery.ignore_dots,
         body_type: body_type(flags.last('B'))?,
         notify: flags.last('N').map(notify).transpose()?,
         ret_hdrs: flags.last('R').map(ret).transpose()?,
@@ -193,7 +185,7 @@ pub fn resolve(flags: Flags, caller: Caller) -> Result<Settings> {
         recipients,
         soft_errors,
         caller,
-        config,
+        resolved,
     })
 }
 
@@ -254,11 +246,10 @@ fn check_queue_flag(value: &str) -> Result<()> {
     }
 }
 
-fn delivery_mode(flags: &Flags, config: &Config) -> char {
+fn delivery_mode(flags: &Flags, resolved: &spool::settings::Settings) -> char {
     let from_flags =
         flags.all('o').filter_map(|o| o.strip_prefix('d')).last().and_then(|m| m.chars().next());
-    let from_config = config.option("DeliveryMode").and_then(|m| m.chars().next());
-    from_flags.or(from_config).unwrap_or('b')
+    from_flags.unwrap_or(resolved.delivery.mode.letter())
 }
 
 fn protocol(flags: &Flags) -> (Option<String>, Option<String>) {

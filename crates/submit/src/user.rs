@@ -36,7 +36,7 @@ impl Caller {
     pub fn is_trusted(&self, extra: &[String]) -> bool {
         self.uid == 0
             || ["root", "daemon", "uucp"].contains(&self.name.as_str())
-            || extra.contains(&self.name)
+            || extra.iter().any(|u| u.eq_ignore_ascii_case(&self.name))
     }
 }
 

@@ -388,6 +388,39 @@ fn verify_mode_uses_the_aliases() {
     assert_eq!(out.status.code(), Some(67));
 }
 
+/// The mailertable is the one `FEATURE(mailertable)` names, not /etc/mail/mailertable
+/// (issue 16 item 4); one that is named but missing is reported as sendmail reports it
+/// (`sendmail -bv` on the oracle with `Kmailertable text /missing`: `text map
+/// "mailertable": unsafe map file /missing`, routing without it, exit 70).
+#[test]
+fn verify_mode_routes_with_the_configured_mailertable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mt = dir.path().join("mt");
+    std::fs::write(&mt, "closed.example smtp:[127.0.0.1]\n").unwrap();
+    let lab = Lab::with_mc(&format!(
+        "FEATURE(`mailertable', `text {}')dnl\ndefine(`SMART_HOST', `relay:[127.0.0.2]')dnl\n",
+        mt.display()
+    ));
+    let out = lab.submit(&["-bv", "a@closed.example", "b@far.example"], b"");
+    assert_eq!(
+        stdout(&out),
+        "a@closed.example... deliverable: mailer smtp, host [127.0.0.1], user a@closed.example\n\
+         b@far.example... deliverable: mailer relay, host [127.0.0.2], user b@far.example\n"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::remove_file(&mt).unwrap();
+    let out = lab.submit(&["-bv", "a@closed.example"], b"");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "text map \"mailertable\": unsafe map file {}\n\
+             a@closed.example... deliverable: mailer relay, host [127.0.0.2], user a@closed.example\n",
+            mt.display()
+        )
+    );
+    assert_eq!(out.status.code(), Some(70));
+}
+
 /// A copy of submit alone in a directory of its own runs `-q` and `-bd` by the programs
 /// beside it, and says which is missing when one is not there. (The build directory
 /// may hold a real queue-runner or smtpd, so the test never looks there.)

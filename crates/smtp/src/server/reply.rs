@@ -113,6 +113,29 @@ impl Reply {
     }
 }
 
+impl From<&spool::status::DeliveryStatus> for Reply {
+    /// The one-line reply of a delivery status (`550 5.1.1 User unknown`).
+    fn from(status: &spool::status::DeliveryStatus) -> Reply {
+        match status.enhanced {
+            Some(e) => Reply::with_code(status.code, e, status.text.clone()),
+            None => Reply::bare(status.code, status.text.clone()),
+        }
+    }
+}
+
+impl Reply {
+    /// This reply as a delivery status, when it is a 2xx, 4xx or 5xx reply (the
+    /// status of its last line; lines are joined with a blank).
+    pub fn delivery_status(&self) -> Option<spool::status::DeliveryStatus> {
+        let text = self.lines.join(" ");
+        let line = match &self.status {
+            Some(status) => format!("{} {status} {text}", self.code),
+            None => format!("{} {text}", self.code),
+        };
+        spool::status::DeliveryStatus::parse_reply(&line)
+    }
+}
+
 /// One step for the driver, performed in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -146,6 +169,18 @@ pub fn lossy(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_statuses_and_replies_convert_both_ways() {
+        let unknown = spool::status::DeliveryStatus::user_unknown();
+        let reply = Reply::from(&unknown);
+        assert_eq!(reply.to_bytes(), b"550 5.1.1 User unknown\r\n");
+        assert_eq!(reply.delivery_status(), Some(unknown));
+        let bare = Reply::bare(451, "try later").delivery_status().unwrap();
+        assert_eq!((bare.line(), bare.enhanced), ("451 try later".to_string(), None));
+        assert_eq!(Reply::from(&bare).to_bytes(), b"451 try later\r\n");
+        assert_eq!(Reply::bare(354, "go ahead").delivery_status(), None);
+    }
 
     #[test]
     fn one_line_with_status() {

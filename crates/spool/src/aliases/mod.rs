@@ -35,6 +35,7 @@ mod parse;
 
 pub use parse::{parse_text, IsLocal};
 
+use crate::config::AliasFileSpec;
 use crate::maps::{Map, MapError, MapType};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -166,24 +167,26 @@ pub struct AliasSpec {
     pub path: PathBuf,
 }
 
-/// Parses the `AliasFile` option: comma-separated paths, each optionally `type:path`.
+/// Parses the `AliasFile` option: comma-separated paths, each optionally `type:path`
+/// (the one parser is [`AliasFileSpec::parse_list`]; this checks the types).
 ///
 /// # Errors
 /// [`AliasError::UnknownType`] for a type prefix other than hash, btree, cdb or text.
 pub fn parse_alias_files(option: &str) -> Result<Vec<AliasSpec>, AliasError> {
-    let mut out = Vec::new();
-    for item in option.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (kind, path) = match item.split_once(':') {
-            Some((t, p)) if !t.contains('/') => {
-                let kind =
-                    MapType::from_name(t).map_err(|_| AliasError::UnknownType(t.to_string()))?;
-                (kind, p)
-            }
-            _ => (MapType::Hash, item),
-        };
-        out.push(AliasSpec { kind, path: PathBuf::from(path) });
+    AliasFileSpec::parse_list(option).iter().map(AliasSpec::from_spec).collect()
+}
+
+impl AliasSpec {
+    /// The typed spec of one `AliasFile` entry; no prefix means `hash` (what
+    /// newaliases builds for sendmail's implicit class).
+    ///
+    /// # Errors
+    /// [`AliasError::UnknownType`] for a type this build does not read.
+    pub fn from_spec(spec: &AliasFileSpec) -> Result<AliasSpec, AliasError> {
+        let kind = MapType::from_name(&spec.map_type)
+            .map_err(|_| AliasError::UnknownType(spec.map_type.clone()))?;
+        Ok(AliasSpec { kind, path: spec.path.clone() })
     }
-    Ok(out)
 }
 
 /// Reads an `:include:` file: its non-empty, non-comment lines with their numbers.

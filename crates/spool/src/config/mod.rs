@@ -24,10 +24,12 @@
 //! default, doc). Debian's `OSTYPE(debian)`/`DOMAIN(debian-mta|debian-msp)` and
 //! `FEATURE(msp)` are applied from a table of what their files define.
 //!
-//! Options are looked up by their sendmail.cf name ([`Config::option`]); the value is
-//! the `.mc` define expanded as proto.m4 would expand it (`MAIL_SETTINGS_DIR`, the
-//! admin's own macros), else the default. `-O Name=value` overrides both, and takes
-//! the cf name in any case, as sendmail does; `-O Name` alone sets an empty value.
+//! Options are looked up by their sendmail.cf name (`Config::option`, private to
+//! `spool::config` and [`crate::settings`], which resolves them once into typed
+//! values for everyone else); the value is the `.mc` define expanded as proto.m4
+//! would expand it (`MAIL_SETTINGS_DIR`, the admin's own macros), else the default.
+//! `-O Name=value` overrides both, and takes the cf name in any case, as sendmail
+//! does; `-O Name` alone sets an empty value.
 //!
 //! # The MSP queue
 //! sendmail picks the MSP's config with `-Ac` (submit.cf). ferrymail's binaries ask
@@ -35,9 +37,9 @@
 //! the loaded file; else, if the loaded file has `FEATURE(msp)` (it is a submit.mc),
 //! its own queue; else the queue of a `submit.mc` beside the loaded file; else
 //! `/var/spool/clientmqueue`, msp.m4's default. The options of the program that
-//! writes that queue (`RunAsUser`, `QueueFileMode`, `UseMSP`) come the same way:
-//! [`Config::client_option`] reads them from that `submit.mc` when the loaded file is
-//! an MTA's, as sendmail reads submit.cf to queue a submission.
+//! writes that queue (`RunAsUser`, `QueueFileMode`, `UseMSP`) come the same way: they
+//! are read from that `submit.mc` when the loaded file is an MTA's, as sendmail reads
+//! submit.cf to queue a submission ([`crate::settings::QueueSettings::client_writer`]).
 //!
 //! # Diagnostics
 //! Not understood but harmless (unknown `conf*` defines, unknown `FEATURE`s, text that
@@ -211,31 +213,32 @@ impl Config {
 
     /// The effective value of option `cf_name` (`-O`, else the `.mc`, else the default);
     /// `None` for an unset option or an unknown name.
-    pub fn option(&self, cf_name: &str) -> Option<&str> {
-        let index = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(cf_name))?;
+    ///
+    /// Only `spool::config` and `spool::settings` look options up by name; a name that
+    /// is not in [`OPTIONS`] is a bug in them (a debug build panics).
+    pub(crate) fn option(&self, cf_name: &str) -> Option<&str> {
+        let index = index_of(cf_name)?;
         self.value_at(index)
     }
 
     /// Whether `-O` or the `.mc` set option `cf_name` (rather than its default).
-    pub fn is_set(&self, cf_name: &str) -> bool {
-        OPTIONS
-            .iter()
-            .position(|o| o.name.eq_ignore_ascii_case(cf_name))
+    pub(crate) fn is_set(&self, cf_name: &str) -> bool {
+        index_of(cf_name)
             .is_some_and(|i| self.overrides.contains_key(&i) || self.values.contains_key(&i))
     }
 
     /// An integer option; `None` if unset (values were validated on load).
-    pub fn option_int(&self, cf_name: &str) -> Option<i64> {
+    pub(crate) fn option_int(&self, cf_name: &str) -> Option<i64> {
         self.option(cf_name)?.trim().parse().ok()
     }
 
     /// A True/False option; `None` if unset.
-    pub fn option_bool(&self, cf_name: &str) -> Option<bool> {
+    pub(crate) fn option_bool(&self, cf_name: &str) -> Option<bool> {
         parse_bool(self.option(cf_name)?)
     }
 
     /// A time option, a bare number counting in `default_unit` (`s`, `m`, `h`, `d`).
-    pub fn option_duration(
+    pub(crate) fn option_duration(
         &self,
         cf_name: &str,
         default_unit: char,
@@ -265,8 +268,8 @@ impl Config {
     /// Option `cf_name` as the MSP that writes the client queue has it: `-O`, else the
     /// `submit.mc` beside the loaded file when that file is an MTA's (sendmail would
     /// run with submit.cf), else the loaded file's value or the default.
-    pub fn client_option(&self, cf_name: &str) -> Option<&str> {
-        let index = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(cf_name))?;
+    pub(crate) fn client_option(&self, cf_name: &str) -> Option<&str> {
+        let index = index_of(cf_name)?;
         if let Some(value) = self.overrides.get(&index) {
             return Some(value);
         }
@@ -277,10 +280,10 @@ impl Config {
     }
 
     /// Whether `-O` or the MSP's file (see [`Config::client_option`]) set `cf_name`.
-    pub fn client_is_set(&self, cf_name: &str) -> bool {
+    pub(crate) fn client_is_set(&self, cf_name: &str) -> bool {
         match &self.sibling_msp {
             Some(msp) => {
-                let index = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(cf_name));
+                let index = index_of(cf_name);
                 index.is_some_and(|i| self.overrides.contains_key(&i)) || msp.is_set(cf_name)
             }
             None => self.is_set(cf_name),
@@ -331,7 +334,7 @@ impl Config {
 
     /// Any macro the `.mc` left defined, expanded: `SMART_HOST`, `MAIL_HUB`,
     /// `LOCAL_RELAY`, `confDOMAIN_NAME` ($j), option defines too.
-    pub fn macro_value(&self, name: &str) -> Option<&str> {
+    pub(crate) fn macro_value(&self, name: &str) -> Option<&str> {
         self.macros.get(name).map(String::as_str)
     }
 
@@ -401,6 +404,15 @@ impl Config {
     }
 }
 
+/// The index of option `cf_name` in [`OPTIONS`] (any case). A name that is not there
+/// is a misspelling in spool's own code: a debug build panics, a release build answers
+/// `None`, as for an unset option.
+fn index_of(cf_name: &str) -> Option<usize> {
+    let index = OPTIONS.iter().position(|o| o.name.eq_ignore_ascii_case(cf_name));
+    debug_assert!(index.is_some(), "no option is called {cf_name}");
+    index
+}
+
 /// Each option the `.mc` defines, expanded as proto.m4 would and checked by type.
 fn option_values(
     engine: &mut Engine,
@@ -435,3 +447,6 @@ fn as_proto_writes(spec: &OptionSpec, value: String) -> Option<String> {
         _ => Some(value),
     }
 }
+
+#[cfg(test)]
+mod tests;

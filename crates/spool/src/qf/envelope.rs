@@ -14,6 +14,7 @@
 //! rewrite would store.
 
 use super::{Code, QfError, QfErrorKind, QueueFile};
+use crate::status::DeliveryStatus;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -32,6 +33,20 @@ pub struct Recipient {
     pub final_recipient: Option<Vec<u8>>,
     /// `M` line: this recipient's last status.
     pub status: Option<Vec<u8>>,
+}
+
+impl Recipient {
+    /// The status of this recipient's `M` line (`Deferred: 451 4.2.0 text`), when it
+    /// holds one ([`DeliveryStatus::parse_queue_message`]).
+    pub fn delivery_status(&self) -> Option<DeliveryStatus> {
+        let line = String::from_utf8_lossy(self.status.as_deref()?);
+        DeliveryStatus::parse_queue_message(&line)
+    }
+
+    /// Records `status` in the `M` line, as sendmail writes it after an attempt.
+    pub fn set_delivery_status(&mut self, status: &DeliveryStatus) {
+        self.status = Some(status.queue_message().into_bytes());
+    }
 }
 
 /// One header: the `?condition?` and the `Field: value` text (continuations included).

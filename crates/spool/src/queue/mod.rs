@@ -20,9 +20,10 @@
 //!
 //! Which jobs a queue holds and in what order they are listed and run is [`scan`]'s
 //! (with `MinQueueAge`, `QueueSortOrder` and the `-q` selections); the directories a
-//! `QueueDirectory` pattern names are [`groups`]'. The rules for a new message's
-//! priority ([`priority`]) and file mode ([`file_mode`]) are here, so every program
-//! that queues mail applies the same.
+//! `QueueDirectory` pattern names are [`groups`]'. The rule for a new message's file
+//! mode ([`file_mode`]) is here and its priority is
+//! [`QueueSettings::priority`](crate::settings::QueueSettings::priority), so every
+//! program that queues mail applies the same.
 //!
 //! # Errors
 //! [`QueueError`] names the file (and so the queue ID) that failed.
@@ -129,14 +130,6 @@ impl From<QueueError> for io::Error {
         };
         io::Error::new(kind, e)
     }
-}
-
-/// A new message's priority, the qf `P` line (sendmail's `e_msgpriority` for class
-/// 0): its size in bytes plus `RecipientFactor` (30000 by default) per recipient.
-/// A lower number is delivered first.
-pub fn priority(config: &crate::config::Config, size: u64, rcpts: usize) -> i64 {
-    let factor = config.option_int("RecipientFactor").unwrap_or(30000);
-    (size as i64).saturating_add((rcpts as i64).saturating_mul(factor))
 }
 
 /// The mode of new queue files: `QueueFileMode` when the queue's configuration sets

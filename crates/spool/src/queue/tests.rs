@@ -289,15 +289,3 @@ fn a_message_takes_the_wanted_id_unless_it_is_taken() {
     let second = queue.new_message_as(id.clone()).unwrap();
     assert_ne!(second.id(), &id, "a df of that name exists: a fresh ID");
 }
-
-#[test]
-fn priority_is_the_size_plus_the_recipient_factor_per_recipient() {
-    use crate::config::Config;
-    let stock = Config::from_str(Path::new("t.mc"), "").unwrap();
-    // Reference queue 10: 184 bytes for one recipient, P30184; queue 12: six, P180437.
-    assert_eq!(priority(&stock, 184, 1), 30184);
-    assert_eq!(priority(&stock, 437, 6), 180437);
-    let mc = "define(`confWORK_RECIPIENT_FACTOR', `1000')dnl\n";
-    let set = Config::from_str(Path::new("t.mc"), mc).unwrap();
-    assert_eq!(priority(&set, 100, 3), 3100);
-}

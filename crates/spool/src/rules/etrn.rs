@@ -6,7 +6,8 @@
 //! unless the client gave it. The caller starts the run and then sends
 //! [`Etrn::started`], or [`Etrn::unable`] when it could not start it.
 
-use super::{Rules, Status};
+use super::Rules;
+use crate::status::DeliveryStatus;
 
 /// The queue run an ETRN asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,32 +22,36 @@ pub enum Etrn {
     /// Run this queue group.
     Group(String),
     /// Refuse with this reply.
-    Refuse(Status),
+    Refuse(DeliveryStatus),
 }
 
 impl Etrn {
     /// The reply once the run was started.
-    pub fn started(&self) -> Status {
+    pub fn started(&self) -> DeliveryStatus {
         match self {
             Etrn::Node { node, .. } => {
-                Status::new(250, "2.0.0", format!("Queuing for node {node} started"))
+                DeliveryStatus::new(250, "2.0.0", format!("Queuing for node {node} started"))
             }
             Etrn::Group(g) => {
-                Status::new(250, "2.0.0", format!("Queuing for queue group {g} started"))
+                DeliveryStatus::new(250, "2.0.0", format!("Queuing for queue group {g} started"))
             }
             Etrn::Refuse(status) => status.clone(),
         }
     }
 
     /// The reply when the run could not be started.
-    pub fn unable(&self) -> Status {
+    pub fn unable(&self) -> DeliveryStatus {
         match self {
-            Etrn::Node { node, .. } => {
-                Status::new(458, "4.0.0", format!("Unable to queue messages for node {node}"))
-            }
-            Etrn::Group(g) => {
-                Status::new(458, "4.0.0", format!("Unable to queue messages for queue group {g}"))
-            }
+            Etrn::Node { node, .. } => DeliveryStatus::new(
+                458,
+                "4.0.0",
+                format!("Unable to queue messages for node {node}"),
+            ),
+            Etrn::Group(g) => DeliveryStatus::new(
+                458,
+                "4.0.0",
+                format!("Unable to queue messages for queue group {g}"),
+            ),
             Etrn::Refuse(status) => status.clone(),
         }
     }
@@ -60,7 +65,7 @@ impl Rules {
             return if self.queue_groups.iter().any(|g| g == group) {
                 Etrn::Group(group.to_string())
             } else {
-                Etrn::Refuse(Status::new(459, "4.5.4", format!("Queue {group} unknown")))
+                Etrn::Refuse(DeliveryStatus::new(459, "4.5.4", format!("Queue {group} unknown")))
             };
         }
         let pattern = if arg.starts_with('@') { arg.to_string() } else { format!("@{arg}") };

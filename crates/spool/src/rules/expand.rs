@@ -23,10 +23,10 @@ use super::canon::{Fail, Lookups};
 use super::facts::{NeedLookup, Resolver};
 use super::local::Found;
 use super::route::{local_target, Target};
-use super::status::Status;
 use super::Rules;
 use crate::address::scan_to;
 use crate::forward::UserDb;
+use crate::status::DeliveryStatus;
 
 /// sendmail's `MaxAliasRecursion`.
 const MAX_ALIAS_RECURSION: usize = 10;
@@ -50,12 +50,20 @@ struct Run<'r> {
 
 impl Rules {
     /// The reply lines of `VRFY argument`.
-    pub fn vrfy(&self, argument: &str, resolver: &dyn Resolver) -> Result<Vec<Status>, NeedLookup> {
+    pub fn vrfy(
+        &self,
+        argument: &str,
+        resolver: &dyn Resolver,
+    ) -> Result<Vec<DeliveryStatus>, NeedLookup> {
         self.verify_or_expand(argument, resolver, true)
     }
 
     /// The reply lines of `EXPN argument`.
-    pub fn expn(&self, argument: &str, resolver: &dyn Resolver) -> Result<Vec<Status>, NeedLookup> {
+    pub fn expn(
+        &self,
+        argument: &str,
+        resolver: &dyn Resolver,
+    ) -> Result<Vec<DeliveryStatus>, NeedLookup> {
         self.verify_or_expand(argument, resolver, false)
     }
 
@@ -64,7 +72,7 @@ impl Rules {
         arg: &str,
         resolver: &dyn Resolver,
         vrfy: bool,
-    ) -> Result<Vec<Status>, NeedLookup> {
+    ) -> Result<Vec<DeliveryStatus>, NeedLookup> {
         let lookups = Lookups { resolver, no_canonify: false };
         let mut run = Run { rules: self, lookups, vrfy, queue: Vec::new() };
         match run.send_to_list(arg.trim(), None, 0) {
@@ -78,7 +86,7 @@ impl Rules {
 /// Why a run ended early.
 enum Stop {
     Lookup(NeedLookup),
-    Reply(Status),
+    Reply(DeliveryStatus),
 }
 
 impl From<NeedLookup> for Stop {
@@ -111,7 +119,7 @@ impl Run<'_> {
                 Ok(None) => Target::Local("<>".into()),
                 Err(Fail::Lookup(n)) => return Err(Stop::Lookup(n)),
                 Err(Fail::Error(host, text)) => {
-                    return Err(Stop::Reply(Status::error_mailer(
+                    return Err(Stop::Reply(DeliveryStatus::error_mailer(
                         host.as_deref(),
                         &text,
                         Some(item),
@@ -122,7 +130,11 @@ impl Run<'_> {
         }
         if parent.is_none() && self.queue.is_empty() {
             let what = if self.vrfy { "VRFY" } else { "EXPN" };
-            return Err(Stop::Reply(Status::new(554, "5.5.2", format!("Nothing to {what}"))));
+            return Err(Stop::Reply(DeliveryStatus::new(
+                554,
+                "5.5.2",
+                format!("Nothing to {what}"),
+            )));
         }
         Ok(())
     }
@@ -137,7 +149,7 @@ impl Run<'_> {
     ) -> Result<(), Stop> {
         if level > MAX_ALIAS_RECURSION {
             let text = format!("554 aliasing/forwarding loop broken ({level} aliases deep; {MAX_ALIAS_RECURSION} max)");
-            return Err(Stop::Reply(Status::usrerr(Some("5.4.6"), &text, Some(paddr))));
+            return Err(Stop::Reply(DeliveryStatus::usrerr(Some("5.4.6"), &text, Some(paddr))));
         }
         if parent.is_none() {
             if let Err(status) = self.rules.verify_direct(&target, paddr) {
@@ -166,7 +178,7 @@ impl Run<'_> {
         self.queue[at].done = true;
         if parent.is_none() && !self.queue[at].live && !self.queue.iter().any(|q| q.live) {
             let text = "554 aliasing/forwarding loop broken";
-            return Err(Stop::Reply(Status::usrerr(Some("5.4.6"), text, Some(paddr))));
+            return Err(Stop::Reply(DeliveryStatus::usrerr(Some("5.4.6"), text, Some(paddr))));
         }
         Ok(())
     }
@@ -177,7 +189,7 @@ impl Run<'_> {
             Ok(lines) => {
                 lines.iter().try_for_each(|(_, line)| self.send_to_list(line, Some(at), level + 1))
             }
-            Err(e) => Err(Stop::Reply(Status::usrerr(
+            Err(e) => Err(Stop::Reply(DeliveryStatus::usrerr(
                 Some("5.2.4"),
                 &format!("550 Cannot open {path}: {e}"),
                 None,
@@ -187,11 +199,14 @@ impl Run<'_> {
 
     /// A local user: alias, then `+detail` stripped, then the passwd file.
     fn local(&mut self, user: &str, paddr: &str, at: usize, level: usize) -> Result<(), Stop> {
-        let found = self.rules.find_local(user).map_err(|_| Stop::Reply(Status::tempfail()))?;
+        let found =
+            self.rules.find_local(user).map_err(|_| Stop::Reply(DeliveryStatus::tempfail()))?;
         match found {
-            None => {
-                Err(Stop::Reply(Status::usrerr(Some("5.1.1"), "550 User unknown", Some(paddr))))
-            }
+            None => Err(Stop::Reply(DeliveryStatus::usrerr(
+                Some("5.1.1"),
+                "550 User unknown",
+                Some(paddr),
+            ))),
             Some(Found::Alias(key, value)) => {
                 if key != user {
                     return self.replace(&key, at, level);
@@ -244,13 +259,13 @@ impl Run<'_> {
 
     /// The reply lines: every live address, in the order of sendmail's send queue
     /// (sorted by host, local mailers first, in the order they were added).
-    fn lines(&self) -> Vec<Status> {
+    fn lines(&self) -> Vec<DeliveryStatus> {
         let mut live: Vec<&Entry> = self.queue.iter().filter(|e| e.live).collect();
         live.sort_by_key(|e| e.target.key().1.to_ascii_lowercase());
         live.iter().map(|e| self.line(e)).collect()
     }
 
-    fn line(&self, e: &Entry) -> Status {
+    fn line(&self, e: &Entry) -> DeliveryStatus {
         let user = e.target.user();
         let remote = matches!(e.target, Target::Remote { .. });
         let code = if self.vrfy && remote { 252 } else { 250 };
@@ -264,13 +279,13 @@ impl Run<'_> {
             Some(name) => format!("{name} {address}"),
             None => address,
         };
-        Status::new(code, "2.1.5", text)
+        DeliveryStatus::new(code, "2.1.5", text)
     }
 }
 
 impl Rules {
     /// A program, file or include list named directly is refused.
-    fn verify_direct(&self, target: &Target, paddr: &str) -> Result<(), Status> {
+    fn verify_direct(&self, target: &Target, paddr: &str) -> Result<(), DeliveryStatus> {
         match target {
             Target::Local(_) | Target::Remote { .. } => Ok(()),
             other => self.verify_target(other, paddr),

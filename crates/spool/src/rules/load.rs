@@ -17,20 +17,25 @@
 //! users            the passwd file of the System
 //! ```
 //!
-//! A map spec's default is `hash /etc/mail/<name>`. A map flagged `-o` may be
-//! missing (it then has no entries), as in sendmail.
+//! The configuration is resolved by [`crate::settings::Settings`] (the map specs of
+//! the features, the class files, `ForwardPath`, ...) and the maps are opened by
+//! [`crate::lookup::Maps`], as for `-bv` and the queue runner. A map spec's default is
+//! `hash /etc/mail/<name>`. A map flagged `-o` may be missing (it then has no
+//! entries), as in sendmail.
 //!
 //! # Errors
 //! [`RulesError`]: a map, class file, alias file or passwd file that must exist
 //! cannot be read, or a map type this build does not read.
 
 use super::{Features, Names, Rules};
-use crate::aliases::{AliasError, AliasFile};
+use crate::aliases::AliasError;
 use crate::classfile::{Class, ClassError};
 use crate::config::Config;
-use crate::forward::{ForwardError, Passwd, DEFAULT_FORWARD_PATH};
+use crate::forward::{ForwardError, Passwd, StaticUsers};
 use crate::hosts::{Hosts, ServiceSwitch};
-use crate::maps::{self, Map, MapError, MapType};
+use crate::lookup::Maps;
+use crate::maps::MapError;
+use crate::settings::{ClassFileSpec, Settings};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -84,64 +89,14 @@ impl System {
     /// This machine: the kernel's host name, its names and addresses from the hosts
     /// file (`HostsFile`) when the service switch lists `files` for hosts, and
     /// `/etc/passwd`.
-    pub fn detect(config: &Config) -> System {
-        let switch =
-            ServiceSwitch::read(Path::new(config.option("ServiceSwitchFile").unwrap_or("")));
+    pub fn detect(settings: &Settings) -> System {
+        let switch = ServiceSwitch::read(&settings.files.service_switch_file);
         let hosts = if switch.hosts().iter().any(|s| s == "files") {
-            Hosts::read(Path::new(config.option("HostsFile").unwrap_or("/etc/hosts")))
-                .unwrap_or_default()
+            Hosts::read(&settings.files.hosts_file).unwrap_or_default()
         } else {
             Hosts::default()
         };
         System::from_hosts(&crate::host::system_name(), &hosts, Path::new("/etc/passwd"))
-    }
-}
-
-/// A map named in a `FEATURE`: its type, path and whether it may be missing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct MapSpec {
-    kind: String,
-    path: PathBuf,
-    optional: bool,
-}
-
-impl MapSpec {
-    /// Parses `type [-flags] path`; `default` names the file under `/etc/mail`.
-    fn parse(spec: Option<&str>, default: &str) -> MapSpec {
-        let mut kind = "hash".to_string();
-        let mut path = PathBuf::from(format!("/etc/mail/{default}"));
-        let mut optional = false;
-        for (i, word) in spec.unwrap_or("").split_whitespace().enumerate() {
-            match word {
-                "-o" => optional = true,
-                w if w.starts_with('-') => {}
-                w if i == 0 && !w.starts_with('/') => kind = w.to_string(),
-                w => path = PathBuf::from(w),
-            }
-        }
-        MapSpec { kind, path, optional }
-    }
-
-    fn open(&self, what: &str) -> Result<Option<Box<dyn Map>>, RulesError> {
-        let err = |source| RulesError::Map { what: what.to_string(), source };
-        let kind = MapType::from_name(&self.kind).map_err(err)?;
-        match maps::open(kind, &self.path) {
-            Ok(map) => Ok(Some(map)),
-            Err(MapError::Io { source, .. })
-                if self.optional && source.kind() == std::io::ErrorKind::NotFound =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(err(e)),
-        }
-    }
-}
-
-/// The map of `FEATURE(name, spec)`, if the feature is on.
-pub(super) fn feature_map(config: &Config, name: &str) -> Result<Option<Box<dyn Map>>, RulesError> {
-    match config.feature(name) {
-        Some(f) => MapSpec::parse(f.arg(0), name).open(name),
-        None => Ok(None),
     }
 }
 
@@ -153,8 +108,8 @@ pub(super) fn access_option(config: &Config, word: &str) -> bool {
 }
 
 /// Class `w` of `system`.
-pub(super) fn class_w(config: &Config, system: &System) -> Class {
-    let mut w = crate::host::local_names_for(config, &system.host_name);
+pub(super) fn class_w(settings: &Settings, system: &System) -> Class {
+    let mut w = crate::host::local_names_for(&settings.names, &system.host_name);
     system.host_names.iter().for_each(|n| w.insert(n));
     for a in &system.addresses {
         match a {
@@ -166,11 +121,12 @@ pub(super) fn class_w(config: &Config, system: &System) -> Class {
 }
 
 /// `$j`: `confDOMAIN_NAME`, else the host's canonical name.
-pub(super) fn canonical_name(config: &Config, system: &System) -> String {
+pub(super) fn canonical_name(settings: &Settings, system: &System) -> String {
     let dotted = system.host_names.iter().find(|n| n.contains('.'));
-    config
-        .macro_value("confDOMAIN_NAME")
-        .map(str::to_string)
+    settings
+        .names
+        .domain_name
+        .clone()
         .or_else(|| dotted.cloned())
         .unwrap_or_else(|| system.host_name.clone())
 }
@@ -181,41 +137,24 @@ pub(super) fn local_domain(system: &System) -> Option<String> {
     canonical.split_once('.').map(|(_, d)| d.to_ascii_lowercase()).filter(|d| !d.is_empty())
 }
 
-/// Class `R`: the relay-domains file, `RELAY_DOMAIN` and `RELAY_DOMAIN_FILE`.
-pub(super) fn class_r(config: &Config) -> Result<Class, RulesError> {
-    let mut r = Class::from_names(config.relay_domains().iter().cloned());
-    let cr = config.macro_value("confCR_FILE").unwrap_or("-o /etc/mail/relay-domains");
-    class_files(&mut r, config, cr, "RELAY_DOMAIN_FILE")?;
+/// Class `R`: `RELAY_DOMAIN`, the relay-domains file and `RELAY_DOMAIN_FILE`s.
+pub(super) fn class_r(settings: &Settings) -> Result<Class, RulesError> {
+    let names = &settings.names;
+    let mut r = Class::from_names(names.relay_domains.iter().cloned());
+    for file in names.cr_file.iter().chain(&names.relay_domain_files) {
+        file.read()?.names().iter().for_each(|n| r.insert(n));
+    }
     Ok(r)
 }
 
 /// `{VirtHost}`: `VIRTUSER_DOMAIN` and `VIRTUSER_DOMAIN_FILE`.
 pub(super) fn class_virt_hosts(config: &Config) -> Result<Class, RulesError> {
     let mut v = Class::from_names(call_words(config, "VIRTUSER_DOMAIN"));
-    class_files(&mut v, config, "", "VIRTUSER_DOMAIN_FILE")?;
-    Ok(v)
-}
-
-/// Adds to `class` the names of `first` and of every `call(...)` file (`-o`: may be
-/// missing; a `%[^#]` scanf format after the path is ignored).
-fn class_files(
-    class: &mut Class,
-    config: &Config,
-    first: &str,
-    call: &str,
-) -> Result<(), RulesError> {
-    let mut files = vec![first.to_string()];
-    let calls = config.other_calls().iter().filter(|c| c.name == call);
-    files.extend(calls.filter_map(|c| c.args.first().cloned()));
-    for file in files {
-        let spec = file.trim_start();
-        let optional = spec.starts_with("-o");
-        let path = spec.trim_start_matches("-o").split_whitespace().next().unwrap_or("");
-        if !path.is_empty() {
-            Class::read(Path::new(path), optional)?.names().iter().for_each(|n| class.insert(n));
-        }
+    let calls = config.other_calls().iter().filter(|c| c.name == "VIRTUSER_DOMAIN_FILE");
+    for spec in calls.filter_map(|c| ClassFileSpec::parse(c.args.first()?)) {
+        spec.read()?.names().iter().for_each(|n| v.insert(n));
     }
-    Ok(())
+    Ok(v)
 }
 
 /// The words of every `NAME(...)` call of the configuration.
@@ -231,39 +170,27 @@ pub(super) fn call_words(config: &Config, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The alias maps of `AliasFile`, in order.
-pub(super) fn alias_maps(config: &Config, w: &Class) -> Result<Vec<Box<dyn Map>>, RulesError> {
-    let mut out: Vec<Box<dyn Map>> = Vec::new();
-    for spec in config.alias_files() {
-        let kind = MapType::from_name(&spec.map_type)
-            .map_err(|source| RulesError::Map { what: "aliases".into(), source })?;
-        if kind == MapType::Text {
-            out.push(Box::new(AliasFile::read(&spec.path, &|d| w.contains(d))?));
-            continue;
-        }
-        let map = maps::open(kind, &spec.path)
-            .map_err(|source| RulesError::Map { what: "aliases".into(), source })?;
-        out.push(map);
-    }
-    Ok(out)
-}
-
 /// The passwd file of `system`.
 pub(super) fn users(system: &System) -> Result<Passwd, RulesError> {
     Ok(Passwd::read(&system.passwd)?)
 }
 
-/// The queue group names ETRN `#group` accepts: `mqueue` and every `QUEUE_GROUP`.
-fn queue_groups(config: &Config) -> Vec<String> {
-    let mut groups = vec!["mqueue".to_string()];
-    let calls = config.other_calls().iter().filter(|c| c.name == "QUEUE_GROUP");
-    groups.extend(calls.filter_map(|c| c.args.first().map(|a| a.trim().to_string())));
-    groups
+/// The maps of `settings`, opened by [`Maps`]; the first that cannot be opened is an
+/// error.
+fn open_maps(settings: &Settings) -> Result<Maps, RulesError> {
+    let mut maps = Maps::open_with_users(settings, Box::new(StaticUsers::default()));
+    let first = std::mem::take(&mut maps.problems).into_iter().next();
+    match first {
+        Some(problem) => Err(RulesError::Map { what: problem.name, source: problem.error }),
+        None => Ok(maps),
+    }
 }
 
-/// `ForwardPath`.
-pub(super) fn forward_path(config: &Config) -> String {
-    config.option("ForwardPath").unwrap_or(DEFAULT_FORWARD_PATH).to_string()
+/// The queue group names ETRN `#group` accepts: `mqueue` and every `QUEUE_GROUP`.
+fn queue_groups(settings: &Settings) -> Vec<String> {
+    let mut groups = vec!["mqueue".to_string()];
+    groups.extend(settings.queue.groups.iter().map(|g| g.name.clone()));
+    groups
 }
 
 impl Rules {
@@ -272,21 +199,20 @@ impl Rules {
     /// # Errors
     /// [`RulesError`] when a map, class, alias or passwd file cannot be read.
     pub fn load(config: &Config, system: &System) -> Result<Rules, RulesError> {
-        let w = class_w(config, system);
+        let settings = Settings::from_config(config);
+        let w = class_w(&settings, system);
         let trust_auth = call_words(config, "TRUST_AUTH_MECH");
         let default_relay = if trust_auth.is_empty() {
             "550 Relaying denied"
         } else {
             "550 Relaying denied. Proper authentication required."
         };
-        let message = |name: &str, default: Option<&str>| {
-            config
-                .macro_value(name)
-                .map(|m| m.trim_matches('"').to_string())
-                .or(default.map(str::to_string))
+        let texts = &settings.names.rule_messages;
+        let message = |text: &Option<String>, default: Option<&str>| {
+            text.as_deref().map(|m| m.trim_matches('"').to_string()).or(default.map(str::to_string))
         };
         let virt_hosts = class_virt_hosts(config)?;
-        let mut r = class_r(config)?;
+        let mut r = class_r(&settings)?;
         // cfhead.m4: VIRTUSER_DOMAIN(_FILE) puts its domains in class R too.
         virt_hosts.names().iter().for_each(|n| r.insert(n));
         let names = Names {
@@ -296,25 +222,27 @@ impl Rules {
             trust_auth,
             w,
         };
+        let maps = open_maps(&settings)?;
+        let delivery = &settings.delivery;
         Ok(Rules {
-            j: canonical_name(config, system),
+            j: canonical_name(&settings, system),
             host_name: system.host_name.clone(),
             m: local_domain(system),
-            access: feature_map(config, "access_db")?,
-            mailertable: feature_map(config, "mailertable")?,
-            virtuser: feature_map(config, "virtusertable")?,
-            aliases: alias_maps(config, &names.w)?,
+            access: maps.access,
+            mailertable: maps.mailertable,
+            virtuser: maps.virtusertable,
+            aliases: maps.aliases,
             users: users(system)?,
-            smart_host: config.smart_host().map(str::to_string),
-            forward_path: forward_path(config),
-            checker: crate::safefile::Checker::from_config(config),
-            queue_groups: queue_groups(config),
+            smart_host: delivery.smart_host.clone(),
+            forward_path: delivery.forward_path.clone(),
+            checker: crate::safefile::Checker::from_settings(delivery),
+            queue_groups: queue_groups(&settings),
             features: Features::of(config),
             no_canonify: config.feature("nocanonify").is_some(),
-            relay_msg: message("confRELAY_MSG", Some(default_relay)).unwrap_or_default(),
-            reject_msg: message("confREJECT_MSG", None),
+            relay_msg: message(&texts.relay, Some(default_relay)).unwrap_or_default(),
+            reject_msg: message(&texts.reject, None),
             rcpt_reject_msg: message(
-                "confRCPTREJ_MSG",
+                &texts.rcpt_reject,
                 Some("550 Mailbox disabled for this recipient"),
             )
             .unwrap_or_default(),
@@ -328,22 +256,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn map_specs() {
-        let s = MapSpec::parse(Some("hash -T<TMPF> -o /tmp/lab/etc/access"), "access");
-        assert_eq!(
-            s,
-            MapSpec { kind: "hash".into(), path: "/tmp/lab/etc/access".into(), optional: true }
-        );
-        let d = MapSpec::parse(None, "mailertable");
-        assert_eq!(
-            d,
-            MapSpec { kind: "hash".into(), path: "/etc/mail/mailertable".into(), optional: false }
-        );
-        let t = MapSpec::parse(Some("text /x/vt"), "virtusertable");
-        assert_eq!(t.kind, "text");
-        assert!(MapSpec::parse(Some("hash -o /nonexistent/m"), "m").open("m").unwrap().is_none());
-        assert!(MapSpec::parse(Some("hash /nonexistent/m"), "m").open("m").is_err());
-        assert!(MapSpec::parse(Some("ldap /x"), "m").open("m").is_err());
+    fn feature_maps_open_from_their_specs() {
+        let mc = |text: &str| {
+            let config = Config::from_str(Path::new("t.mc"), text).unwrap();
+            open_maps(&Settings::from_config(&config))
+        };
+        let optional = mc("FEATURE(`access_db', `hash -T<TMPF> -o /nonexistent/access')dnl\n");
+        assert!(optional.unwrap().access.is_none());
+        let required = mc("FEATURE(`mailertable', `hash /nonexistent/m')dnl\n");
+        let Err(RulesError::Map { what, .. }) = required else { panic!("a required map") };
+        assert_eq!(what, "mailertable");
+        assert!(mc("FEATURE(`virtusertable', `ldap /x')dnl\n").is_err());
     }
 
     #[test]
@@ -351,7 +274,7 @@ mod tests {
         let hosts = Hosts::parse("127.0.0.1 localhost\n127.0.0.1 vm.lab.example vm\n");
         let sys = System::from_hosts("vm", &hosts, Path::new("/etc/passwd"));
         assert_eq!(local_domain(&sys).as_deref(), Some("lab.example"));
-        let config = Config::defaults();
+        let config = Settings::from_config(&Config::defaults());
         assert_eq!(canonical_name(&config, &sys), "vm.lab.example");
         let w = class_w(&config, &sys);
         assert!(

@@ -14,10 +14,10 @@
 //! An alias map that cannot be read gives `451 4.3.0 Temporary system failure`.
 
 use super::route::Target;
-use super::status::{strip_quotes, Status};
 use super::Rules;
 use crate::forward::UserDb;
 use crate::maps::{self, MapError};
+use crate::status::{strip_quotes, DeliveryStatus};
 
 /// What a local name turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +67,9 @@ impl Rules {
 
     /// The RCPT-time check of a target reached directly (not through an alias):
     /// local users must exist; programs, files and includes are refused.
-    pub(crate) fn verify_target(&self, target: &Target, to: &str) -> Result<(), Status> {
+    pub(crate) fn verify_target(&self, target: &Target, to: &str) -> Result<(), DeliveryStatus> {
         let refuse = |what: &str| {
-            Err(Status::usrerr(
+            Err(DeliveryStatus::usrerr(
                 Some("5.7.1"),
                 &format!("550 Cannot mail directly to {what}"),
                 Some(to),
@@ -82,8 +82,10 @@ impl Rules {
             Target::Remote { .. } => Ok(()),
             Target::Local(user) => match self.find_local(user) {
                 Ok(Some(_)) => Ok(()),
-                Ok(None) => Err(Status::usrerr(Some("5.1.1"), "550 User unknown", Some(to))),
-                Err(_) => Err(Status::tempfail()),
+                Ok(None) => {
+                    Err(DeliveryStatus::usrerr(Some("5.1.1"), "550 User unknown", Some(to)))
+                }
+                Err(_) => Err(DeliveryStatus::tempfail()),
             },
         }
     }

@@ -23,13 +23,13 @@
 use super::canon::{Canonified, Fail, Lookups};
 use super::facts::{ask, Client, NeedLookup};
 use super::route::Target;
-use super::status::Status;
 use super::token::{join, tokenize, Tok};
 use super::verdict::Check;
 use super::Rules;
 use crate::access::{Action, Tag};
 use crate::hosts::HostLookup;
 use crate::maps::MapError;
+use crate::status::DeliveryStatus;
 
 /// The mark `check_mail` gives a sender's domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,15 +53,15 @@ impl Rules {
         &self,
         raw: &str,
         l: &Lookups,
-    ) -> Result<Result<String, Status>, NeedLookup> {
+    ) -> Result<Result<String, DeliveryStatus>, NeedLookup> {
         let refuse = |host: Option<String>, text: String| {
-            Ok(Err(Status::error_mailer(host.as_deref(), &text, Some(raw))))
+            Ok(Err(DeliveryStatus::error_mailer(host.as_deref(), &text, Some(raw))))
         };
         match self.parse_address(raw, l) {
             Err(Fail::Lookup(n)) => return Err(n),
             Err(Fail::Error(host, text)) => return refuse(host, text),
             Ok(Some(Target::Program(_) | Target::File(_) | Target::Include(_))) => {
-                return Ok(Err(Status::usrerr(
+                return Ok(Err(DeliveryStatus::usrerr(
                     Some("5.1.7"),
                     "553 Invalid sender address",
                     Some(raw),
@@ -102,7 +102,7 @@ impl Rules {
             Ok(None) => return Ok(Check::Pass),
             Err(Fail::Lookup(n)) => return Err(n),
             Err(Fail::Error(host, text)) => {
-                return Ok(Check::Error(Status::error_mailer(host.as_deref(), &text, to)))
+                return Ok(Check::Error(DeliveryStatus::error_mailer(host.as_deref(), &text, to)))
             }
         };
         let domain = canon.domain.as_ref().map(|d| d.name.clone());
@@ -112,7 +112,7 @@ impl Rules {
         };
         let found = self.sender_entry(&canon.local_text(), domain.as_deref());
         Ok(match found {
-            Err(_) => Check::Error(Status::tempfail()),
+            Err(_) => Check::Error(DeliveryStatus::tempfail()),
             Ok(Some(action)) => self.sender_action(&action, to),
             Ok(None) => self.marked(mark, client, f, to),
         })
@@ -129,7 +129,7 @@ impl Rules {
         let checked = (local && !client.has_flag('u')) || forced;
         if checked && !self.names.w.contains(&client.name_macro()) {
             let text = "553 Real domain name required for sender address";
-            return Some(Check::Error(Status::usrerr(Some("5.5.4"), text, to)));
+            return Some(Check::Error(DeliveryStatus::usrerr(Some("5.5.4"), text, to)));
         }
         None
     }
@@ -174,8 +174,9 @@ impl Rules {
     /// Rules 3 and 5: the reply for the domain's mark.
     fn marked(&self, mark: Mark, client: &Client, f: &str, to: Option<&str>) -> Check {
         // The ruleset's `$#error` text, `$&f` in it: buildaddr strips every quote.
-        let error =
-            |dsn: &str, text: String| Check::Error(Status::error_mailer(Some(dsn), &text, to));
+        let error = |dsn: &str, text: String| {
+            Check::Error(DeliveryStatus::error_mailer(Some(dsn), &text, to))
+        };
         match mark {
             Mark::Resolves => Check::Pass,
             Mark::Missing => {

@@ -7,7 +7,8 @@
 //! # use spool::hosts::Hosts;
 //! # use std::path::Path;
 //! let config = Config::load(Path::new("/etc/mail/sendmail.mc")).unwrap();
-//! let rules = Rules::load(&config, &System::detect(&config)).unwrap(); // once, shared
+//! let settings = spool::settings::Settings::from_config(&config);
+//! let rules = Rules::load(&config, &System::detect(&settings)).unwrap(); // once, shared
 //! let hosts = Hosts::read(Path::new("/etc/hosts")).unwrap();           // files-only switch
 //! let client = Client::from_hosts("192.0.2.7".parse().unwrap(), &hosts);
 //! let mut talk = Conversation::new(client);
@@ -38,7 +39,7 @@
 //!
 //! Addresses are made canonical first ([`canon`](self) internals: angle brackets,
 //! source routes, `%` hacks, bang paths and quoted local parts are unwrapped the way
-//! sendmail unwraps them, so nothing relays by trickery). Replies are [`Status`]
+//! sendmail unwraps them, so nothing relays by trickery). Replies are [`DeliveryStatus`](crate::status::DeliveryStatus)
 //! values worded as sendmail words them.
 //!
 //! # Invariants
@@ -63,7 +64,6 @@ mod rcpt;
 mod relay;
 mod route;
 mod session;
-mod status;
 mod token;
 mod verdict;
 
@@ -74,7 +74,6 @@ pub use etrn::Etrn;
 pub use facts::{Client, KnownHosts, NeedLookup, Resolve, Resolver};
 pub use load::{RulesError, System};
 pub use session::Conversation;
-pub use status::Status;
 pub use verdict::{ConnectVerdict, Verdict};
 
 use crate::classfile::Class;

@@ -20,11 +20,11 @@ use super::canon::{Canon, Fail, Lookups};
 use super::facts::{Client, NeedLookup};
 use super::relay::{refusal, RelayOk};
 use super::route::Target;
-use super::status::Status;
 use super::token::{dequote, has_routing, join};
 use super::verdict::Check;
 use super::{Delay, Rules};
 use crate::access::{Action, Tag};
+use crate::status::DeliveryStatus;
 
 /// What a RCPT check needs to know about the session.
 pub(crate) struct RcptCtx<'a> {
@@ -42,7 +42,7 @@ pub(crate) struct RcptCtx<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Rcpt {
     /// Refused with this reply.
-    Refused(Status),
+    Refused(DeliveryStatus),
     /// Accepted: where it goes, and what the checks said (pass, discard, ...).
     Accepted(Target, Check),
 }
@@ -53,7 +53,7 @@ impl Rules {
         let target = match self.parse_address(raw, &ctx.lookups) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                return Ok(Rcpt::Refused(Status::error_mailer(
+                return Ok(Rcpt::Refused(DeliveryStatus::error_mailer(
                     Some("nouser"),
                     "553 User address required",
                     Some(raw),
@@ -61,7 +61,11 @@ impl Rules {
             }
             Err(Fail::Lookup(n)) => return Err(n),
             Err(Fail::Error(host, text)) => {
-                return Ok(Rcpt::Refused(Status::error_mailer(host.as_deref(), &text, Some(raw))))
+                return Ok(Rcpt::Refused(DeliveryStatus::error_mailer(
+                    host.as_deref(),
+                    &text,
+                    Some(raw),
+                )))
             }
         };
         let check = self.check_rcpt(ctx, raw)?;
@@ -109,7 +113,7 @@ impl Rules {
             RelayOk::Relay => Ok(Check::Pass),
             RelayOk::Error(status) => Ok(Check::Error(status)),
             RelayOk::No => Ok(Check::Error(temp.unwrap_or_else(|| {
-                Status::error_mailer(Some("5.7.1"), &self.relay_msg, Some(raw))
+                DeliveryStatus::error_mailer(Some("5.7.1"), &self.relay_msg, Some(raw))
             }))),
         }
     }
@@ -126,7 +130,7 @@ impl Rules {
             Ok(None) => return Ok(RcptOk::Relay),
             Err(Fail::Lookup(n)) => return Err(n),
             Err(Fail::Error(host, text)) => {
-                return Ok(RcptOk::Stop(Check::Error(Status::error_mailer(
+                return Ok(RcptOk::Stop(Check::Error(DeliveryStatus::error_mailer(
                     host.as_deref(),
                     &text,
                     Some(raw),
@@ -172,7 +176,7 @@ impl Rules {
         };
         match found {
             Ok(Some(Action::Relay)) => RcptOk::Relay,
-            Err(_) => RcptOk::Temp(Status::tempfail()),
+            Err(_) => RcptOk::Temp(DeliveryStatus::tempfail()),
             Ok(_) => RcptOk::Other,
         }
     }
@@ -214,10 +218,10 @@ impl Rules {
             access.domain(Tag::To, true, &d.name)
         })();
         match found {
-            Err(_) => Some(Check::Error(Status::tempfail())),
+            Err(_) => Some(Check::Error(DeliveryStatus::tempfail())),
             Ok(None | Some(Action::Ok | Action::Relay)) => None,
             Ok(Some(Action::Skip)) if self.features.access_skip => None,
-            Ok(Some(Action::Reject)) => Some(Check::Error(Status::error_mailer(
+            Ok(Some(Action::Reject)) => Some(Check::Error(DeliveryStatus::error_mailer(
                 Some("5.2.1"),
                 &self.rcpt_reject_msg,
                 Some(raw),
@@ -269,7 +273,7 @@ enum RcptOk {
     /// A decision that ends the check.
     Stop(Check),
     /// A map failed; `Relay_ok` may still allow relaying.
-    Temp(Status),
+    Temp(DeliveryStatus),
     /// Not ours: ask `Relay_ok`.
     Other,
 }

@@ -23,12 +23,12 @@
 
 use super::canon::Lookups;
 use super::facts::{ask, Client, NeedLookup, Resolve};
-use super::status::Status;
 use super::verdict::Check;
 use super::Rules;
 use crate::access::{Action, Tag};
 use crate::hosts::HostLookup;
 use crate::maps::MapError;
+use crate::status::DeliveryStatus;
 
 /// What `Relay_ok` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub(crate) enum RelayOk {
     /// Nothing says it may.
     No,
     /// A reply that ends the check (unverified name, map failure).
-    Error(Status),
+    Error(DeliveryStatus),
 }
 
 impl Rules {
@@ -49,7 +49,7 @@ impl Rules {
             Ok(Some(Action::Ok | Action::Relay)) | Ok(None) => Check::Pass,
             Ok(Some(Action::Reject)) => Check::Error(self.reject(to)),
             Ok(Some(other)) => refusal(&other, to),
-            Err(_) => Check::Error(Status::tempfail()),
+            Err(_) => Check::Error(DeliveryStatus::tempfail()),
         }
     }
 
@@ -75,10 +75,10 @@ impl Rules {
     }
 
     /// `550 5.7.1 Access denied`, or `confREJECT_MSG`.
-    pub(crate) fn reject(&self, to: Option<&str>) -> Status {
+    pub(crate) fn reject(&self, to: Option<&str>) -> DeliveryStatus {
         match &self.reject_msg {
-            Some(m) => Status::error_mailer(None, m, to),
-            None => Status::from_access(&Action::Reject, to),
+            Some(m) => DeliveryStatus::error_mailer(None, m, to),
+            None => DeliveryStatus::from_access(&Action::Reject, to),
         }
     }
 
@@ -101,7 +101,7 @@ impl Rules {
         if let Some(access) = self.access_db() {
             match access.ip(Tag::Connect, true, &addr) {
                 Ok(Some(Action::Relay)) => return Ok(RelayOk::Relay),
-                Err(_) => return Ok(RelayOk::Error(Status::tempfail())),
+                Err(_) => return Ok(RelayOk::Error(DeliveryStatus::tempfail())),
                 Ok(_) => {}
             }
         }
@@ -110,7 +110,7 @@ impl Rules {
         }
         let name = client.name_macro();
         let denied = |why: &str| {
-            Ok(RelayOk::Error(Status::error_mailer(
+            Ok(RelayOk::Error(DeliveryStatus::error_mailer(
                 Some("5.7.1"),
                 &format!("550 Relaying denied. {why} {name}"),
                 Some(to),
@@ -121,7 +121,11 @@ impl Rules {
                 let text = format!(
                     "450 Relaying temporarily denied. Cannot resolve PTR record for {addr}"
                 );
-                return Ok(RelayOk::Error(Status::error_mailer(Some("4.4.0"), &text, Some(to))));
+                return Ok(RelayOk::Error(DeliveryStatus::error_mailer(
+                    Some("4.4.0"),
+                    &text,
+                    Some(to),
+                )));
             }
             Resolve::Forged => return denied("IP name possibly forged"),
             Resolve::Fail => return denied("IP name lookup failed"),
@@ -186,7 +190,7 @@ impl Rules {
         };
         Ok(match found {
             Ok(Some(Action::Relay)) => RelayOk::Relay,
-            Err(_) => RelayOk::Error(Status::tempfail()),
+            Err(_) => RelayOk::Error(DeliveryStatus::tempfail()),
             Ok(_) => RelayOk::No,
         })
     }
@@ -205,7 +209,7 @@ pub(crate) fn refusal(action: &Action, to: Option<&str>) -> Check {
     match action {
         Action::Discard => Check::Discard,
         Action::Quarantine(why) => Check::Quarantine(why.clone()),
-        other => Check::Error(Status::from_access(other, to)),
+        other => Check::Error(DeliveryStatus::from_access(other, to)),
     }
 }
 

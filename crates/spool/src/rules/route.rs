@@ -18,10 +18,10 @@
 //! [`Fail`]: a host name to look up first, or the error triple of an `error:` route.
 
 use super::canon::{Canon, Canonified, Fail, Lookups};
-use super::status::strip_quotes;
 use super::token::tokenize;
 use super::Rules;
 use crate::mailertable::{self, Route};
+use crate::status::strip_quotes;
 use crate::virtusertable;
 
 /// A mailer triple: what delivers to this address.

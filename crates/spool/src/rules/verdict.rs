@@ -5,7 +5,7 @@
 //! away or quarantined ([`super::Conversation::discarding`],
 //! [`super::Conversation::quarantine`]).
 
-use super::Status;
+use crate::status::DeliveryStatus;
 
 /// The answer to MAIL FROM or RCPT TO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub enum Verdict {
     /// duplicate recipient (`<Root>` after `<"root"@lab.example>`).
     AcceptAs(String),
     /// Refuse with this reply.
-    Reject(Status),
+    Reject(DeliveryStatus),
 }
 
 /// The answer to a new connection (`check_relay`).
@@ -26,9 +26,9 @@ pub enum ConnectVerdict {
     Accept,
     /// Greet, then answer every command but HELO, EHLO, NOOP, RSET and QUIT with
     /// this reply (access `REJECT`: `550 5.7.1 Access denied`).
-    RejectCommands(Status),
+    RejectCommands(DeliveryStatus),
     /// Send this reply instead of the greeting and close (a `421` from the map).
-    Refuse(Status),
+    Refuse(DeliveryStatus),
 }
 
 /// What one of sendmail's check rulesets returned.
@@ -43,5 +43,5 @@ pub(crate) enum Check {
     /// `$#error $@ quarantine`: accept and quarantine the message.
     Quarantine(String),
     /// `$#error`: refuse.
-    Error(Status),
+    Error(DeliveryStatus),
 }

@@ -3,16 +3,16 @@
 
 use super::check::Checker;
 use super::types::Identity;
-use crate::config::Config;
+use crate::settings::Delivery;
 use nix::unistd::{Group, User};
 
 impl Checker {
-    /// The checker of an MTA with this configuration: its `DontBlameSendmail` and its
+    /// The checker of an MTA with these settings: its `DontBlameSendmail` and its
     /// `TrustedUser` (a name or a uid; 0 when unknown, as sendmail).
-    pub fn from_config(config: &Config) -> Checker {
-        let mut checker = Checker::new(config.dont_blame_sendmail());
+    pub fn from_settings(delivery: &Delivery) -> Checker {
+        let mut checker = Checker::new(delivery.dont_blame);
         checker.trusted_uid =
-            config.option("TrustedUser").and_then(user_by_name_or_id).map_or(0, |u| u.uid);
+            delivery.trusted_user.as_deref().and_then(user_by_name_or_id).map_or(0, |u| u.uid);
         checker
     }
 }
@@ -22,8 +22,8 @@ impl Identity {
     /// `:include:` files of aliases are checked for. When the user is unknown, sendmail's
     /// own choice: the first of `mailnull`, `sendmail`, `daemon` that exists and is not
     /// root, else uid 1, gid 1.
-    pub fn default_user(config: &Config) -> Identity {
-        let value = config.option("DefaultUser").unwrap_or_default();
+    pub fn default_user(delivery: &Delivery) -> Identity {
+        let value = delivery.default_user.as_str();
         let (user, group) = value.split_once(':').unwrap_or((value, ""));
         let mut id = user_by_name_or_id(user).unwrap_or_else(fallback_default_user);
         if let Some(gid) = group_by_name_or_id(group) {
@@ -67,21 +67,26 @@ fn fallback_default_user() -> Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::safefile::DontBlame;
     use std::path::Path;
 
-    fn config(mc: &str) -> Config {
-        Config::from_str(Path::new("t.mc"), mc).unwrap()
+    fn config(mc: &str) -> Delivery {
+        Delivery::from_config(&Config::from_str(Path::new("t.mc"), mc).unwrap())
+    }
+
+    fn defaults() -> Delivery {
+        Delivery::from_config(&Config::defaults())
     }
 
     #[test]
     fn dont_blame_and_trusted_user_come_from_the_mc() {
         let c = config("define(`confDONT_BLAME_SENDMAIL', `GroupWritableAliasFile')dnl\ndefine(`confTRUSTED_USER', `2')dnl\n");
-        let checker = Checker::from_config(&c);
+        let checker = Checker::from_settings(&c);
         assert!(checker.dont_blame.contains(DontBlame::GroupWritableAliasFile));
         assert_eq!(checker.trusted_uid, 2);
-        assert!(Checker::from_config(&Config::defaults()).dont_blame.is_safe());
-        assert_eq!(Checker::from_config(&Config::defaults()).trusted_uid, 0);
+        assert!(Checker::from_settings(&defaults()).dont_blame.is_safe());
+        assert_eq!(Checker::from_settings(&defaults()).trusted_uid, 0);
         let bad =
             Config::from_str(Path::new("t.mc"), "define(`confDONT_BLAME_SENDMAIL', `Nope')dnl\n");
         assert!(bad

@@ -2,163 +2,237 @@
 //! settings - the configuration resolved once into typed values
 //!
 //! # Description
-//! [`crate::config::Config`] keeps every option as sendmail's text. The daemons and
-//! the tools need them as values: a set of privacy flags, durations, sizes, a list of
-//! listeners. This module resolves them once, with sendmail's defaults, so that no
-//! binary looks an option up by name or parses its text again:
+//! [`crate::config::Config`] keeps every option as sendmail's text and looks options
+//! up by name; that lookup is private to `spool::config` and this module. Everything
+//! else reads one [`Settings`] value, resolved once with sendmail's defaults, so that
+//! no binary looks an option up by name, parses its text again or misspells a name:
 //!
 //! ```text
-//! Privacy        PrivacyOptions (confPRIVACY_FLAGS), goaway expanded
-//! SmtpLimits     MaxRecipientsPerMessage, BadRcptThrottle, MaxHeadersLength,
-//!                MaxMessageSize, MinFreeBlocks
-//! ServerTimeouts Timeout.command, .datablock, .auth, .starttls
-//! Listener       DAEMON_OPTIONS (Port, Addr, Family, Name, M=), sendmail's
-//!                defaults when there is none (MTA on 25, MSA on 587)
-//! Server         all of the above plus the daemon's own options (PidFile,
-//!                RunAsUser, MaxDaemonChildren, ConnectionRateThrottle, TLS files,
-//!                SmtpGreetingMessage, DoubleBounceAddress, QueueFileMode)
+//! Settings.names     $j, class w/R/t sources, $Z             (delivery.rs: Names)
+//! Settings.delivery  AliasFile, ForwardPath, DefaultUser, TrustedUser,
+//!                    DontBlameSendmail, SMART_HOST, DeliveryMode, IgnoreDots,
+//!                    MaxAliasRecursion, MaxHopCount, the mailers  (Delivery)
+//! Settings.queue     directories, writers, factors, ages, sort order,
+//!                    queuereturn/queuewarn, QUEUE_GROUPs          (queue.rs)
+//! Settings.maps      one MapSpec per map FEATURE: access_db, mailertable,
+//!                    genericstable, virtusertable, authinfo, ... (maps.rs)
+//! Settings.milters   INPUT_MAIL_FILTERs in InputMailFilters order  (milter.rs)
+//! Settings.privacy   PrivacyOptions, goaway expanded              (privacy.rs)
+//! Settings.limits    MaxRecipientsPerMessage, BadRcptThrottle, MaxHeadersLength,
+//!                    MaxMessageSize, MinFreeBlocks                 (server.rs)
+//! Settings.tls       ServerCertFile, ServerKeyFile, DHParameters, CA files
+//! Settings.auth      AuthMechanisms, AuthOptions, AuthRealm, SaslConfigFile
+//! Settings.files     LogFile, HostsFile, ServiceSwitchFile, PidFile,
+//!                    ResolverNameserver
+//! Server             the daemon: the above plus DAEMON_OPTIONS listeners
+//!                    (listener.rs), greeting, children and rate limits
 //! ```
 //!
 //! # Errors
-//! Values were validated when the configuration was read; a `DaemonPortOptions` that
-//! names an unknown port service or an unparsable address is a [`ListenerError`].
+//! [`Settings::from_config`] cannot fail: values were validated when the configuration
+//! was read. A `DaemonPortOptions` that names an unknown port service or an
+//! unparsable address is a [`ListenerError`] of [`Server::from_config`].
 
+mod delivery;
 mod listener;
+mod mailers;
+mod maps;
+mod milter;
 mod privacy;
+mod queue;
+mod server;
 
+pub use delivery::{Delivery, Names, RuleMessages};
 pub use listener::{Listener, ListenerError, Modifiers};
+pub use mailers::{Local, Mailers, Program};
+pub use maps::{ClassFileSpec, MapFeature, MapSpec};
+pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;
+pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueWriter};
+pub use server::{Server, ServerTimeouts, SmtpLimits};
 
 use crate::config::Config;
 use std::path::PathBuf;
-use std::time::Duration;
 
-/// The limits the SMTP server enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SmtpLimits {
-    /// `MaxRecipientsPerMessage` (0: unlimited).
-    pub max_recipients: usize,
-    /// `BadRcptThrottle` (0: off).
-    pub bad_rcpt_throttle: u32,
-    /// `MaxHeadersLength` in bytes (sendmail's default 32768; 0: unlimited).
-    pub max_headers_length: usize,
-    /// `MaxMessageSize` in bytes (0: unlimited).
-    pub max_message_size: u64,
-    /// `MinFreeBlocks`: free blocks the queue's file system must keep (default 100).
-    pub min_free_blocks: u64,
+/// The maps the configuration's features name; `None` where the feature is off.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MapSpecs {
+    /// `FEATURE(access_db)`.
+    pub access: Option<MapSpec>,
+    /// `FEATURE(mailertable)`.
+    pub mailertable: Option<MapSpec>,
+    /// `FEATURE(genericstable)`.
+    pub genericstable: Option<MapSpec>,
+    /// `FEATURE(virtusertable)`.
+    pub virtusertable: Option<MapSpec>,
+    /// `FEATURE(authinfo)`.
+    pub authinfo: Option<MapSpec>,
+    /// `FEATURE(domaintable)`.
+    pub domaintable: Option<MapSpec>,
+    /// `FEATURE(bitdomain)`.
+    pub bitdomain: Option<MapSpec>,
+    /// `FEATURE(uucpdomain)`.
+    pub uucpdomain: Option<MapSpec>,
 }
 
-impl SmtpLimits {
-    /// The limits of `config`.
-    pub fn from_config(config: &Config) -> SmtpLimits {
-        let number = |name: &str| config.option_int(name).unwrap_or(0).max(0) as u64;
-        SmtpLimits {
-            max_recipients: number("MaxRecipientsPerMessage") as usize,
-            bad_rcpt_throttle: number("BadRcptThrottle") as u32,
-            max_headers_length: number("MaxHeadersLength") as usize,
-            max_message_size: number("MaxMessageSize"),
-            min_free_blocks: number("MinFreeBlocks"),
+impl MapSpecs {
+    /// The map specs of `config`'s features.
+    pub fn from_config(config: &Config) -> MapSpecs {
+        let spec = |f: MapFeature| f.spec_in(config.features());
+        MapSpecs {
+            access: spec(MapFeature::Access),
+            mailertable: spec(MapFeature::Mailertable),
+            genericstable: spec(MapFeature::Genericstable),
+            virtusertable: spec(MapFeature::Virtusertable),
+            authinfo: spec(MapFeature::Authinfo),
+            domaintable: spec(MapFeature::Domaintable),
+            bitdomain: spec(MapFeature::Bitdomain),
+            uucpdomain: spec(MapFeature::Uucpdomain),
         }
     }
 }
 
-/// The server side of sendmail's `Timeout.*` options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServerTimeouts {
-    /// `Timeout.command` (1h): waiting for the next command.
-    pub command: Duration,
-    /// `Timeout.datablock` (1h): each read of message text.
-    pub datablock: Duration,
-    /// `Timeout.auth` (10m): an AUTH dialogue.
-    pub auth: Duration,
-    /// `Timeout.starttls` (1h): a TLS handshake.
-    pub starttls: Duration,
+/// TLS files and parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tls {
+    /// `ServerCertFile` and `ServerKeyFile`, when both are set.
+    pub server: Option<(PathBuf, PathBuf)>,
+    /// `ClientCertFile` and `ClientKeyFile`, when both are set.
+    pub client: Option<(PathBuf, PathBuf)>,
+    /// `CACertFile`.
+    pub ca_file: Option<PathBuf>,
+    /// `CACertPath`.
+    pub ca_path: Option<PathBuf>,
+    /// `DHParameters`: a PEM file or `none`, `1`, `2`, `5`, `i`, when set.
+    pub dh_parameters: Option<String>,
 }
 
-impl ServerTimeouts {
-    /// The timeouts of `config`.
-    pub fn from_config(config: &Config) -> ServerTimeouts {
-        let time = |name: &str, default: u64| {
-            config.option_duration(name, 'm').unwrap_or(Duration::from_secs(default))
-        };
-        ServerTimeouts {
-            command: time("Timeout.command", 3600),
-            datablock: time("Timeout.datablock", 3600),
-            auth: time("Timeout.auth", 600),
-            starttls: time("Timeout.starttls", 3600),
-        }
-    }
-}
-
-/// Everything the SMTP daemon needs from the configuration.
+/// SMTP AUTH as the server offers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Server {
-    /// `$j`, the canonical host name.
-    pub host_name: String,
-    /// `SmtpGreetingMessage`, unexpanded (`$j Sendmail $v/$Z; $b`).
-    pub greeting: String,
+pub struct Auth {
+    /// `AuthMechanisms`, in order, as written (`EXTERNAL GSSAPI ...` by default).
+    pub mechanisms: Vec<String>,
+    /// `AuthOptions` letters (`p`: plain-text mechanisms only over TLS; `a`, `d`,
+    /// `f`, `m`: what sendmail's Cyrus SASL cannot offer without them).
+    pub options: String,
+    /// `AuthRealm`, if set.
+    pub realm: Option<String>,
+    /// `SaslConfigFile` (ferrymail's): the Cyrus SASL application file to read.
+    pub sasl_config_file: Option<PathBuf>,
+}
+
+impl Auth {
+    /// The AUTH settings of `config`.
+    pub fn from_config(config: &Config) -> Auth {
+        let words = |name: &str| -> Vec<String> {
+            let value = config.option(name).unwrap_or("");
+            let split = value.split(|c: char| c.is_whitespace() || c == ',');
+            split.filter(|w| !w.is_empty()).map(str::to_string).collect()
+        };
+        Auth {
+            mechanisms: words("AuthMechanisms"),
+            options: words("AuthOptions").concat(),
+            realm: config
+                .option("AuthRealm")
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from),
+            sasl_config_file: path_option(config, "SaslConfigFile"),
+        }
+    }
+}
+
+/// Files the programs write or read besides maps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files {
+    /// `LogFile` (ferrymail's): log to this file, `-` for standard error; `None`:
+    /// syslog.
+    pub log_file: Option<PathBuf>,
+    /// `HostsFile` (`/etc/hosts`).
+    pub hosts_file: PathBuf,
+    /// `ServiceSwitchFile` (`/etc/mail/service.switch`).
+    pub service_switch_file: PathBuf,
+    /// `PidFile`.
+    pub pid_file: Option<PathBuf>,
+    /// `ResolverNameserver` (ferrymail's): name servers to ask instead of
+    /// `/etc/resolv.conf`'s, as written.
+    pub resolver_nameserver: Option<String>,
+}
+
+/// The whole configuration, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// This host's names and class files.
+    pub names: Names,
+    /// Expansion and delivery.
+    pub delivery: Delivery,
+    /// The queue.
+    pub queue: QueueSettings,
+    /// The feature maps.
+    pub maps: MapSpecs,
+    /// The milters used on input, in order.
+    pub milters: Vec<Milter>,
     /// `PrivacyOptions`.
     pub privacy: Privacy,
     /// The SMTP limits.
     pub limits: SmtpLimits,
-    /// The read and handshake timeouts.
+    /// The server's read and handshake timeouts.
     pub timeouts: ServerTimeouts,
-    /// Where to listen.
-    pub listeners: Vec<Listener>,
-    /// `QueueDirectory`.
-    pub queue_dir: PathBuf,
-    /// `QueueFileMode` (default 0600).
-    pub queue_file_mode: u32,
-    /// `PidFile`.
-    pub pid_file: Option<PathBuf>,
-    /// `RunAsUser` (`user[:group]`), if set.
-    pub run_as: Option<String>,
-    /// `MaxDaemonChildren` (0: no limit): sessions served at once.
-    pub max_children: usize,
-    /// `ConnectionRateThrottle` (0: no limit): connections per window.
-    pub rate_throttle: usize,
-    /// `ConnectionRateWindowSize` (60s).
-    pub rate_window: Duration,
-    /// `ServerCertFile` and `ServerKeyFile`, when both are set.
-    pub tls_files: Option<(PathBuf, PathBuf)>,
-    /// `DoubleBounceAddress`.
-    pub double_bounce: String,
+    /// TLS.
+    pub tls: Tls,
+    /// SMTP AUTH.
+    pub auth: Auth,
+    /// Other files.
+    pub files: Files,
 }
 
-impl Server {
-    /// The daemon's settings from `config`.
-    ///
-    /// # Errors
-    /// A listener that cannot be resolved.
-    pub fn from_config(config: &Config) -> Result<Server, ListenerError> {
-        let path = |name: &str| config.option(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let number = |name: &str| config.option_int(name).unwrap_or(0).max(0) as usize;
-        Ok(Server {
-            host_name: crate::host::canonical_name(config),
-            greeting: config
-                .option("SmtpGreetingMessage")
-                .unwrap_or("$j Sendmail $v/$Z; $b")
-                .into(),
+impl Settings {
+    /// Resolves `config` (see the module docs).
+    pub fn from_config(config: &Config) -> Settings {
+        let path = |name: &str| path_option(config, name);
+        Settings {
+            names: Names::from_config(config),
+            delivery: Delivery::from_config(config),
+            queue: QueueSettings::from_config(config),
+            maps: MapSpecs::from_config(config),
+            milters: Milter::input_filters(
+                config.mail_filters(),
+                config.option("InputMailFilters"),
+            ),
             privacy: Privacy::from_config(config),
             limits: SmtpLimits::from_config(config),
             timeouts: ServerTimeouts::from_config(config),
-            listeners: Listener::from_config(config)?,
-            queue_dir: config.queue_directory(),
-            queue_file_mode: config
-                .option("QueueFileMode")
-                .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
-                .unwrap_or(0o600),
-            pid_file: path("PidFile"),
-            run_as: config.option("RunAsUser").filter(|v| !v.is_empty()).map(str::to_string),
-            max_children: number("MaxDaemonChildren"),
-            rate_throttle: number("ConnectionRateThrottle"),
-            rate_window: config
-                .option_duration("ConnectionRateWindowSize", 's')
-                .unwrap_or(Duration::from_secs(60)),
-            tls_files: path("ServerCertFile").zip(path("ServerKeyFile")),
-            double_bounce: config.option("DoubleBounceAddress").unwrap_or("postmaster").into(),
-        })
+            tls: Tls {
+                server: path("ServerCertFile").zip(path("ServerKeyFile")),
+                client: path("ClientCertFile").zip(path("ClientKeyFile")),
+                ca_file: path("CACertFile"),
+                ca_path: path("CACertPath"),
+                dh_parameters: config
+                    .is_set("DHParameters")
+                    .then(|| config.option("DHParameters").map(str::trim).map(str::to_string))
+                    .flatten()
+                    .filter(|v| !v.is_empty()),
+            },
+            auth: Auth::from_config(config),
+            files: Files {
+                log_file: path("LogFile"),
+                hosts_file: path("HostsFile").unwrap_or_else(|| "/etc/hosts".into()),
+                service_switch_file: path("ServiceSwitchFile")
+                    .unwrap_or_else(|| "/etc/mail/service.switch".into()),
+                pid_file: path("PidFile"),
+                resolver_nameserver: config
+                    .option("ResolverNameserver")
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
+            },
+        }
     }
+}
+
+/// A path option, `None` when unset or empty.
+pub(crate) fn path_option(config: &Config, name: &str) -> Option<PathBuf> {
+    config.option(name).map(str::trim).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use super::*;
 use crate::config::DaemonOptions;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 fn config(mc: &str) -> Config {
     Config::from_str(Path::new("test.mc"), mc).unwrap()
@@ -86,4 +87,72 @@ fn server_settings_with_sendmails_defaults() {
     assert_eq!(s.timeouts.command, Duration::from_secs(300));
     assert_eq!(s.queue_file_mode, 0o640);
     assert_eq!(s.tls_files, Some(("/c.pem".into(), "/k.pem".into())));
+}
+
+/// The lab's sendmail.mc (tests/oracle/conf), as the oracle runs it.
+fn lab() -> Config {
+    let text = std::fs::read_to_string(crate::testutil::oracle_conf_dir().join("sendmail.mc.in"))
+        .unwrap()
+        .replace("@SMLAB@", "/tmp/smlab")
+        .replace("@SMROOT@", "/tmp/sm-root");
+    Config::from_str(Path::new("/tmp/smlab/etc/sendmail.mc"), &text).unwrap()
+}
+
+#[test]
+fn the_lab_resolves_into_one_typed_value() {
+    let s = Settings::from_config(&lab());
+    let access = s.maps.access.as_ref().unwrap();
+    assert_eq!(access.path, Path::new("/tmp/smlab/etc/access"));
+    assert!(access.optional && access.tempfail.as_deref() == Some("<TMPF>"));
+    let mt = s.maps.mailertable.as_ref().unwrap();
+    assert_eq!((mt.map_type.as_str(), mt.optional), ("hash", true));
+    assert_eq!(s.maps.virtusertable, None);
+    assert_eq!(s.delivery.alias_files[0].path, Path::new("/tmp/smlab/etc/aliases"));
+    assert_eq!(s.delivery.forward_path, "/tmp/smlab/forward/$u");
+    assert_eq!(s.delivery.default_user, "mail:mail");
+    assert_eq!(s.delivery.smart_host.as_deref(), Some("relay:[127.0.0.1]"));
+    assert_eq!(s.delivery.mailers.port("relay"), 2527);
+    assert_eq!(s.names.domain_name.as_deref(), Some("mail.lab.example"));
+    assert_eq!(
+        s.names.cw_file.as_ref().unwrap().path,
+        Path::new("/tmp/smlab/etc/local-host-names")
+    );
+    let cr = s.names.cr_file.as_ref().unwrap();
+    assert_eq!((cr.path.as_path(), cr.optional), (Path::new("/tmp/smlab/etc/relay-domains"), true));
+    assert_eq!(s.names.ct_file, None, "confCT_FILE without FEATURE(use_ct_file)");
+    assert_eq!(s.limits.max_headers_length, 32000);
+    assert_eq!(s.limits.max_recipients, 10);
+    assert!(s.privacy.novrfy && s.privacy.needmailhelo && !s.privacy.noetrn);
+    assert_eq!(s.queue.dir, Path::new("/tmp/smlab/mqueue"));
+    assert_eq!(s.queue.file_mode, 0o600);
+    assert_eq!(s.files.service_switch_file, Path::new("/tmp/smlab/etc/service.switch"));
+    assert_eq!(s.files.hosts_file, Path::new("/etc/hosts"));
+    assert!(s.milters.is_empty() && s.tls.server.is_none() && s.tls.dh_parameters.is_none());
+}
+
+#[test]
+fn milters_tls_and_files() {
+    let s = Settings::from_config(&config(
+        "INPUT_MAIL_FILTER(`f1', `S=unix:/run/f1.sock, F=T, T=S:1s;R:2s;E:3m')dnl\n\
+         MAIL_FILTER(`f2', `S=inet:3333@localhost')dnl\n\
+         define(`confSERVER_CERT', `/c.pem')dnl\ndefine(`confSERVER_KEY', `/k.pem')dnl\n\
+         define(`confDH_PARAMETERS', `2')dnl\ndefine(`confLOG_FILE', `-')dnl\n",
+    ));
+    assert_eq!(s.milters.len(), 1);
+    assert_eq!(s.milters[0].socket, MilterSocket::Unix("/run/f1.sock".into()));
+    assert_eq!(
+        (s.milters[0].on_failure, s.milters[0].timeouts.eom),
+        (OnFailure::Tempfail, Duration::from_secs(180))
+    );
+    assert_eq!(s.tls.server, Some(("/c.pem".into(), "/k.pem".into())));
+    assert_eq!(s.tls.dh_parameters.as_deref(), Some("2"));
+    assert_eq!(s.files.log_file, Some(PathBuf::from("-")));
+    assert_eq!(Settings::from_config(&Config::defaults()).tls.dh_parameters, None);
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "no option is called MaxHeaderLength")]
+fn a_misspelt_option_name_is_a_bug_not_none() {
+    let _ = Config::defaults().option("MaxHeaderLength");
 }

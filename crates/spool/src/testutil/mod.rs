@@ -4,3 +4,5 @@
 
 pub use testkit::paths::{oracle_conf as oracle_conf_dir, reference as reference_dir};
 pub use testkit::rng::Rng;
+
+pub mod lab;

@@ -1,75 +1,29 @@
-//! Address verification: what `sendmail -bv` prints.
+//! Address verification: what `sendmail -bv` prints, rendered from a typed
+//! expansion ([`crate::expand::Expansion`]).
 //!
 //! # Synopsis
-//! [`verify`] takes the command line's recipient arguments and a [`Settings`] value
-//! (alias maps, local host names, mailertable, smart host, users, `.forward` path)
-//! and returns the lines sendmail 8.17 prints and its exit status ([`Outcome`]).
-//!
-//! # What happens to each address
-//! Each argument is a recipient list (commas, or blanks when there is no comma); its
-//! members are taken **last first**, as sendmail's `sendtolist` does. A local address
-//! (no domain, or a domain in local-host-names) is looked up in the aliases
-//! (`user+detail`, `user+*`, `user`; a leading `\` skips this), then in the user
-//! database, then its `.forward` is read. Alias values, `:include:` files and
-//! `.forward` lines are expanded recursively, with duplicates suppressed; a chain that
-//! comes back to where it started and delivers nothing ends in
-//! `aliasing/forwarding loop broken`. A remote address is routed by the mailertable,
-//! else the smart host, else `esmtp` to the domain.
-//!
-//! # Unsafe files
-//! `.forward` and `:include:` files are checked as sendmail checks them
-//! ([`crate::safefile`], relaxed by `DontBlameSendmail`). An unsafe `.forward` is
-//! passed over as if it were not there (with `-v`: `user... forward: FILE: REASON`),
-//! and the user gets the mail. An `:include:` file that is unsafe or cannot be read is
-//! an error: `:include:FILE... Cannot open FILE: REASON` (exit 64). A `.forward` is
-//! checked for its user, who must own it (or root); an `:include:` named in an alias
-//! for `DefaultUser`, one named in a `.forward` for that `.forward`'s user.
+//! [`verify`] takes the command line's recipient arguments and an expansion
+//! [`Context`] and returns the lines sendmail 8.17 prints and its exit status
+//! ([`Outcome`]). [`render`] does the printing for an expansion made elsewhere.
 //!
 //! # Output
-//! Errors (`nosuchuser... User unknown`, `user@host... Host unknown`) and, with `-v`,
-//! the `aliased to`, `including file`, `sending to`, `forwarding to` and `duplicate
-//! suppressed` lines are printed as they happen; then the deliverable addresses, local
-//! mailers (`local`, `prog`, `*file*`) first, then the network ones:
+//! Each argument is a recipient list, expanded by [`crate::expand`]. Errors
+//! (`nosuchuser... User unknown`, `user@host... Host unknown`,
+//! `aliasing/forwarding loop broken`) and a map that could not be opened are printed
+//! as they happen; with `-v` also the `aliased to`, `including file`, `sending to`,
+//! `forwarding to`, `duplicate suppressed` and `forward: FILE: REASON` lines. A line
+//! printed while a file's line is expanded starts with `FILE: line N: `. Then the send
+//! list, in sendmail's order (by host, so the local mailers come first):
 //! `root... deliverable: mailer local, user root`,
 //! `a@b... deliverable: mailer relay, host [127.0.0.1], user a@b`.
 //! The exit status is that of the first error (64 usage, 67 unknown user, 68 unknown
-//! host), else 0. Without any argument: `Recipient names must be specified`, 64.
+//! host, 71 a map that cannot be opened, 75 a temporary failure), else 0. Without any
+//! argument: `Recipient names must be specified`, 64.
 //!
 //! # Errors
-//! None: a map that cannot be read is reported as a temporary failure line (75).
+//! None: failures are lines and an exit status.
 
-mod expand;
-mod route;
-
-use crate::classfile::Class;
-use crate::forward::UserDb;
-use crate::maps::Map;
-
-/// Everything verification needs to know about the system.
-pub struct Settings<'a> {
-    /// The alias maps, in `AliasFile` order.
-    pub aliases: Vec<&'a dyn Map>,
-    /// Class `w`: the names of this host (local-host-names plus the host name).
-    pub local_names: Class,
-    /// The mailertable, if `FEATURE(mailertable)` is on.
-    pub mailertable: Option<&'a dyn Map>,
-    /// `SMART_HOST`, as written (`relay:[127.0.0.1]`, `smtp:mx.example`, `[host]`).
-    pub smart_host: Option<String>,
-    /// Local users.
-    pub users: &'a dyn UserDb,
-    /// The `ForwardPath` option (`$z/.forward` ...).
-    pub forward_path: String,
-    /// The host name, for `$w` in `ForwardPath`.
-    pub host_name: String,
-    /// sendmail's safety checks on `.forward` and `:include:` files
-    /// ([`Checker::from_config`](crate::safefile::Checker::from_config)).
-    pub checker: crate::safefile::Checker,
-    /// `DefaultUser`: whom `:include:` files named in aliases are checked for
-    /// ([`Identity::default_user`](crate::safefile::Identity::default_user)).
-    pub default_user: crate::safefile::Identity,
-    /// `-v`: also print how each address was expanded.
-    pub verbose: bool,
-}
+use crate::expand::{Context, Delivery, Event, Expansion, Trace};
 
 /// What `sendmail -bv` prints and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,19 +34,55 @@ pub struct Outcome {
     pub exit_code: i32,
 }
 
-/// Verifies the recipient arguments `args` as `sendmail -bv args...` would.
-pub fn verify(settings: &Settings, args: &[String]) -> Outcome {
+/// Verifies the recipient arguments `args` as `sendmail -bv args...` would; with
+/// `verbose` (`-v`), also how each address was expanded.
+pub fn verify(ctx: &Context, args: &[String], verbose: bool) -> Outcome {
     if args.is_empty() {
         return Outcome {
             lines: vec!["Recipient names must be specified".into()],
             exit_code: crate::sysexits::EX_USAGE,
         };
     }
-    let mut run = expand::Run::new(settings);
-    for arg in args {
-        run.top_level(arg);
+    render(&ctx.expand(args), verbose)
+}
+
+/// The `-bv` output of `expansion`.
+pub fn render(expansion: &Expansion, verbose: bool) -> Outcome {
+    let mut lines: Vec<String> =
+        expansion.trace.iter().filter(|t| t.event.is_shown(verbose)).map(trace_line).collect();
+    lines.extend(expansion.sorted_deliveries().into_iter().map(deliverable));
+    Outcome { lines, exit_code: expansion.exit_code }
+}
+
+/// One event as sendmail prints it, after `FILE: line N: ` inside a file.
+fn trace_line(t: &Trace) -> String {
+    let text = match &t.event {
+        Event::Aliased { address, value } => format!("{address}... aliased to {value}"),
+        Event::Including { address, path } => format!("{address}... including file {path}"),
+        Event::SendingTo(line) => format!("sending to {line}"),
+        Event::ForwardingTo(line) => format!("forwarding to {line}"),
+        Event::Duplicate(address) => format!("{address}... duplicate suppressed"),
+        Event::AlreadyListed(address) => format!("{address}... already listed"),
+        Event::ForwardRefused { address, path, reason } => {
+            format!("{address}... forward: {}: {reason}", path.display())
+        }
+        Event::MapProblem(problem) => problem.clone(),
+        Event::Failed(f) => match &f.address {
+            Some(address) => format!("{address}... {}", f.status.text),
+            None => f.status.text.clone(),
+        },
+    };
+    match &t.at {
+        Some((path, n)) => format!("{path}: line {n}: {text}"),
+        None => text,
     }
-    run.finish()
+}
+
+/// `addr... deliverable: mailer M, [host H, ]user U`.
+fn deliverable(d: &Delivery) -> String {
+    let host = d.target.host();
+    let host = if host.is_empty() { String::new() } else { format!("host {host}, ") };
+    format!("{}... deliverable: mailer {}, {host}user {}", d.address, d.mailer(), d.target.user())
 }
 
 #[cfg(test)]

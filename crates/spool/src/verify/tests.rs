@@ -1,77 +1,20 @@
 use super::*;
-use crate::aliases::{parse_text, AliasFile};
-use crate::classfile::Class;
-use crate::forward::{StaticUsers, User};
-use crate::maps::text::TextMap;
-use crate::testutil::{oracle_conf_dir, reference_dir};
+use crate::aliases::parse_text;
+use crate::testutil::lab::{default_mailers, lab_checker, Lab};
+use crate::testutil::reference_dir;
 use std::path::Path;
 use testkit::transcript;
 
-/// The lab (oracle/conf) installed in a temporary directory.
-struct Lab {
-    dir: tempfile::TempDir,
-    aliases: AliasFile,
-    mailertable: TextMap,
-    local: Class,
-    users: StaticUsers,
-}
-
 impl Lab {
-    fn new() -> Lab {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_str().unwrap().to_string();
-        let conf = |n: &str| {
-            std::fs::read_to_string(oracle_conf_dir().join(n)).unwrap().replace("@SMLAB@", &root)
-        };
-        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
-        std::fs::create_dir_all(dir.path().join("forward")).unwrap();
-        std::fs::write(dir.path().join("etc/list.inc"), conf("list.inc")).unwrap();
-        let local = Class::parse(&conf("local-host-names"));
-        let is_local = |d: &str| local.contains(d);
-        let aliases = parse_text(&conf("aliases"), &is_local);
-        let mailertable = TextMap::parse(conf("mailertable").as_bytes());
-        let users = ["root", "daemon", "mail", "nobody"]
-            .iter()
-            .map(|n| {
-                let home = dir.path().join("home").join(n);
-                // The test's files are the runner's: the users own them.
-                let me = crate::safefile::Identity::process();
-                User { name: n.to_string(), home, uid: me.uid, gid: me.gid }
-            })
-            .collect();
-        Lab { dir, aliases, mailertable, local, users: StaticUsers(users) }
-    }
-
     fn run(&self, args: &[&str], verbose: bool) -> Outcome {
-        let settings = Settings {
-            aliases: vec![&self.aliases],
-            local_names: self.local.clone(),
-            mailertable: Some(&self.mailertable),
-            smart_host: Some("relay:[127.0.0.1]".into()),
-            users: &self.users,
-            forward_path: format!("{}/forward/$u", self.root()),
-            host_name: "mail.lab.example".into(),
-            checker: lab_checker(),
-            default_user: crate::safefile::Identity::process(),
-            verbose,
-        };
+        let ctx = self.context();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let mut out = verify(&settings, &args);
+        let mut out = verify(&ctx, &args, verbose);
         for l in &mut out.lines {
             *l = l.replace(&self.root(), "/tmp/smlab");
         }
         out
     }
-
-    fn root(&self) -> String {
-        self.dir.path().to_str().unwrap().to_string()
-    }
-}
-
-/// The lab's checks: `DontBlameSendmail=TrustStickyBit` (the lab is under /tmp).
-fn lab_checker() -> crate::safefile::Checker {
-    use crate::safefile::{Checker, DontBlame, DontBlameSet};
-    Checker::new(DontBlameSet::SAFE.with(DontBlame::TrustStickyBit))
 }
 
 /// Splits a recorded command line into words (single quotes only, as recorded).
@@ -299,19 +242,21 @@ fn self_referencing_alias_matches_sendmail() {
     let lab = Lab::new();
     let is_local = |d: &str| lab.local.contains(d);
     let aliases = parse_text("self: self, root\n", &is_local);
-    let settings = Settings {
+    let ctx = Context {
         aliases: vec![&aliases],
         local_names: lab.local.clone(),
         mailertable: None,
+        mailertable_problem: None,
         smart_host: None,
         users: &lab.users,
         forward_path: String::new(),
         host_name: "h".into(),
         checker: lab_checker(),
         default_user: crate::safefile::Identity::process(),
-        verbose: true,
+        mailers: default_mailers(),
+        max_depth: 10,
     };
-    let o = verify(&settings, &["self".to_string()]);
+    let o = verify(&ctx, &["self".to_string()], true);
     assert_eq!(
         o.lines,
         [
@@ -325,7 +270,7 @@ fn self_referencing_alias_matches_sendmail() {
         ]
     );
     assert_eq!(o.exit_code, 67);
-    let o = verify(&Settings { verbose: false, ..settings }, &["x@far.example".to_string()]);
+    let o = verify(&ctx, &["x@far.example".to_string()], false);
     assert_eq!(
         o.lines,
         ["x@far.example... deliverable: mailer esmtp, host far.example, user x@far.example"]
@@ -362,4 +307,36 @@ fn never_panics_on_random_addresses() {
         let out = lab.run(&[arg.as_str(), "loop1"], rng.below(2) == 1);
         assert!(!out.lines.is_empty(), "{arg:?}");
     }
+}
+
+/// Settled with the live oracle: the send list is printed in order of host (a local
+/// user's `+detail` is its host), so `[127.0.0.1]` comes before `aaa`; a mailertable
+/// that cannot be opened is one line and exit 71, and routing goes on without it.
+#[test]
+fn deliverables_in_host_order_and_a_missing_mailertable() {
+    let lab = Lab::new();
+    assert_eq!(
+        lab.run(&["root+zzz", "a@far.example", "mail", "root+aaa"], false).lines,
+        [
+            "mail... deliverable: mailer local, user mail",
+            "a@far.example... deliverable: mailer relay, host [127.0.0.1], user a@far.example",
+            "root+aaa... deliverable: mailer local, host aaa, user root",
+            "root+zzz... deliverable: mailer local, host zzz, user root"
+        ]
+    );
+    let missing = crate::expand::tests::missing_mailertable("hash");
+    let mut ctx = lab.context();
+    ctx.mailertable = None;
+    let problem = "hash map \"mailertable\": missing map file /x/mt.db: No such file or directory";
+    ctx.mailertable_problem = Some(&missing);
+    let o = verify(&ctx, &["u@other.example".into(), "root".into()], false);
+    assert_eq!(
+        o.lines,
+        [
+            problem,
+            "root... deliverable: mailer local, user root",
+            "u@other.example... deliverable: mailer relay, host [127.0.0.1], user u@other.example"
+        ]
+    );
+    assert_eq!(o.exit_code, 71);
 }

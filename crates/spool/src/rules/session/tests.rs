@@ -1,7 +1,8 @@
 use super::super::testlab::{lab, lab_with};
 use super::*;
 use crate::hosts::HostLookup;
-use crate::rules::{KnownHosts, Status};
+use crate::rules::KnownHosts;
+use crate::status::DeliveryStatus;
 
 #[test]
 fn connect_verdicts_of_the_lab() {
@@ -9,9 +10,10 @@ fn connect_verdicts_of_the_lab() {
     let verdict = |ip: &str| Conversation::new(lab.client(ip)).connect(&lab.rules);
     assert_eq!(verdict("127.0.0.1"), ConnectVerdict::Accept);
     assert_eq!(verdict("127.0.0.2"), ConnectVerdict::Accept);
-    let reject = ConnectVerdict::RejectCommands(Status::new(550, "5.7.1", "Access denied"));
+    let reject = ConnectVerdict::RejectCommands(DeliveryStatus::new(550, "5.7.1", "Access denied"));
     assert_eq!(verdict("127.0.0.3"), reject);
-    let refuse = Status::new(421, "4.3.2", "Connections from 127.0.0.4 are refused for now");
+    let refuse =
+        DeliveryStatus::new(421, "4.3.2", "Connections from 127.0.0.4 are refused for now");
     assert_eq!(verdict("127.0.0.4"), ConnectVerdict::Refuse(refuse));
     let mut discard = Conversation::new(lab.client("127.0.0.5"));
     assert_eq!(discard.connect(&lab.rules), ConnectVerdict::Accept);
@@ -92,15 +94,15 @@ fn connect_errors_other_than_421_answer_every_command() {
     let verdict = |ip: &str| at(ip).connect(&lab.rules);
     assert_eq!(
         verdict("10.6.0.1"),
-        ConnectVerdict::RejectCommands(Status::new(554, "5.7.2", "Go away now"))
+        ConnectVerdict::RejectCommands(DeliveryStatus::new(554, "5.7.2", "Go away now"))
     );
     assert_eq!(
         verdict("10.7.0.1"),
-        ConnectVerdict::RejectCommands(Status::new(450, "4.7.1", "Come back later"))
+        ConnectVerdict::RejectCommands(DeliveryStatus::new(450, "4.7.1", "Come back later"))
     );
     assert_eq!(
         verdict("10.8.0.1"),
-        ConnectVerdict::RejectCommands(Status::new(550, "5.0.0", "Plain refusal"))
+        ConnectVerdict::RejectCommands(DeliveryStatus::new(550, "5.0.0", "Plain refusal"))
     );
     let mut held = at("10.9.0.1");
     assert_eq!(held.connect(&lab.rules), ConnectVerdict::Accept);

@@ -1,9 +1,10 @@
 //! `spool::config` against small fixtures, the lab's `.mc` files, Debian's stock
 //! configs and every example `.mc` of sendmail's cf tree (when the oracle is unpacked).
+//! Unit tests, since option lookup by name is private to spool.
 
 use std::path::{Path, PathBuf};
 
-use spool::config::{Config, ConfigError, OPTIONS};
+use super::{Config, ConfigError, OPTIONS};
 use testkit::oracle::{skip, Oracle};
 
 fn data(name: &str) -> PathBuf {
@@ -338,4 +339,12 @@ fn the_msp_options_come_from_a_sibling_submit_mc() {
     // A submit.mc loaded itself is its own MSP configuration.
     let msp = Config::load(&dir.path().join("submit.mc")).unwrap();
     assert_eq!(msp.client_option("RunAsUser"), Some("mail:mail"));
+}
+
+#[test]
+fn a_runaway_macro_never_used_does_not_spoil_the_others() {
+    let text = "define(`a', `a')dnl\ndefine(`SMART_HOST', `relay:[x]')dnl\n";
+    let config = Config::from_str(Path::new("t.mc"), text).unwrap();
+    assert_eq!(config.smart_host(), Some("relay:[x]"));
+    assert_eq!(config.macro_value("a"), Some("a"));
 }
