@@ -47,6 +47,12 @@ impl Daemon {
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
     pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
+        Daemon::run_under(dir, extra, &[])
+    }
+
+    /// [`Daemon::run`], with smtpd started by `wrapper` (a command and its arguments
+    /// that run the rest, such as `prlimit --nofile=1024:`), if not empty.
+    pub fn run_under(dir: tempfile::TempDir, extra: &[&str], wrapper: &[&str]) -> Daemon {
         for (name, text) in [("service.switch", "hosts\tfiles\n"), ("hosts", HOSTS)] {
             let path = dir.path().join(name);
             if !path.exists() {
@@ -62,7 +68,16 @@ impl Daemon {
             .create(true)
             .open(dir.path().join("stderr"))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_smtpd"))
+        let program = env!("CARGO_BIN_EXE_smtpd");
+        let mut command = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        let child = command
             .args(["-bD", "-C"])
             .arg(dir.path().join("sendmail.mc"))
             .args(extra)
@@ -244,6 +259,12 @@ impl Client {
                 return all;
             }
         }
+    }
+
+    /// A second handle on the connection, for writing from another thread while
+    /// this one reads.
+    pub fn writer(&self) -> TcpStream {
+        self.writer.try_clone().unwrap()
     }
 
     pub fn send(&mut self, text: &str) {
