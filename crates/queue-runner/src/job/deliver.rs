@@ -14,6 +14,7 @@ use super::logline::Line;
 use super::model::{Ctl, Dest, Outcome, State, Target};
 use super::{status, Loaded, Runner};
 use crate::local::{self, render};
+use crate::senders::{Kind, Side};
 use crate::transport::{Message, Rcpt};
 use spool::log::Severity;
 use spool::qf::envelope::Envelope;
@@ -210,7 +211,11 @@ impl Work<'_> {
             .collect();
         members.reverse();
         let rcpts: Vec<Rcpt> = members.iter().map(|&j| rcpt(&targets[j])).collect();
-        let sender = remote_sender(&self.env.sender, &self.runner.settings.host);
+        let settings = &self.runner.settings;
+        let sender = match remote_sender(&self.env.sender, &settings.host) {
+            s if s.is_empty() => s,
+            s => settings.senders.rewrite(&s, Side::Envelope, Kind::Smtp),
+        };
         let data = self.remote_data(df, &sender);
         let message = Message {
             id: &self.id,
@@ -264,6 +269,7 @@ impl Work<'_> {
             headers: &self.env.headers,
             delete_bcc: self.env.flags.contains('b'),
             now: jiff::Timestamp::now(),
+            rewrite: Some((&self.runner.settings.senders, Kind::Smtp)),
         }
         .message(df)
     }
