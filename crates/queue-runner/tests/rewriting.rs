@@ -40,9 +40,12 @@ FEATURE(`generics_entire_domain')dnl
 /// queue; `None` when submit is not built.
 fn send(lab: &Lab) -> Option<()> {
     let message = b"From: Web User One <web1_user1>\nSubject: generics\n\nhello\n";
-    let Some(out) = lab.submit(&["-odq", "-f", "web1_user1", "ok@remote.example", "daemon"], message)
+    let Some(out) =
+        lab.submit(&["-odq", "-f", "web1_user1", "ok@remote.example", "daemon"], message)
     else {
-        testkit::oracle::skip("submit is not built beside queue-runner (run cargo test --workspace)");
+        testkit::oracle::skip(
+            "submit is not built beside queue-runner (run cargo test --workspace)",
+        );
         return None;
     };
     assert!(out.status.success(), "submit: {}", text(&out.stderr));
