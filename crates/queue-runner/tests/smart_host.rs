@@ -118,3 +118,30 @@ FEATURE(`mailertable', `text @LAB@/etc/mailertable')dnl
     assert!(logged.contains("relay=mx2.far.example [127.0.0.1]"), "{logged}");
     assert!(stdout.contains("Connecting to mx1.far.example"), "{stdout}");
 }
+
+/// The tips' migration route `domain.tld esmtp:[1.2.3.4]`: the mailertable sends the
+/// domain to the bracketed address without any lookup (the name server has no record).
+#[test]
+fn a_mailertable_route_to_a_bracketed_address() {
+    let server = Server::start(Script::new());
+    let dns = DnsServer::start(Zone::new());
+    let lab = lab_with_dns(
+        &dns,
+        &format!(
+            "define(`ESMTP_MAILER_ARGS', `TCP $h {}')dnl
+FEATURE(`mailertable', `text @LAB@/etc/mailertable')dnl
+",
+            server.addr.port()
+        ),
+    );
+    std::fs::write(lab.path("etc/mailertable"), "domain.tld esmtp:[127.0.0.1]\n").unwrap();
+    let Some(_) = send(&lab, "someone@domain.tld") else { return };
+    assert!(server.commands().contains(&"RCPT To:<someone@domain.tld>".to_string()));
+    assert_eq!(dns.query_count(), 0, "{:?}", dns.queries());
+    assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
+    let logged = lab.log();
+    assert!(
+        logged.contains("mailer=esmtp, pri=") && logged.contains("relay=[127.0.0.1] [127.0.0.1]"),
+        "{logged}"
+    );
+}
