@@ -55,16 +55,22 @@ fn send(lab: &Lab) -> Option<()> {
     Some(())
 }
 
+/// Checks what the smart host got: `MAIL From:<envelope>` and the rewritten `From:`
+/// (in the header whatever the envelope); returns daemon's mailbox.
+fn delivered(server: &Server, lab: &Lab, envelope: &str) -> String {
+    let mail = server.commands().into_iter().find(|c| c.starts_with("MAIL ")).unwrap();
+    assert!(mail.starts_with(&format!("MAIL From:<{envelope}>")), "{mail}");
+    let data = server.data();
+    assert!(data.contains(&"From: Web User One <user1@lab.example>".to_string()), "{data:?}");
+    lab.text("mail/daemon")
+}
+
 #[test]
 fn genericstable_rewrites_the_header_and_the_envelope() {
     let server = Server::start(Script::new());
     let lab = recipe_lab(&server, true);
     let Some(()) = send(&lab) else { return };
-    let mail = server.commands().into_iter().find(|c| c.starts_with("MAIL ")).unwrap();
-    assert!(mail.starts_with("MAIL From:<user1@lab.example>"), "{mail}");
-    let data = server.data();
-    assert!(data.contains(&"From: Web User One <user1@lab.example>".to_string()), "{data:?}");
-    let mbox = lab.text("mail/daemon");
+    let mbox = delivered(&server, &lab, "user1@lab.example");
     assert!(mbox.starts_with("From user1@lab.example "), "{mbox}");
     assert!(mbox.contains("\nReturn-Path: <user1@lab.example>\n"), "{mbox}");
     assert!(mbox.contains("\nFrom: Web User One <user1@lab.example>\n"), "{mbox}");
@@ -75,11 +81,7 @@ fn without_masquerade_envelope_only_the_header_is_rewritten() {
     let server = Server::start(Script::new());
     let lab = recipe_lab(&server, false);
     let Some(()) = send(&lab) else { return };
-    let mail = server.commands().into_iter().find(|c| c.starts_with("MAIL ")).unwrap();
-    assert!(mail.starts_with("MAIL From:<web1_user1@mail.lab.example>"), "{mail}");
-    let data = server.data();
-    assert!(data.contains(&"From: Web User One <user1@lab.example>".to_string()), "{data:?}");
-    let mbox = lab.text("mail/daemon");
+    let mbox = delivered(&server, &lab, "web1_user1@mail.lab.example");
     assert!(mbox.starts_with("From web1_user1@mail.lab.example "), "{mbox}");
     assert!(mbox.contains("\nFrom: Web User One <user1@lab.example>\n"), "{mbox}");
 }

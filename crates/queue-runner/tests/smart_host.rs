@@ -29,6 +29,17 @@ define(`confSERVICE_SWITCH_FILE', `@LAB@/etc/service.switch')dnl
     lab
 }
 
+/// A lab with `dns` whose mailertable is `table`, the esmtp mailer's port `server`'s.
+fn mailertable_lab(dns: &DnsServer, server: &Server, table: &str) -> Lab {
+    let mc = format!(
+        "define(`ESMTP_MAILER_ARGS', `TCP $h {}')dnl\nFEATURE(`mailertable', `text @LAB@/etc/mailertable')dnl\n",
+        server.addr.port()
+    );
+    let lab = lab_with_dns(dns, &mc);
+    std::fs::write(lab.path("etc/mailertable"), table).unwrap();
+    lab
+}
+
 /// Queues `Subject: x` from daemon to `rcpt` and runs the queue with `-v`; `None`
 /// when submit is not built.
 fn send(lab: &Lab, rcpt: &str) -> Option<String> {
@@ -101,16 +112,7 @@ fn a_refusing_first_mx_falls_back_to_the_second() {
         .addr("mx1.far.example", "127.0.0.2")
         .addr("mx2.far.example", "127.0.0.1");
     let dns = DnsServer::start(zone);
-    let lab = lab_with_dns(
-        &dns,
-        &format!(
-            "define(`ESMTP_MAILER_ARGS', `TCP $h {}')dnl
-FEATURE(`mailertable', `text @LAB@/etc/mailertable')dnl
-",
-            server.addr.port()
-        ),
-    );
-    std::fs::write(lab.path("etc/mailertable"), "far.example esmtp:far.example\n").unwrap();
+    let lab = mailertable_lab(&dns, &server, "far.example esmtp:far.example\n");
     let Some(stdout) = send(&lab, "friend@far.example") else { return };
     assert!(server.data().contains(&"secret body".to_string()), "{:?}", server.log());
     assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
@@ -125,16 +127,7 @@ FEATURE(`mailertable', `text @LAB@/etc/mailertable')dnl
 fn a_mailertable_route_to_a_bracketed_address() {
     let server = Server::start(Script::new());
     let dns = DnsServer::start(Zone::new());
-    let lab = lab_with_dns(
-        &dns,
-        &format!(
-            "define(`ESMTP_MAILER_ARGS', `TCP $h {}')dnl
-FEATURE(`mailertable', `text @LAB@/etc/mailertable')dnl
-",
-            server.addr.port()
-        ),
-    );
-    std::fs::write(lab.path("etc/mailertable"), "domain.tld esmtp:[127.0.0.1]\n").unwrap();
+    let lab = mailertable_lab(&dns, &server, "domain.tld esmtp:[127.0.0.1]\n");
     let Some(_) = send(&lab, "someone@domain.tld") else { return };
     assert!(server.commands().contains(&"RCPT To:<someone@domain.tld>".to_string()));
     assert_eq!(dns.query_count(), 0, "{:?}", dns.queries());
