@@ -185,6 +185,12 @@ impl Work<'_> {
             sender_ctl: self.sender_ctl.clone(),
         };
         let _slot = self.runner.limits.acquire("local").await;
+        let _mailbox = match (&target.dest, &self.runner.settings.mailers.local) {
+            (Ok(Dest::Mailbox { user, .. }), spool::settings::Local::Builtin { .. }) => {
+                Some(self.runner.limits.acquire_mailbox(&user.name).await)
+            }
+            _ => None,
+        };
         let delivered = local::deliver(&self.runner.settings, &message, target).await;
         for line in &delivered.verbose {
             self.runner.verbose.line(line);
