@@ -21,7 +21,15 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "tokio")]
+pub mod chain;
 pub mod codec;
+#[cfg(feature = "tokio")]
+pub mod conn;
 pub mod consts;
+pub mod message;
 
+#[cfg(feature = "tokio")]
+pub use chain::{Chain, MacroLists, Macros, Verdict};
 pub use codec::{CodecError, Command, Family, Response};
+pub use message::{Field, Message, Rcpt};
