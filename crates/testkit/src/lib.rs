@@ -18,6 +18,7 @@
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
 //! * [`rng`]: small deterministic generators for fuzz-style loops;
 //! * [`dns`]: a small DNS server each test starts on 127.0.0.1 with its own records;
+//! * [`milter`]: milters on the real libmilter (python3-milter) with a scripted filter;
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
 //!   either sendmail, to record fixtures and to compare.
 //!
@@ -31,6 +32,7 @@
 
 pub mod dbdump;
 pub mod dns;
+pub mod milter;
 pub mod oracle;
 pub mod paths;
 pub mod rng;
