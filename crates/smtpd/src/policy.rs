@@ -371,6 +371,7 @@ impl AsyncPolicy for DaemonPolicy {
     async fn answer(&mut self, question: Question) -> Answer {
         match question {
             Question::Connect(_) => Answer::Connect(self.connect().await),
+            Question::Helo(_) => Answer::Helo(Connect::Accept),
             Question::Space { size } => Answer::Space(self.space(size)),
             Question::Mail { sender, .. } => Answer::Decision(self.mail(&sender.raw).await),
             Question::Rcpt { recipient, .. } => Answer::Decision(self.rcpt(&recipient.raw).await),
