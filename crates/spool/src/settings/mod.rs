@@ -46,7 +46,7 @@ pub use delivery::{Delivery, Names, RuleMessages};
 pub use listener::{Listener, ListenerError, Modifiers};
 pub use mailers::{Local, Mailers, Program};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
-pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
+pub use milter::{macro_lists, Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;
 pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueWriter};
 pub use server::{Server, ServerTimeouts, SmtpLimits};
@@ -172,6 +172,11 @@ pub struct Settings {
     pub maps: MapSpecs,
     /// The milters used on input, in order.
     pub milters: Vec<Milter>,
+    /// The macros sent to milters at each stage (`confMILTER_MACROS_*`), see
+    /// [`macro_lists`].
+    pub milter_macros: [Vec<String>; 7],
+    /// `confMILTER_LOG_LEVEL` (`Milter.LogLevel`), when set.
+    pub milter_log_level: Option<i64>,
     /// `PrivacyOptions`.
     pub privacy: Privacy,
     /// The SMTP limits.
@@ -199,6 +204,8 @@ impl Settings {
                 config.mail_filters(),
                 config.option("InputMailFilters"),
             ),
+            milter_macros: macro_lists(config),
+            milter_log_level: config.option_int("Milter.LogLevel"),
             privacy: Privacy::from_config(config),
             limits: SmtpLimits::from_config(config),
             timeouts: ServerTimeouts::from_config(config),
