@@ -19,6 +19,7 @@
 //! * [`rng`]: small deterministic generators for fuzz-style loops;
 //! * [`dns`]: a small DNS server each test starts on 127.0.0.1 with its own records;
 //! * [`milter`]: milters on the real libmilter (python3-milter) with a scripted filter;
+//! * [`dkim`]: the real opendkim on 127.0.0.1 and python3-dkim's verifier;
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
 //!   either sendmail, to record fixtures and to compare.
 //!
@@ -31,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod dbdump;
+pub mod dkim;
 pub mod dns;
 pub mod milter;
 pub mod oracle;
