@@ -60,6 +60,47 @@ pub fn bin_dir() -> PathBuf {
     dir
 }
 
+/// The ` ```sh ` blocks of a Markdown document, in order, each with the line it
+/// starts on; ` ```text ` and other blocks are left out.
+pub fn shell_blocks(markdown: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (n, line) in markdown.lines().enumerate() {
+        match current.as_mut() {
+            None if line.trim_end() == "```sh" => current = Some((n + 2, String::new())),
+            None => {}
+            Some(_) if line.trim_end() == "```" => blocks.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+/// A loopback TCP port that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Kills, with SIGTERM through `kill(1)`, the process named by each `*.pid` file in
+/// `dir` (first line); for the daemons a test started, whatever way it ended.
+pub fn stop_pid_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "pid") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if let Some(pid) = text.lines().next().map(str::trim).filter(|p| p.parse::<u32>().is_ok()) {
+            let _ = std::process::Command::new("kill").arg(pid).status();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +111,15 @@ mod tests {
         assert_eq!(bin_dir_of(exe), Some(PathBuf::from("/t/target/debug")));
         assert_eq!(bin_dir_of(Path::new("/t/bin/x")), Some(PathBuf::from("/t/bin")));
         assert!(workspace().join("Cargo.toml").is_file());
+    }
+
+    #[test]
+    fn only_sh_blocks_are_taken() {
+        let md = "# t\n```sh\necho one\necho two\n```\ntext\n```text\nno\n```\n```sh\nthree\n```\n";
+        let blocks = shell_blocks(md);
+        assert_eq!(
+            blocks,
+            vec![(3, "echo one\necho two\n".to_string()), (10, "three\n".to_string())]
+        );
     }
 }
