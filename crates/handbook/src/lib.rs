@@ -119,7 +119,7 @@ mod tests {
         let blocks = shell_blocks(md);
         assert_eq!(
             blocks,
-            vec![(3, "echo one\necho two\n".to_string()), (10, "three\n".to_string())]
+            vec![(3, "echo one\necho two\n".to_string()), (11, "three\n".to_string())]
         );
     }
 }
