@@ -7,43 +7,13 @@
 
 mod common;
 
-use common::Daemon;
+use common::{messages, tls_daemon_with, Daemon};
 use spool::qf::envelope::Envelope;
-use std::path::PathBuf;
 use std::process::Command;
 
-/// A daemon with a fresh self-signed certificate for `mail.test.example`; the
-/// certificate's PEM file (the clients' trust root).
-fn tls_daemon() -> (Daemon, PathBuf) {
-    let cert = rcgen::generate_simple_self_signed(vec!["mail.test.example".to_string()]).unwrap();
-    let dir = common::minimal("");
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let mc = dir.path().join("sendmail.mc");
-    let mut text = std::fs::read_to_string(&mc).unwrap();
-    text.push_str(&format!(
-        "define(`confSERVER_CERT', `{}')dnl\ndefine(`confSERVER_KEY', `{}')dnl\n",
-        cert_path.display(),
-        key_path.display()
-    ));
-    std::fs::write(&mc, text).unwrap();
-    (Daemon::run(dir, &[]), cert_path)
-}
-
-/// The queued messages: envelope and df.
+/// The queued messages: envelope and df as text.
 fn queued(daemon: &Daemon) -> Vec<(Envelope, String)> {
-    daemon
-        .queued()
-        .iter()
-        .map(|name| {
-            let path = daemon.path("mqueue").join(name);
-            let qf = spool::qf::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
-            let env = Envelope::from_queue_file(&path, &qf).unwrap();
-            let df = daemon.path("mqueue").join(format!("df{}", &name[2..]));
-            (env, String::from_utf8(std::fs::read(df).unwrap()).unwrap())
-        })
-        .collect()
+    messages(daemon).into_iter().map(|(e, df)| (e, String::from_utf8(df).unwrap())).collect()
 }
 
 fn header(env: &Envelope, name: &str) -> Option<String> {
@@ -70,7 +40,7 @@ with smtplib.SMTP(host, port, local_hostname="client.example") as s:
 
 #[test]
 fn python_smtplib_sends_plain_and_over_verified_starttls() {
-    let (daemon, cert) = tls_daemon();
+    let (daemon, cert) = tls_daemon_with("");
     let out = Command::new("/usr/bin/python3")
         .args(["-c", SMTPLIB, &daemon.addr.ip().to_string(), &daemon.addr.port().to_string()])
         .arg(&cert)
@@ -96,7 +66,7 @@ fn python_smtplib_sends_plain_and_over_verified_starttls() {
 fn lettre_sends_over_required_starttls_with_the_certificate_verified() {
     use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
     use lettre::{Message, SmtpTransport, Transport};
-    let (daemon, cert) = tls_daemon();
+    let (daemon, cert) = tls_daemon_with("");
     let root = Certificate::from_pem(&std::fs::read(cert).unwrap()).unwrap();
     let tls = TlsParameters::builder("mail.test.example".into())
         .certificate_store(CertificateStore::None)

@@ -204,3 +204,35 @@ fn eight_bit_and_utf8_local_parts_relay_nothing() {
     assert_eq!(replies.len(), tricks.len(), "{out}");
     assert!(replies.iter().all(|r| r.starts_with("55")), "nothing relays: {out}");
 }
+
+/// CHUNKING (beyond sendmail) with `confCHUNKING`: BDAT chunks become one queued
+/// message; the bytes of a chunk are never read as commands; without the option
+/// EHLO does not offer it, as sendmail's does not.
+#[test]
+fn bdat_chunks_are_queued_only_where_chunking_is_on() {
+    let plain = Daemon::start("");
+    let mut c = Client::connect(plain.addr);
+    c.reply();
+    assert!(!c.say("EHLO c.example").contains("CHUNKING"));
+    let daemon = Daemon::start("define(`confCHUNKING', `True')dnl\n");
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    assert!(c.say("EHLO c.example").contains("250-CHUNKING\r\n"));
+    assert!(c.say("MAIL FROM:<a@example.org>").starts_with("250"));
+    assert!(c.say("RCPT TO:<root>").starts_with("250"));
+    let first = "Subject: chunks\r\n\r\nline one\r\n.\r\nMAIL FROM:<evil@example.org>\r\n";
+    c.send(&format!("BDAT {}\r\n{first}", first.len()));
+    assert_eq!(c.reply(), format!("250 2.0.0 {} bytes received\r\n", first.len()));
+    let last = "RCPT TO:<x@elsewhere.example>\r\nend\r\n";
+    c.send(&format!("BDAT {} LAST\r\n{last}", last.len()));
+    let done = c.reply();
+    let id = done.strip_prefix("250 2.0.0 ").and_then(|r| r.split(' ').next()).expect(&done);
+    assert_eq!(daemon.queued(), [format!("qf{id}")]);
+    let env = envelope_of(&daemon, &format!("qf{id}"));
+    assert_eq!(env.sender, b"<a@example.org>");
+    assert_eq!(env.recipients.len(), 1);
+    let df = std::fs::read(daemon.path("mqueue").join(format!("df{id}"))).unwrap();
+    let body = "line one\n.\nMAIL FROM:<evil@example.org>\nRCPT TO:<x@elsewhere.example>\nend\n";
+    assert_eq!(String::from_utf8_lossy(&df), body);
+    assert!(c.say("QUIT").starts_with("221"));
+}

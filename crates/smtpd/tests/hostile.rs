@@ -6,29 +6,11 @@
 
 mod common;
 
-use common::{Client, Daemon};
+use common::{open_data, tls_daemon, Client, Daemon};
 use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A daemon with a fresh self-signed certificate for `mail.test.example`.
-fn tls_daemon() -> Daemon {
-    let cert = rcgen::generate_simple_self_signed(vec!["mail.test.example".to_string()]).unwrap();
-    let dir = common::minimal("");
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let mc = dir.path().join("sendmail.mc");
-    let mut text = std::fs::read_to_string(&mc).unwrap();
-    text.push_str(&format!(
-        "define(`confSERVER_CERT', `{}')dnl\ndefine(`confSERVER_KEY', `{}')dnl\n",
-        cert_path.display(),
-        key_path.display()
-    ));
-    std::fs::write(&mc, text).unwrap();
-    Daemon::run(dir, &[])
-}
 
 /// Python's ssl module as the client: `STARTTLS` and a `MAIL FROM` in one packet,
 /// then, inside TLS, EHLO and RCPT.
@@ -118,17 +100,6 @@ fn peak_kib(daemon: &Daemon) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// Starts a message (EHLO, MAIL, RCPT, DATA) on a new connection.
-fn open_data(daemon: &Daemon) -> Client {
-    let mut c = Client::connect(daemon.addr);
-    c.reply();
-    c.say("EHLO c.example");
-    assert!(c.say("MAIL FROM:<a@example.org>").starts_with("250"));
-    assert!(c.say("RCPT TO:<root>").starts_with("250"));
-    assert!(c.say("DATA").starts_with("354"));
-    c
 }
 
 #[test]

@@ -142,13 +142,14 @@ impl Session {
         add(!mechanisms.is_empty(), &format!("AUTH {}", mechanisms.join(" ")));
         add(s.tls_available && !self.tls, "STARTTLS");
         add(ext.deliver_by, "DELIVERBY");
+        add(ext.chunking, "CHUNKING");
         add(true, "HELP");
         list
     }
 
     /// Is the session in the middle of something that blocks STARTTLS and AUTH?
     pub(super) fn in_transaction(&self) -> bool {
-        self.tx.is_some() || matches!(self.phase, Phase::Data(_))
+        self.tx.is_some() || matches!(self.phase, Phase::Data(_) | Phase::Chunk(_))
     }
 }
 

@@ -168,6 +168,8 @@ pub struct Extensions {
     pub etrn: bool,
     /// `DELIVERBY`.
     pub deliver_by: bool,
+    /// `CHUNKING` (BDAT, RFC 3030): beyond sendmail, off unless configured.
+    pub chunking: bool,
 }
 
 impl Default for Extensions {
@@ -179,6 +181,7 @@ impl Default for Extensions {
             dsn: true,
             etrn: true,
             deliver_by: true,
+            chunking: false,
         }
     }
 }
