@@ -26,7 +26,9 @@ pub async fn serve(
     shared: Arc<Shared>,
 ) {
     let ip = peer.ip().to_canonical();
-    let name = shared.resolver.client_name(ip).await;
+    // The futures that run only for a moment (the name lookup, the TLS handshake, the
+    // end) are boxed, so that an idle session's task stays small.
+    let name = Box::pin(shared.resolver.client_name(ip)).await;
     let client = ClientInfo {
         addr: Some(ip),
         host_name: name.verified().map(str::to_string),
@@ -50,14 +52,14 @@ pub async fn serve(
         serve_async(&mut session, &mut policy, read, write).await
     };
     if !matches!(served, Ok(Served::StartTls)) {
-        policy.finish().await;
+        Box::pin(policy.finish()).await;
         return;
     }
     let Some(acceptor) = shared.tls.clone() else {
-        policy.finish().await;
+        Box::pin(policy.finish()).await;
         return;
     };
-    let handshake = tokio::time::timeout(starttls_timeout, acceptor.accept(stream)).await;
+    let handshake = tokio::time::timeout(starttls_timeout, Box::pin(acceptor.accept(stream))).await;
     let tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -76,5 +78,5 @@ pub async fn serve(
     session.tls_started();
     let (read, write) = tokio::io::split(tls);
     let _ = serve_async(&mut session, &mut policy, read, write).await;
-    policy.finish().await;
+    Box::pin(policy.finish()).await;
 }
