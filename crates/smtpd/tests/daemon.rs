@@ -236,3 +236,32 @@ fn bdat_chunks_are_queued_only_where_chunking_is_on() {
     assert_eq!(String::from_utf8_lossy(&df), body);
     assert!(c.say("QUIT").starts_with("221"));
 }
+
+/// SMTPUTF8 with sendmail's `confSMTPUTF8` (off by default, as in the oracle's
+/// sendmail): offered after 8BITMIME, MAIL takes the parameter, UTF-8 addresses
+/// are queued as given and the protocol is RFC 6531's `UTF8SMTP`.
+#[test]
+fn smtputf8_where_configured() {
+    let plain = Daemon::start("");
+    let mut c = Client::connect(plain.addr);
+    c.reply();
+    assert!(!c.say("EHLO c.example").contains("SMTPUTF8"));
+    let r = c.say("MAIL FROM:<a@example.org> SMTPUTF8");
+    assert_eq!(r, "555 5.5.4 SMTPUTF8 parameter unrecognized\r\n");
+    let daemon = Daemon::start("define(`confSMTPUTF8', `True')dnl\n");
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    assert!(c.say("EHLO c.example").contains("250-8BITMIME\r\n250-SMTPUTF8\r\n"));
+    assert!(c.say("MAIL FROM:<gr\u{fc}\u{df}e@example.org> SMTPUTF8").starts_with("250 2.1.0"));
+    let r = c.say("RCPT TO:<j\u{f6}rg@elsewhere.example>");
+    assert!(r.starts_with("250 2.1.5"), "{r}");
+    assert!(c.say("DATA").starts_with("354"));
+    c.send("Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\nhallo\r\n");
+    let done = c.say(".");
+    let id = done.strip_prefix("250 2.0.0 ").and_then(|r| r.split(' ').next()).expect(&done);
+    let env = envelope_of(&daemon, &format!("qf{id}"));
+    assert_eq!(env.sender, "<gr\u{fc}\u{df}e@example.org>".as_bytes());
+    assert_eq!(env.recipients[0].address, "<j\u{f6}rg@elsewhere.example>".as_bytes());
+    let received = String::from_utf8_lossy(&env.headers[1].text).into_owned();
+    assert!(received.contains(" with UTF8SMTP id "), "{received}");
+}

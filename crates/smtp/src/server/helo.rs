@@ -130,6 +130,7 @@ impl Session {
         add(!s.privacy.noexpn, "EXPN");
         add(s.privacy.verb_allowed(), "VERB");
         add(ext.eight_bit_mime, "8BITMIME");
+        add(ext.smtputf8, "SMTPUTF8");
         if ext.size {
             match s.limits.max_message_size {
                 0 => add(true, "SIZE"),

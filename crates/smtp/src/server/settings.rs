@@ -170,6 +170,8 @@ pub struct Extensions {
     pub deliver_by: bool,
     /// `CHUNKING` (BDAT, RFC 3030): beyond sendmail, off unless configured.
     pub chunking: bool,
+    /// `SMTPUTF8` (RFC 6531): sendmail's `SMTPUTF8` option, off by default.
+    pub smtputf8: bool,
 }
 
 impl Default for Extensions {
@@ -182,6 +184,7 @@ impl Default for Extensions {
             etrn: true,
             deliver_by: true,
             chunking: false,
+            smtputf8: false,
         }
     }
 }
