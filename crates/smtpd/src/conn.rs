@@ -10,6 +10,7 @@
 //! plaintext may follow). The TLS version and cipher go into the `Received:` line.
 
 use crate::policy::DaemonPolicy;
+use crate::quickack::QuickAck;
 use crate::shared::Shared;
 use smtp::server::{serve_async, ClientInfo, Served, Session};
 use spool::log::Severity;
@@ -20,7 +21,7 @@ use tokio::net::TcpStream;
 
 /// Serves one connection until it ends.
 pub async fn serve(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     listener: Arc<Listener>,
     shared: Arc<Shared>,
@@ -47,8 +48,9 @@ pub async fn serve(
     let mut session = Session::new(settings, client.clone());
     let mut policy = DaemonPolicy::new(shared.clone(), listener, client, name);
     let _ = stream.set_nodelay(true);
+    let mut stream = QuickAck(stream);
     let served = {
-        let (read, write) = stream.split();
+        let (read, write) = tokio::io::split(&mut stream);
         serve_async(&mut session, &mut policy, read, write).await
     };
     if !matches!(served, Ok(Served::StartTls)) {

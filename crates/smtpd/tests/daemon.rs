@@ -265,3 +265,38 @@ fn smtputf8_where_configured() {
     let received = String::from_utf8_lossy(&env.headers[1].text).into_owned();
     assert!(received.contains(" with UTF8SMTP id "), "{received}");
 }
+
+/// A client with Nagle's algorithm on (std's default, and smtp-source's) that
+/// writes the text and the final dot separately must not wait for a delayed
+/// acknowledgement (40 ms on Linux) at every message: smtpd asks for quick ACKs.
+/// Compared with the same messages sent in one write, so a slow disk slows both.
+#[test]
+fn a_dot_written_on_its_own_is_not_held_back_by_a_delayed_ack() {
+    let daemon = Daemon::start("");
+    let text = format!("Subject: nagle\r\n\r\n{}", "y".repeat(70).repeat(14) + "\r\n");
+    let median = |split: bool| {
+        let mut times: Vec<Duration> = (0..15)
+            .map(|_| {
+                let mut c = common::open_data(&daemon);
+                let started = std::time::Instant::now();
+                let reply = match split {
+                    true => {
+                        c.send(&text);
+                        c.say(".")
+                    }
+                    false => {
+                        c.send(&format!("{text}.\r\n"));
+                        c.reply()
+                    }
+                };
+                let took = started.elapsed();
+                assert!(reply.starts_with("250 2.0.0 "), "{reply}");
+                took
+            })
+            .collect();
+        times.sort();
+        times[times.len() / 2]
+    };
+    let (whole, split) = (median(false), median(true));
+    assert!(split < whole + Duration::from_millis(20), "split {split:?}, whole {whole:?}");
+}
