@@ -171,7 +171,8 @@ fn ten_thousand_recipients_with_and_without_the_limit() {
     let took = started.elapsed();
     assert!(replies.iter().all(|r| r.starts_with("250 2.1.5")), "{:?}", &replies[..3]);
     assert!(done.starts_with("250 2.0.0 "), "{done}");
-    assert!(took < Duration::from_secs(30), "10,000 recipients took {took:?}");
+    // Each RCPT once copied the whole transaction: 10,000 took 15 s (debug build).
+    assert!(took < Duration::from_secs(10), "10,000 recipients took {took:?}");
     let name = &open.queued()[0];
     let path = open.path("mqueue").join(name);
     let qf = spool::qf::parse(&path, &std::fs::read(&path).unwrap()).unwrap();

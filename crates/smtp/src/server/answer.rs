@@ -50,8 +50,9 @@ pub enum Question {
     },
     /// MAIL FROM after syntax and parameter checks.
     Mail {
-        /// The sender with its parameters.
-        sender: Sender,
+        /// The sender with its parameters (boxed: the enum stays as small as its
+        /// other variants).
+        sender: Box<Sender>,
         /// The transaction it would start (no recipients yet).
         envelope: Envelope,
     },
@@ -59,8 +60,9 @@ pub enum Question {
     Rcpt {
         /// The recipient with its parameters.
         recipient: Recipient,
-        /// The transaction with the recipients accepted so far.
-        envelope: Envelope,
+        /// The transaction with the recipients accepted so far. Shared, not copied:
+        /// a copy per RCPT would make a transaction of n recipients cost n squared.
+        envelope: std::sync::Arc<Envelope>,
     },
     /// VRFY with an argument, on a server without `novrfy`.
     Vrfy(String),
@@ -136,7 +138,7 @@ pub(super) enum Pending {
     Helo { name: String, extended: bool },
     Space(Sender),
     Mail(Envelope),
-    Rcpt(Recipient),
+    Rcpt(Recipient, std::sync::Arc<Envelope>),
     Lookup,
     Auth,
     Data,
@@ -154,7 +156,9 @@ impl Session {
             }
             (Pending::Space(sender), Answer::Space(room)) => self.has_space(sender, room),
             (Pending::Mail(envelope), Answer::Decision(d)) => self.mail_decided(envelope, d),
-            (Pending::Rcpt(recipient), Answer::Decision(d)) => self.rcpt_decided(recipient, d),
+            (Pending::Rcpt(recipient, tx), Answer::Decision(d)) => {
+                self.rcpt_decided(recipient, tx, d)
+            }
             (Pending::Lookup, Answer::Reply(reply)) => self.reply(reply),
             (Pending::Auth, Answer::Auth(step)) => self.auth_step(step),
             (Pending::Data, Answer::Data(result)) => self.data_opened(result),

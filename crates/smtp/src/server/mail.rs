@@ -68,7 +68,10 @@ impl Session {
             message_size: 0,
         };
         self.last_command = "mail";
-        self.ask(Question::Mail { sender, envelope: envelope.clone() }, Pending::Mail(envelope));
+        self.ask(
+            Question::Mail { sender: Box::new(sender), envelope: envelope.clone() },
+            Pending::Mail(envelope),
+        );
     }
 
     /// The policy's answer to MAIL: start the transaction, or its reply.

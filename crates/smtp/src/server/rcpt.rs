@@ -8,8 +8,9 @@
 //! keyword, address syntax, NOTIFY/ORCPT, and the policy. Accepted: `250 2.1.5
 //! <address>... Recipient ok`. Every refused RCPT counts towards the throttle.
 
-use super::{params, path, Decision, Pending, Question, Recipient, Reply, Session};
+use super::{params, path, Decision, Envelope, Pending, Question, Recipient, Reply, Session};
 use spool::address::path::Role;
+use std::sync::Arc;
 
 impl Session {
     pub(super) fn rcpt(&mut self, args: &str) {
@@ -48,16 +49,25 @@ impl Session {
         Ok(rcpt)
     }
 
+    /// Asks about `recipient`, lending the transaction to the question (it comes back
+    /// with the answer, uncopied once the driver has dropped the question).
     fn ask_rcpt_to(&mut self, recipient: Recipient) {
-        let Some(tx) = self.tx.as_ref() else {
+        let Some(tx) = self.tx.take() else {
             return self.refuse_rcpt(Reply::new(503, "5.0.0", "Need MAIL before RCPT"));
         };
+        let tx = Arc::new(tx);
         let question = Question::Rcpt { recipient: recipient.clone(), envelope: tx.clone() };
-        self.ask(question, Pending::Rcpt(recipient));
+        self.ask(question, Pending::Rcpt(recipient, tx));
     }
 
     /// The policy's answer to RCPT: add the recipient, or its reply.
-    pub(super) fn rcpt_decided(&mut self, recipient: Recipient, decision: Decision) {
+    pub(super) fn rcpt_decided(
+        &mut self,
+        recipient: Recipient,
+        tx: Arc<Envelope>,
+        decision: Decision,
+    ) {
+        self.tx = Some(Arc::try_unwrap(tx).unwrap_or_else(|shared| (*shared).clone()));
         let shown = match decision {
             Decision::Accept => recipient.raw.clone(),
             Decision::AcceptAs(shown) => shown,
