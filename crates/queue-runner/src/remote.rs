@@ -15,32 +15,47 @@
 //! every recipient (temporary when the name servers did not answer).
 
 use crate::route::Destination;
-use crate::transport::{Delivery, Message, Pending, Rcpt, RcptResult, Reply, Transport};
+use crate::transport::{Closing, Delivery, Message, Pending, Rcpt, RcptResult, Reply, Transport};
 use dns::{Exchangers, Failure, Resolver};
 use smtp::client::{
     enhanced_code, Client, Envelope, Event, Observer, Recipient, Settings, Status, Target, Verbose,
 };
 use spool::maps::Map;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Remote delivery over SMTP.
 pub struct Smtp {
     resolver: Resolver,
     helo: String,
     authinfo: Option<Arc<dyn Map>>,
+    /// Clients not in use, with their open connections, by destination: the next
+    /// message to the same host reuses its connection (checked with RSET).
+    idle: Mutex<Vec<(Destination, Client)>>,
 }
 
 impl Smtp {
     /// A transport that looks hosts up with `resolver` and says `helo` in EHLO.
     pub fn new(resolver: Resolver, helo: &str) -> Smtp {
-        Smtp { resolver, helo: helo.to_string(), authinfo: None }
+        Smtp { resolver, helo: helo.to_string(), authinfo: None, idle: Mutex::new(Vec::new()) }
     }
 
     /// The same transport, with `FEATURE(authinfo)`'s map (`None`: no AUTH).
     pub fn with_authinfo(mut self, authinfo: Option<Arc<dyn Map>>) -> Smtp {
         self.authinfo = authinfo;
         self
+    }
+
+    /// An idle client for `dest`, if one was kept.
+    fn take_idle(&self, dest: &Destination) -> Option<Client> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let at = idle.iter().position(|(d, _)| d == dest)?;
+        Some(idle.swap_remove(at).1)
+    }
+
+    /// Keeps `client` (and its open connection) for the next message to `dest`.
+    fn put_idle(&self, dest: &Destination, client: Client) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push((dest.clone(), client));
     }
 
     /// Fills in each target's credentials from the authinfo map (a map that cannot be
@@ -129,7 +144,10 @@ impl Transport for Smtp {
                 Err(e) => return Delivery { results: vec![e; rcpts.len()], ..Delivery::default() },
             };
             self.credentials(&mut targets).await;
-            let client = Client::new(self.settings(dest), rustls::RootCertStore::empty());
+            let client = match self.take_idle(dest) {
+                Some(client) => Ok(client),
+                None => Client::new(self.settings(dest), rustls::RootCertStore::empty()),
+            };
             let mut client = match client {
                 Ok(c) => c,
                 Err(e) => {
@@ -143,7 +161,7 @@ impl Transport for Smtp {
             let mut body = std::io::Cursor::new(body);
             let outcome =
                 client.deliver(&targets, &envelope, headers, &mut body, &mut dialogue).await;
-            client.close(&mut dialogue).await;
+            self.put_idle(dest, client);
             let relay = relay_of(&targets, &dialogue);
             let results = outcome.recipients.iter().map(|r| result(&r.status, relay.clone()));
             Delivery {
@@ -151,6 +169,19 @@ impl Transport for Smtp {
                 transcript: dialogue.transcript,
                 dialogue: dialogue.text,
             }
+        })
+    }
+
+    fn close_idle(&self) -> Closing<'_> {
+        Box::pin(async move {
+            let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut text = String::new();
+            for (dest, mut client) in idle {
+                let mut dialogue = Dialogue::new(&dest, &[]);
+                client.close(&mut dialogue).await;
+                text.push_str(&dialogue.text);
+            }
+            text
         })
     }
 }
