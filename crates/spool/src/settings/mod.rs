@@ -50,7 +50,7 @@ pub use listener::{Listener, ListenerError, Modifiers};
 pub use mailers::{Local, Mailers, Program};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
 pub use masquerade::Masquerade;
-pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
+pub use milter::{macro_lists, Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;
 pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueWriter};
 pub use server::{Server, ServerTimeouts, SmtpLimits};
@@ -178,6 +178,11 @@ pub struct Settings {
     pub masquerade: Masquerade,
     /// The milters used on input, in order.
     pub milters: Vec<Milter>,
+    /// The macros sent to milters at each stage (`confMILTER_MACROS_*`), see
+    /// [`macro_lists`].
+    pub milter_macros: [Vec<String>; 7],
+    /// `confMILTER_LOG_LEVEL` (`Milter.LogLevel`), when set.
+    pub milter_log_level: Option<i64>,
     /// `PrivacyOptions`.
     pub privacy: Privacy,
     /// The SMTP limits.
@@ -206,6 +211,8 @@ impl Settings {
                 config.mail_filters(),
                 config.option("InputMailFilters"),
             ),
+            milter_macros: macro_lists(config),
+            milter_log_level: config.option_int("Milter.LogLevel"),
             privacy: Privacy::from_config(config),
             limits: SmtpLimits::from_config(config),
             timeouts: ServerTimeouts::from_config(config),
