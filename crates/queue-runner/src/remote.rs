@@ -64,7 +64,10 @@ impl Smtp {
         let Some(map) = self.authinfo.clone() else { return };
         let hosts: Vec<String> = targets
             .iter()
-            .map(|t| t.host.trim_start_matches('[').trim_end_matches(']').to_string())
+            .map(|t| {
+                let host = t.host.trim_start_matches('[').trim_end_matches(']');
+                host.trim_end_matches('.').to_string()
+            })
             .collect();
         let found = tokio::task::spawn_blocking(move || {
             hosts
@@ -95,7 +98,11 @@ impl Smtp {
         let mut targets = Vec::new();
         let mut last = None;
         for mx in hosts {
-            match self.host(&mx.host, &mx.host, dest.port).await {
+            // sendmail names a host it found through MX (or as its own implicit MX)
+            // canonically, with the trailing dot: `Connecting to mx.example. port
+            // 25`, `relay=mx.example. [192.0.2.1]`.
+            let name = format!("{}.", mx.host.trim_end_matches('.'));
+            match self.host(&name, &mx.host, dest.port).await {
                 Ok(found) => targets.extend(found),
                 Err(e) => last = Some(e),
             }

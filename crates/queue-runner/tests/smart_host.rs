@@ -97,7 +97,7 @@ FEATURE(`authinfo', `text -o @LAB@/etc/authinfo')dnl
     assert!(after.iter().any(|l| *l == "D: secret body"), "{log:?}");
     assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
     let logged = lab.log();
-    assert!(logged.contains("relay=smtprelay.lab.example [127.0.0.1]"), "{logged}");
+    assert!(logged.contains("relay=smtprelay.lab.example. [127.0.0.1]"), "{logged}");
     assert!(logged.contains("stat=Sent ("), "{logged}");
     assert!(stdout.contains(">>> STARTTLS"), "-v shows the dialogue: {stdout}");
 }
@@ -117,8 +117,8 @@ fn a_refusing_first_mx_falls_back_to_the_second() {
     assert!(server.data().contains(&"secret body".to_string()), "{:?}", server.log());
     assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
     let logged = lab.log();
-    assert!(logged.contains("relay=mx2.far.example [127.0.0.1]"), "{logged}");
-    assert!(stdout.contains("Connecting to mx1.far.example"), "{stdout}");
+    assert!(logged.contains("relay=mx2.far.example. [127.0.0.1]"), "{logged}");
+    assert!(stdout.contains("Connecting to mx1.far.example. port "), "{stdout}");
 }
 
 /// The tips' migration route `domain.tld esmtp:[1.2.3.4]`: the mailertable sends the
