@@ -108,6 +108,10 @@ pub struct Settings {
     pub resolver: dns::Resolver,
     /// `FEATURE(authinfo)`'s map: SMTP AUTH credentials per remote host.
     pub authinfo: Option<std::sync::Arc<dyn spool::maps::Map>>,
+    /// The milters (`INPUT_MAIL_FILTER`) picked-up mail passes, in order.
+    pub milters: Vec<spool::settings::Milter>,
+    /// The macros each milter stage sends (`confMILTER_MACROS_*`).
+    pub milter_macros: [Vec<String>; 7],
 }
 
 /// Resolves the command line with the configuration it names.
@@ -176,6 +180,8 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
             .as_ref()
             .and_then(|spec| spec.open().ok().flatten())
             .map(std::sync::Arc::from),
+        milters: typed.milters.clone(),
+        milter_macros: typed.milter_macros.clone(),
     })
 }
 

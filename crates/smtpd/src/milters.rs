@@ -393,23 +393,15 @@ fn fields(lines: &[Vec<u8>]) -> Vec<Field> {
                 continue;
             }
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else { break };
-        let name = String::from_utf8_lossy(&line[..colon]).trim_end().to_string();
-        out.push(Field { name, value: line[colon + 1..].to_vec() });
+        let Some(field) = Field::parse(line) else { break };
+        out.push(field);
     }
     out
 }
 
 /// The header text of `fields`, one field per line (as the store keeps it).
 pub fn header_text(fields: &[Field]) -> Vec<u8> {
-    let mut text = Vec::new();
-    for f in fields {
-        text.extend_from_slice(f.name.as_bytes());
-        text.push(b':');
-        text.extend_from_slice(&f.value);
-        text.push(b'\n');
-    }
-    text
+    fields.iter().flat_map(|f| [f.text(), b"\n".to_vec()]).flatten().collect()
 }
 
 /// The envelope as the filters left it: sender and recipients (kept recipients
@@ -423,7 +415,7 @@ pub fn apply_envelope(envelope: &mut Envelope, message: &Message) {
     }
     let old = std::mem::take(&mut envelope.recipients);
     for rcpt in &message.recipients {
-        let bare = rcpt.address.trim().trim_start_matches('<').trim_end_matches('>');
+        let bare = rcpt.bare();
         if let Some(kept) = old.iter().find(|r| r.raw == rcpt.address || r.address == bare) {
             envelope.recipients.push(kept.clone());
             continue;
@@ -431,20 +423,14 @@ pub fn apply_envelope(envelope: &mut Envelope, message: &Message) {
         envelope.recipients.push(Recipient {
             raw: format!("<{bare}>"),
             address: bare.to_string(),
-            notify: notify_arg(&rcpt.args),
+            notify: rcpt.notify().map(|(success, failure, delay)| Notify {
+                success,
+                failure,
+                delay,
+            }),
             ..Recipient::default()
         });
     }
-}
-
-/// `NOTIFY=` among a filter's recipient arguments (`2`), if given.
-fn notify_arg(args: &str) -> Option<Notify> {
-    let value = args.split_whitespace().find_map(|a| {
-        let (k, v) = a.split_once('=')?;
-        k.eq_ignore_ascii_case("NOTIFY").then_some(v.to_ascii_uppercase())
-    })?;
-    let has = |w: &str| value.split(',').any(|x| x == w);
-    Some(Notify { success: has("SUCCESS"), failure: has("FAILURE"), delay: has("DELAY") })
 }
 
 #[cfg(test)]
