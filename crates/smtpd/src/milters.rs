@@ -184,45 +184,37 @@ impl Filters {
         self.body.clear();
     }
 
-    /// MAIL FROM: `Err` with the refusal, `Ok(true)` when the message is to be
+    /// MAIL FROM (`rcpt` false) or RCPT TO with the path as written and its ESMTP
+    /// arguments: `Err` with the refusal, `Ok(true)` when the message is to be
     /// discarded.
-    pub async fn mail(
+    pub async fn envelope(
         &mut self,
         known: &Known<'_>,
+        rcpt: bool,
         raw: &str,
         args: &[String],
     ) -> Result<bool, Reply> {
         let Some(chain) = self.chain.as_mut() else { return Ok(false) };
-        if std::mem::take(&mut self.abort_pending) {
-            chain.abort().await;
+        if !rcpt {
+            if std::mem::take(&mut self.abort_pending) {
+                chain.abort().await;
+            }
+            self.headers.clear();
+            self.body.clear();
         }
-        self.headers.clear();
-        self.body.clear();
         let addr = raw.trim_start_matches('<').trim_end_matches('>').to_string();
         let mut all = vec![raw.to_string()];
         all.extend_from_slice(args);
-        let verdict = chain.mail(&all, &known.macros(&[("{mail_addr}", addr)])).await;
+        let verdict = if rcpt {
+            chain.rcpt(&all, &known.macros(&[("{rcpt_addr}", addr)])).await
+        } else {
+            chain.mail(&all, &known.macros(&[("{mail_addr}", addr)])).await
+        };
         self.flush_log(known);
-        self.command_verdict(known, "from", raw, verdict)
+        self.command_verdict(known, if rcpt { "to" } else { "from" }, raw, verdict)
     }
 
-    /// RCPT TO, as [`Filters::mail`].
-    pub async fn rcpt(
-        &mut self,
-        known: &Known<'_>,
-        raw: &str,
-        args: &[String],
-    ) -> Result<bool, Reply> {
-        let Some(chain) = self.chain.as_mut() else { return Ok(false) };
-        let addr = raw.trim_start_matches('<').trim_end_matches('>').to_string();
-        let mut all = vec![raw.to_string()];
-        all.extend_from_slice(args);
-        let verdict = chain.rcpt(&all, &known.macros(&[("{rcpt_addr}", addr)])).await;
-        self.flush_log(known);
-        self.command_verdict(known, "to", raw, verdict)
-    }
-
-    /// DATA, as [`Filters::mail`].
+    /// DATA, as [`Filters::envelope`].
     pub async fn data(&mut self, known: &Known<'_>) -> Result<bool, Reply> {
         let Some(chain) = self.chain.as_mut() else { return Ok(false) };
         let verdict = chain.data(&known.macros(&[])).await;

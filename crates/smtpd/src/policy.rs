@@ -154,12 +154,7 @@ impl DaemonPolicy {
             return decision;
         }
         let known = known!(self);
-        let verdict = if rcpt {
-            self.filters.rcpt(&known, raw, &args).await
-        } else {
-            self.filters.mail(&known, raw, &args).await
-        };
-        match verdict {
+        match self.filters.envelope(&known, rcpt, raw, &args).await {
             Ok(discard) => {
                 self.milter_discard |= discard;
                 decision
