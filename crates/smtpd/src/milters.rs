@@ -68,25 +68,51 @@ pub struct Known<'a> {
     pub client: &'a ClientInfo,
     /// The session's queue ID (`i`).
     pub id: &'a str,
+    /// The TLS details (`version=... cipher=... bits=... verify=...`), after STARTTLS.
+    pub tls: Option<&'a str>,
+    /// The AUTH mechanism and identity, after a successful AUTH.
+    pub auth: Option<&'a (String, String)>,
 }
 
 impl Known<'_> {
     fn macros(&self, more: &[(&str, String)]) -> Macros {
-        let host = self.shared.settings.server.host_name.clone();
-        let mut m: Macros = [
-            ("j", host),
-            ("_", self.client.description.clone()),
-            ("{daemon_name}", self.daemon.to_string()),
-            ("i", self.id.to_string()),
-            ("{client_addr}", self.client.addr.map(|a| a.to_string()).unwrap_or_default()),
-            ("{client_name}", self.client.host_name.clone().unwrap_or_default()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let mut m = known_macros(self.client, self.tls, self.auth);
+        m.insert("j".into(), self.shared.settings.server.host_name.clone());
+        m.insert("{daemon_name}".into(), self.daemon.to_string());
+        m.insert("i".into(), self.id.to_string());
         m.extend(more.iter().map(|(k, v)| (k.to_string(), v.clone())));
         m
     }
+}
+
+/// The macros of the client, its TLS and its AUTH: `_`, `{client_addr}`,
+/// `{client_name}`, `{tls_version}`, `{cipher}`, `{cipher_bits}`, `{verify}`,
+/// `{auth_type}`, `{auth_authen}`.
+fn known_macros(client: &ClientInfo, tls: Option<&str>, auth: Option<&(String, String)>) -> Macros {
+    let mut m: Macros = [
+        ("_", client.description.clone()),
+        ("{client_addr}", client.addr.map(|a| a.to_string()).unwrap_or_default()),
+        ("{client_name}", client.host_name.clone().unwrap_or_default()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (key, value) in tls.unwrap_or_default().split_whitespace().filter_map(|w| w.split_once('='))
+    {
+        let name = match key {
+            "version" => "{tls_version}",
+            "cipher" => "{cipher}",
+            "bits" => "{cipher_bits}",
+            "verify" => "{verify}",
+            _ => continue,
+        };
+        m.insert(name.to_string(), value.to_string());
+    }
+    if let Some((mechanism, authid)) = auth {
+        m.insert("{auth_type}".into(), mechanism.clone());
+        m.insert("{auth_authen}".into(), authid.clone());
+    }
+    m
 }
 
 impl Filters {
@@ -428,6 +454,18 @@ pub fn apply_envelope(envelope: &mut Envelope, message: &Message) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn macros_from_tls_and_auth() {
+        let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
+        let auth = ("PLAIN".to_string(), "alice".to_string());
+        let tls = "version=TLSv1.3 cipher=TLS13_AES_256_GCM_SHA384 bits=256 verify=NOT";
+        let m = known_macros(&client, Some(tls), Some(&auth));
+        assert_eq!(m["{tls_version}"], "TLSv1.3");
+        assert_eq!(m["{cipher_bits}"], "256");
+        assert_eq!((m["{auth_type}"].as_str(), m["{auth_authen}"].as_str()), ("PLAIN", "alice"));
+        assert_eq!(m["_"], "localhost [127.0.0.1]");
+    }
 
     #[test]
     fn filter_replies_keep_their_text() {

@@ -53,6 +53,8 @@ macro_rules! known {
             daemon: &$p.listener.name,
             client: &$p.client,
             id: $p.id.as_str(),
+            tls: $p.tls.as_deref(),
+            auth: $p.authenticated.as_ref(),
         }
     };
 }
@@ -81,6 +83,8 @@ pub struct DaemonPolicy {
     filters: Filters,
     /// A milter said to discard the message being received.
     milter_discard: bool,
+    /// The mechanism and identity of a successful AUTH (the milters' macros).
+    authenticated: Option<(String, String)>,
 }
 
 /// The SMTP reply of a rules' status.
@@ -117,6 +121,7 @@ impl DaemonPolicy {
             tls: None,
             filters: Filters::default(),
             milter_discard: false,
+            authenticated: None,
         }
     }
 
@@ -372,6 +377,7 @@ impl DaemonPolicy {
                         self.shared.syslog.record(None, &record);
                         self.exchange = None;
                         self.talk.authenticated(mechanism.name());
+                        self.authenticated = Some((mechanism.name().to_string(), authid.clone()));
                         return AuthStep::Success(authid);
                     }
                     Err(error) => (error, mechanism.check_failed(), credentials.log_user),
