@@ -233,6 +233,40 @@ mod tests {
     }
 
     #[test]
+    fn a_policys_421_at_mail_ends_the_session() {
+        let mut s = Session::new(lab(), client());
+        s.start();
+        s.answer(Answer::Connect(Connect::Accept));
+        s.feed(b"MAIL FROM:<a@b.example>\r\n", false);
+        let out = s.answer(Answer::Space(true));
+        assert!(matches!(asked(&out).1, Some(Question::Mail { .. })));
+        let shutdown = Reply::new(421, "4.3.0", "closing connection");
+        let out = s.answer(Answer::Decision(Decision::Reject(shutdown)));
+        assert_eq!(text(&out), "421 4.3.0 closing connection\r\n[close]\r\n");
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn helo_answers_accept_reject_the_rest_or_close() {
+        let mut s = Session::new(lab(), client());
+        s.start();
+        s.answer(Answer::Connect(Connect::Accept));
+        let out = s.feed(b"HELO c.example\r\n", false);
+        assert_eq!(asked(&out).1, Some(&Question::Helo("c.example".into())));
+        let refused = Reply::new(550, "5.0.0", "Command rejected");
+        let out = s.answer(Answer::Helo(Connect::RejectCommands(refused)));
+        assert!(text(&out).starts_with("250 mail.example Hello "), "{}", text(&out));
+        let out = s.feed(b"MAIL FROM:<a@b.example>\r\n", false);
+        assert_eq!(text(&out), "550 5.0.0 Command rejected\r\n");
+        s.feed(b"EHLO c.example\r\n", false);
+        let bye = Reply::new(421, "4.7.0", "mail.example closing connection");
+        let out = s.answer(Answer::Helo(Connect::Refuse(bye)));
+        let out = text(&out);
+        assert!(out.starts_with("421 4.7.0 mail.example closing connection\r\n"), "{out}");
+        assert!(out.ends_with("[close]\r\n") && s.is_closed(), "{out}");
+    }
+
+    #[test]
     #[should_panic(expected = "does not match the question")]
     fn a_mismatched_answer_is_a_driver_bug() {
         let mut s = Session::new(lab(), client());

@@ -423,6 +423,16 @@ impl Session {
         self.out.push(Action::Send(reply.to_bytes()));
     }
 
+    /// A policy's refusal; a `421` ends the session after it (a milter's shutdown,
+    /// as sendmail closes then).
+    fn refuse(&mut self, reply: Reply) {
+        let closing = reply.code() == 421;
+        self.reply(reply);
+        if closing {
+            self.close();
+        }
+    }
+
     fn event(&mut self, event: Event) {
         self.out.push(Action::Log(event));
     }
