@@ -105,6 +105,8 @@ struct Step<'a> {
     no: u32,
     nr: u32,
     place: &'static str,
+    /// Only filters that asked for this step flag (`SMFIP_RCPT_REJ`); 0: all.
+    only: u32,
 }
 
 impl Chain {
@@ -143,6 +145,7 @@ impl Chain {
             no: step::NOCONNECT,
             nr: step::NR_CONN,
             place: "connect",
+            only: 0,
         };
         let verdict = chain.stage(step, macros).await;
         (chain, verdict)
@@ -167,6 +170,7 @@ impl Chain {
             no: step::NOHELO,
             nr: step::NR_HELO,
             place: "helo",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -184,6 +188,7 @@ impl Chain {
             no: step::NOMAIL,
             nr: step::NR_MAIL,
             place: "mail",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -197,8 +202,25 @@ impl Chain {
             no: step::NORCPT,
             nr: step::NR_RCPT,
             place: "rcpt",
+            only: 0,
         };
         self.stage(step, macros).await
+    }
+
+    /// A recipient the MTA refused, to the filters that asked to see those
+    /// (`SMFIP_RCPT_REJ`), with `{rcpt_mailer}` `error` among `macros`; what they
+    /// answer changes nothing.
+    pub async fn rcpt_rejected(&mut self, args: &[String], macros: &Macros) {
+        let command = Command::Rcpt(args.iter().map(|a| a.as_bytes().to_vec()).collect());
+        let step = Step {
+            at: stage::ENVRCPT,
+            command: &command,
+            no: step::NORCPT,
+            nr: step::NR_RCPT,
+            place: "rcpt",
+            only: step::RCPT_REJ,
+        };
+        let _ = self.stage(step, macros).await;
     }
 
     /// DATA.
@@ -209,6 +231,7 @@ impl Chain {
             no: step::NODATA,
             nr: step::NR_DATA,
             place: "data",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -279,7 +302,8 @@ impl Chain {
                     verdict => return verdict,
                 }
             };
-            if slot.session_done || slot.message_done || conn.has(step.no) {
+            let wanted = step.only == 0 || conn.has(step.only);
+            if slot.session_done || slot.message_done || conn.has(step.no) || !wanted {
                 continue;
             }
             let defs = self.macros_for(i, step.at, code, macros);

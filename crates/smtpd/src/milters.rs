@@ -240,6 +240,30 @@ impl Filters {
         self.command_verdict(known, if rcpt { "to" } else { "from" }, raw, verdict)
     }
 
+    /// A recipient the rules refused with `reply`, shown to the filters that asked
+    /// for refused recipients (`{rcpt_mailer}` `error`, `{rcpt_host}` the status,
+    /// `{rcpt_addr}` the text, as sendmail sets them).
+    pub async fn rcpt_rejected(
+        &mut self,
+        known: &Known<'_>,
+        raw: &str,
+        args: &[String],
+        reply: &Reply,
+    ) {
+        let Some(chain) = self.chain.as_mut() else { return };
+        let mut all = vec![raw.to_string()];
+        all.extend_from_slice(args);
+        let status = reply.status().map(|s| s.to_string()).unwrap_or_default();
+        let text = reply.text_lines().join(" ");
+        let more = [
+            ("{rcpt_mailer}", "error".to_string()),
+            ("{rcpt_host}", status),
+            ("{rcpt_addr}", text),
+        ];
+        chain.rcpt_rejected(&all, &known.macros(&more)).await;
+        self.flush_log(known);
+    }
+
     /// DATA, as [`Filters::envelope`].
     pub async fn data(&mut self, known: &Known<'_>) -> Result<bool, Reply> {
         let Some(chain) = self.chain.as_mut() else { return Ok(false) };

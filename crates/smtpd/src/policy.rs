@@ -155,7 +155,11 @@ impl DaemonPolicy {
         args: Vec<String>,
         rcpt: bool,
     ) -> Decision {
-        if matches!(decision, Decision::Reject(_)) {
+        if let Decision::Reject(reply) = &decision {
+            if rcpt {
+                let known = known!(self);
+                self.filters.rcpt_rejected(&known, raw, &args, reply).await;
+            }
             return decision;
         }
         let known = known!(self);

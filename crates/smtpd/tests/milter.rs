@@ -138,6 +138,21 @@ fn each_stage_rejects_tempfails_and_replies_as_sendmail() {
 }
 
 #[test]
+fn a_filter_asking_for_refused_recipients_sees_them_with_the_error_macros() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(f) = PyMilter::start(dir.path(), r#"{"rcpt_rej": true}"#) else { return };
+    let daemon = Daemon::start(&filter("f1", f.port, ""));
+    let replies =
+        transaction(&daemon, &["nosuchuser@mail.test.example", "bob@example.org"], MESSAGE);
+    assert!(replies[3].starts_with("550 5.1.1 "), "{replies:?}");
+    assert!(replies[6].starts_with("250 2.0.0 "), "{replies:?}");
+    let seen = f.seen();
+    let refused = seen.iter().find(|l| l.contains("nosuchuser")).expect("the refused recipient");
+    assert!(refused.contains(r#""{rcpt_mailer}": "error""#), "{refused}");
+    assert!(refused.contains(r#""{rcpt_host}": "5.1.1""#), "{refused}");
+}
+
+#[test]
 fn discard_accepts_and_throws_the_message_away() {
     let dir = tempfile::tempdir().unwrap();
     for (spec, logged) in [

@@ -12,7 +12,8 @@
 #       ["addrcpt_par", addr, args], ["delrcpt", addr], ["chgfrom", addr],
 #       ["replacebody", text], ["quarantine", reason];
 #   "sleep": {stage: seconds} before answering;
-#   "record": a file each stage appends a JSON line to (what the filter saw).
+#   "record": a file each stage appends a JSON line to (what the filter saw);
+#   "rcpt_rej": true to see the recipients the MTA refused (SMFIP_RCPT_REJ).
 import json
 import sys
 import time
@@ -20,7 +21,8 @@ import time
 import Milter
 
 spec = json.load(open(sys.argv[2]))
-MACROS = ["j", "_", "{daemon_name}", "i", "{mail_addr}", "{rcpt_addr}", "{msg_id}"]
+MACROS = ["j", "_", "{daemon_name}", "i", "{mail_addr}", "{rcpt_addr}", "{msg_id}",
+          "{rcpt_mailer}", "{rcpt_host}", "{auth_type}", "{auth_authen}"]
 
 
 def record(**what):
@@ -105,6 +107,8 @@ class Filter(Milter.Base):
         return self.answer("eom")
 
 
+if spec.get("rcpt_rej"):
+    Filter = Milter.enable_protocols(Filter, Milter.P_RCPT_REJ)
 Milter.factory = Filter
 Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.ADDRCPT | Milter.ADDRCPT_PAR
                  | Milter.DELRCPT | Milter.CHGFROM | Milter.CHGBODY | Milter.QUARANTINE)
