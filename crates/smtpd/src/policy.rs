@@ -440,7 +440,10 @@ impl DaemonPolicy {
             return Ok(std::mem::replace(&mut self.id, next_id()).to_string());
         }
         let flags = &self.listener.modifiers.letters;
-        let inbound = envelope.inbound(store.eight_bit(), self.tls.clone(), flags);
+        let mut inbound = envelope.inbound(store.eight_bit(), self.tls.clone(), flags);
+        if self.shared.settings.server.privacy.authwarnings {
+            inbound.warnings.extend(envelope.helo_warning(&self.shared.settings.system_name));
+        }
         let host = self.shared.settings.server.host_name.clone();
         let shared = self.shared.clone();
         let rcpts = envelope.recipients.len();

@@ -16,6 +16,8 @@
 //!                    queuereturn/queuewarn, QUEUE_GROUPs          (queue.rs)
 //! Settings.maps      one MapSpec per map FEATURE: access_db, mailertable,
 //!                    genericstable, virtusertable, authinfo, ... (maps.rs)
+//! Settings.masquerade  GENERICS_DOMAIN, MASQUERADE_AS, masquerade_envelope,
+//!                    ... (masquerade.rs)
 //! Settings.milters   INPUT_MAIL_FILTERs in InputMailFilters order  (milter.rs)
 //! Settings.privacy   PrivacyOptions, goaway expanded              (privacy.rs)
 //! Settings.limits    MaxRecipientsPerMessage, BadRcptThrottle, MaxHeadersLength,
@@ -37,6 +39,7 @@ mod delivery;
 mod listener;
 mod mailers;
 mod maps;
+mod masquerade;
 mod milter;
 mod privacy;
 mod queue;
@@ -46,6 +49,7 @@ pub use delivery::{Delivery, Names, RuleMessages};
 pub use listener::{Listener, ListenerError, Modifiers};
 pub use mailers::{Local, Mailers, Program};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
+pub use masquerade::Masquerade;
 pub use milter::{macro_lists, Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;
 pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueWriter};
@@ -170,6 +174,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// The feature maps.
     pub maps: MapSpecs,
+    /// Sender rewriting: genericstable's domains, masquerading.
+    pub masquerade: Masquerade,
     /// The milters used on input, in order.
     pub milters: Vec<Milter>,
     /// The macros sent to milters at each stage (`confMILTER_MACROS_*`), see
@@ -200,6 +206,7 @@ impl Settings {
             delivery: Delivery::from_config(config),
             queue: QueueSettings::from_config(config),
             maps: MapSpecs::from_config(config),
+            masquerade: Masquerade::from_config(config),
             milters: Milter::input_filters(
                 config.mail_filters(),
                 config.option("InputMailFilters"),

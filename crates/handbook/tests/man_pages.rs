@@ -1,0 +1,130 @@
+//! The man pages: clean under `groff -man -ww`, with the sections an admin looks for,
+//! and ferrymail.mc(5) documenting every option of the configuration table with its
+//! default, so that an option added to `spool::config::OPTIONS` without documentation
+//! fails here.
+
+use spool::config::{KNOWN_MACROS, OPTIONS};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Every page under `man/`, sorted.
+fn pages() -> Vec<PathBuf> {
+    let dir = handbook::workspace().join("man");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x.len() == 1))
+        .collect();
+    pages.sort();
+    pages
+}
+
+/// The page's text with the roff escapes this project uses turned into plain text.
+fn plain(roff: &str) -> String {
+    roff.replace("\\fB", "")
+        .replace("\\fI", "")
+        .replace("\\fR", "")
+        .replace("\\fP", "")
+        .replace("\\-", "-")
+        .replace("\\e", "\\")
+}
+
+fn mc_page() -> String {
+    let path = handbook::workspace().join("man/ferrymail.mc.5");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_page_is_clean_under_groff_warnings() {
+    if !testkit::oracle::on_path("groff") {
+        testkit::skip::skip("groff is not installed (Debian: groff-base)");
+        return;
+    }
+    let pages = pages();
+    assert!(pages.len() >= 8, "the man pages: {pages:?}");
+    for page in pages {
+        let out = Command::new("groff").args(["-man", "-ww", "-z"]).arg(&page).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && stderr.is_empty(), "{}: {stderr}", page.display());
+    }
+}
+
+#[test]
+fn every_page_has_the_sections_an_admin_looks_for() {
+    let wanted = [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "OPTIONS",
+        "FILES",
+        "EXIT STATUS",
+        "SECURITY",
+        "EXAMPLES",
+        "SEE ALSO",
+    ];
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let headers: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(".SH "))
+            .map(|h| h.trim_matches('"').to_string())
+            .collect();
+        for section in wanted {
+            assert!(
+                headers.iter().any(|h| h.starts_with(section)),
+                "{} has no {section} section (it has {headers:?})",
+                page.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_option_of_the_table_is_in_ferrymail_mc_5_with_its_default() {
+    let page = mc_page();
+    let lines: Vec<&str> = page.lines().collect();
+    let mut missing = Vec::new();
+    for option in OPTIONS {
+        let entry =
+            format!(".BR {} \" (\" {} \")\"", option.define, option.name.replace('-', "\\-"));
+        let Some(at) = lines.iter().position(|l| *l == entry) else {
+            missing.push(format!("{} ({}): no entry `{entry}`", option.define, option.name));
+            continue;
+        };
+        let want = match option.default {
+            Some(d) => format!("Default: {d}."),
+            None => "Default: unset.".to_string(),
+        };
+        let got = lines.get(at + 1).map(|l| plain(l)).unwrap_or_default();
+        if got != want {
+            missing.push(format!("{}: `{got}`, want `{want}`", option.define));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ferrymail.mc(5) is behind the option table:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_known_macro_is_in_ferrymail_mc_5() {
+    let page = mc_page();
+    for (define, _) in KNOWN_MACROS {
+        let entry = format!(".B {define}");
+        assert!(page.lines().any(|l| l == entry), "ferrymail.mc(5) lacks {define}");
+    }
+}
+
+#[test]
+fn each_option_is_documented_once_as_acted_on_or_not() {
+    let page = mc_page();
+    let acted = page.find(".SH \"OPTIONS ACTED ON\"").expect("the acted-on section");
+    let ignored =
+        page.find(".SH \"OPTIONS ACCEPTED, NOT ACTED ON\"").expect("the accepted section");
+    assert!(acted < ignored);
+    for option in OPTIONS {
+        let entry = format!(".BR {} \" (\"", option.define);
+        assert_eq!(page.matches(&entry).count(), 1, "{} listed once", option.define);
+    }
+}
