@@ -17,7 +17,9 @@
 //! message, so each sees what the previous one left, and only those actions it
 //! negotiated are carried out.
 //!
-//! A filter that cannot be reached, times out or sends garbage is put in its error
+//! A filter that cannot be reached, times out, sends garbage, answers a stage
+//! with progress or floods end of message with changes (more than 100,000, or
+//! 64 MiB beyond the body's size) is put in its error
 //! state (`Milter (name): to error state`) and from then on answers every stage with
 //! what its `F=` says: nothing (it is left out), `R` reject, `T` tempfail, `4` 421.
 //!
@@ -433,6 +435,26 @@ impl Chain {
     }
 }
 
+/// Most end-of-message changes one filter may send for one message.
+const MAX_CHANGES: usize = 100_000;
+
+/// Most bytes of changes one filter may send beyond the size of the body.
+const MAX_CHANGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The bytes a change carries.
+fn change_size(change: &Response) -> usize {
+    match change {
+        Response::AddHeader { name, value }
+        | Response::InsertHeader { name, value, .. }
+        | Response::ChangeHeader { name, value, .. } => name.len() + value.len(),
+        Response::AddRcpt(a) | Response::DelRcpt(a) | Response::Quarantine(a) => a.len(),
+        Response::AddRcptPar { rcpt, args } => rcpt.len() + args.len(),
+        Response::ChangeFrom { from, args } => from.len() + args.len(),
+        Response::ReplaceBody(chunk) => chunk.len(),
+        _ => 0,
+    }
+}
+
 /// The action flag a modification needs.
 fn needed(change: &Response) -> u32 {
     match change {
@@ -522,12 +544,16 @@ async fn one_filter(
     }
     conn.send(&Command::EndOfBody).await?;
     let mut changes = Vec::new();
+    let mut bytes = 0;
     loop {
         let response = conn.reply_by("eom", total).await?;
-        if needed(&response) != 0 {
-            changes.push(response);
-        } else {
+        if needed(&response) == 0 {
             return Ok((response, changes));
+        }
+        bytes += change_size(&response);
+        changes.push(response);
+        if changes.len() > MAX_CHANGES || bytes > MAX_CHANGE_BYTES + message.body.len() {
+            return Err(ConnError::Flood(bytes, changes.len()));
         }
     }
 }

@@ -45,6 +45,9 @@ pub enum ConnError {
     /// The filter sent a packet that cannot be decoded.
     #[error("{0}, where={1}")]
     Garbage(CodecError, &'static str),
+    /// The filter sent more end-of-message changes than any message needs.
+    #[error("too many changes ({0} bytes in {1} packets), where=eom")]
+    Flood(usize, usize),
     /// Negotiation failed.
     #[error("negotiate: {0}")]
     Negotiate(String),
@@ -156,17 +159,14 @@ impl Conn {
         }
     }
 
-    /// Reads the next reply other than `p` (progress), each within `T=R`.
+    /// Reads the next reply within `T=R`. Progress (`p`) belongs to end of message
+    /// only (libmilter's `smfi_progress`): here it is an unexpected answer, so a
+    /// filter cannot hold a stage open without end.
     ///
     /// # Errors
     /// [`ConnError::Timeout`], [`ConnError::Read`], [`ConnError::Garbage`].
     pub async fn reply(&mut self, place: &'static str) -> Result<Response, ConnError> {
-        loop {
-            match self.read_reply(place, self.read).await? {
-                Response::Progress => continue,
-                other => return Ok(other),
-            }
-        }
+        self.read_reply(place, self.read).await
     }
 
     /// Reads replies until one other than `p` within `T=R` each and `total` overall

@@ -187,3 +187,69 @@ fn a_filter_talking_garbage_answers_by_its_f_flag() {
     }
     server.join().unwrap();
 }
+
+/// A fake filter on a thread: it negotiates, declines every step but end of body
+/// (no replies owed), then answers end of body with `flood` packets until the MTA
+/// hangs up.
+fn flooding_filter(flood: Vec<u8>) -> u16 {
+    use milter::consts::{action, step};
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let declined = step::NOCONNECT
+            | step::NOHELO
+            | step::NOMAIL
+            | step::NORCPT
+            | step::NODATA
+            | step::NOHDRS
+            | step::NOEOH
+            | step::NOBODY
+            | step::NOUNKNOWN;
+        let packet = |s: &mut std::net::TcpStream| -> Option<u8> {
+            let mut len = [0u8; 4];
+            s.read_exact(&mut len).ok()?;
+            let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+            s.read_exact(&mut body).ok()?;
+            body.first().copied()
+        };
+        packet(&mut s);
+        let neg = milter::Response::OptNeg {
+            version: 6,
+            actions: action::ALL,
+            protocol: declined,
+            macros: vec![],
+        };
+        s.write_all(&neg.encode()).unwrap();
+        while let Some(code) = packet(&mut s) {
+            if code == b'E' {
+                while s.write_all(&flood).is_ok() {}
+                return;
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn a_filter_flooding_changes_is_cut_off_by_its_f_flag() {
+    let header = milter::Response::AddHeader { name: b"X-Flood".to_vec(), value: b"1".to_vec() };
+    let flood: Vec<u8> = std::iter::repeat_n(header.encode(), 1000).flatten().collect();
+    let port = flooding_filter(flood);
+    let mut m = message();
+    let (verdicts, log) = rt().block_on(through(&[spec("flood", port, ", F=T")], &mut m));
+    assert_eq!(
+        verdicts[..5],
+        [
+            Verdict::Continue,
+            Verdict::Continue,
+            Verdict::Continue,
+            Verdict::Continue,
+            Verdict::Continue
+        ]
+    );
+    assert_eq!(verdicts[5], Verdict::Tempfail, "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("Milter (flood): too many changes")), "{log:?}");
+    assert_eq!(m, message(), "nothing of it applied");
+}
