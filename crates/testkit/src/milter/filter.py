@@ -1,5 +1,5 @@
 # A milter on Debian's libmilter (python3-milter), driven by a JSON spec, for
-# ferrymail's tests. Usage: filter.py PORT SPEC.json
+# ferrymail's tests. Usage: filter.py PORT|unix:PATH SPEC.json
 #
 # Spec keys (all optional):
 #   "connect", "helo", "mail", "data", "eom": the answer at that stage;
@@ -112,4 +112,5 @@ if spec.get("rcpt_rej"):
 Milter.factory = Filter
 Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.ADDRCPT | Milter.ADDRCPT_PAR
                  | Milter.DELRCPT | Milter.CHGFROM | Milter.CHGBODY | Milter.QUARANTINE)
-Milter.runmilter("ferrymail-test", "inet:%s@127.0.0.1" % sys.argv[1], 30)
+where = sys.argv[1] if ":" in sys.argv[1] else "inet:%s@127.0.0.1" % sys.argv[1]
+Milter.runmilter("ferrymail-test", where, 30)
