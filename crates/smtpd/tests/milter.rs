@@ -153,6 +153,39 @@ fn a_filter_asking_for_refused_recipients_sees_them_with_the_error_macros() {
 }
 
 #[test]
+fn after_a_refused_sender_the_next_transaction_is_filtered_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec =
+        r#"{"mail": {"<spam@example.org>": "reject"}, "mods": [["addheader", "X-Seen", "yes"]]}"#;
+    let Some(f) = PyMilter::start(dir.path(), spec) else { return };
+    let daemon = Daemon::start(&filter("f1", f.port, ", F=T"));
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    c.say("EHLO client.example");
+    assert!(c.say("MAIL FROM:<spam@example.org>").starts_with("550 5.7.1 Command rejected"));
+    assert!(c.say("MAIL FROM:<alice@example.org>").starts_with("250 "));
+    assert!(c.say("RCPT TO:<bob@example.org>").starts_with("250 "));
+    assert!(c.say("DATA").starts_with("354 "));
+    c.send(MESSAGE);
+    let done = c.say(".");
+    assert!(done.starts_with("250 2.0.0 "), "{done}\n{}", daemon.log());
+    assert!(c.say("RSET").starts_with("250 "));
+    assert!(c.say("MAIL FROM:<alice@example.org>").starts_with("250 "));
+    assert!(c.say("RCPT TO:<carol@example.org>").starts_with("250 "));
+    assert!(c.say("DATA").starts_with("354 "));
+    c.send(MESSAGE);
+    assert!(c.say(".").starts_with("250 2.0.0 "));
+    c.say("QUIT");
+    let qf = files(&daemon, "qf");
+    assert_eq!(qf.len(), 2);
+    for name in qf {
+        let bytes = std::fs::read(daemon.path("mqueue").join(name)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("H??X-Seen: yes"), "{text}");
+    }
+}
+
+#[test]
 fn discard_accepts_and_throws_the_message_away() {
     let dir = tempfile::tempdir().unwrap();
     for (spec, logged) in [

@@ -3,7 +3,7 @@
 #
 # Spec keys (all optional):
 #   "connect", "helo", "mail", "data", "eom": the answer at that stage;
-#   "rcpt": an answer, or {"<addr>": answer, ...} by recipient;
+#   "mail", "rcpt": an answer, or {"<addr>": answer, ...} by sender or recipient;
 #   answers: "continue", "accept", "reject", "tempfail", "discard",
 #            "reply:CODE X.Y.Z text" (setreply, then reject or tempfail by CODE);
 #   "mods": end-of-body changes, each a list:
@@ -63,7 +63,7 @@ class Filter(Milter.Base):
     def envfrom(self, sender, *args):
         self.headers, self.text, self.rcpts, self.sender = [], b"", [], sender
         record(stage="mail", sender=sender, args=list(args), macros=self.macros())
-        return self.answer("mail")
+        return self.answer("mail", sender)
 
     def envrcpt(self, rcpt, *args):
         self.rcpts.append(rcpt)
