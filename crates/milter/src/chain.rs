@@ -100,6 +100,9 @@ pub struct Chain {
     log: Vec<String>,
 }
 
+/// The `at` of a step that sends no macros (unknown commands, as sendmail).
+const NO_MACROS: u32 = u32::MAX;
+
 /// A stage's command and its step flags.
 struct Step<'a> {
     at: u32,
@@ -225,6 +228,20 @@ impl Chain {
         let _ = self.stage(step, macros).await;
     }
 
+    /// An SMTP command the MTA does not know (the whole line).
+    pub async fn unknown(&mut self, line: &str, macros: &Macros) -> Verdict {
+        let command = Command::Unknown(line.as_bytes().to_vec());
+        let step = Step {
+            at: NO_MACROS,
+            command: &command,
+            no: step::NOUNKNOWN,
+            nr: step::NR_UNKN,
+            place: "unknown",
+            only: 0,
+        };
+        self.stage(step, macros).await
+    }
+
     /// DATA.
     pub async fn data(&mut self, macros: &Macros) -> Verdict {
         let step = Step {
@@ -279,6 +296,9 @@ impl Chain {
 
     /// The macros of stage `at` for the filter in slot `i`, as a `D` packet.
     fn macros_for(&self, i: usize, at: u32, code: u8, values: &Macros) -> Option<Command> {
+        if at as usize >= stage::COUNT {
+            return None;
+        }
         let chosen = self.slots[i].conn.as_ref().and_then(|c| c.macros[at as usize].as_ref());
         let names = chosen.unwrap_or(&self.lists[at as usize]);
         let pairs: Vec<_> = names

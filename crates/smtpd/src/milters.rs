@@ -203,6 +203,19 @@ impl Filters {
         answer
     }
 
+    /// An unknown SMTP command: the filter's reply instead of the usual `500`, if it
+    /// refuses it (sendmail's `milter_unknown`).
+    pub async fn unknown(&mut self, known: &Known<'_>, line: &str) -> Option<Reply> {
+        let chain = self.chain.as_mut()?;
+        let verdict = chain.unknown(line, &known.macros(&[])).await;
+        self.flush_log(known);
+        match verdict {
+            Verdict::Continue | Verdict::Discard => None,
+            Verdict::Shutdown => Some(Reply::new(421, "4.3.0", "closing connection")),
+            other => Some(reply_of(&other.reply_text().unwrap_or_default())),
+        }
+    }
+
     /// Tells the filters a transaction ended without its message (RSET, refused).
     pub fn transaction_ended(&mut self) {
         self.abort_pending = true;

@@ -491,6 +491,10 @@ impl AsyncPolicy for DaemonPolicy {
         match question {
             Question::Connect(_) => Answer::Connect(self.connect().await),
             Question::Helo(name) => Answer::Helo(self.helo(&name).await),
+            Question::Unknown(line) => {
+                let known = known!(self);
+                Answer::Unknown(self.filters.unknown(&known, &line).await)
+            }
             Question::Space { size } => Answer::Space(self.space(size)),
             Question::Mail { sender, .. } => {
                 let decision = self.mail(&sender.raw).await;

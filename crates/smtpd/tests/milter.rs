@@ -186,6 +186,26 @@ fn after_a_refused_sender_the_next_transaction_is_filtered_afresh() {
 }
 
 #[test]
+fn an_unknown_command_gets_the_filters_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(f) =
+        PyMilter::start(dir.path(), r#"{"unknown": "reply:554 5.7.0 no such thing here"}"#)
+    else {
+        return;
+    };
+    let daemon = Daemon::start(&filter("f1", f.port, ""));
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    c.say("EHLO client.example");
+    assert_eq!(c.say("XYZZY plugh"), "554 5.7.0 no such thing here\r\n");
+    assert!(f.seen().iter().any(|l| l.contains(r#""command": "XYZZY plugh""#)), "{:?}", f.seen());
+    let daemon = Daemon::start("");
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    assert_eq!(c.say("XYZZY"), "500 5.5.1 Command unrecognized: \"XYZZY\"\r\n");
+}
+
+#[test]
 fn discard_accepts_and_throws_the_message_away() {
     let dir = tempfile::tempdir().unwrap();
     for (spec, logged) in [

@@ -12,6 +12,7 @@
 //! question                   answer                 sendmail's counterpart
 //! Connect(client)            Connect                check_relay, access Connect:
 //! Helo(name)                 Helo(Connect)          the milters' HELO stage
+//! Unknown(line)              Unknown(Option<Reply>) the milters' unknown-command stage
 //! Space { size }             Space(bool)            enoughdiskspace() at MAIL
 //! Mail { sender, envelope }  Decision               check_mail
 //! Rcpt { recipient, .. }     Decision               check_rcpt
@@ -43,6 +44,8 @@ pub enum Question {
     Connect(ClientInfo),
     /// HELO/EHLO with a valid name, before the reply.
     Helo(String),
+    /// A command the session does not know (the whole line), before its `500`.
+    Unknown(String),
     /// MAIL with `SIZE=size`: is there room in the queue?
     Space {
         /// The announced size (0 when none).
@@ -92,6 +95,8 @@ pub enum Answer {
     /// To [`Question::Helo`]: reply as usual, reply and refuse every later command,
     /// or send this reply and close.
     Helo(Connect),
+    /// To [`Question::Unknown`]: a reply instead of `500 5.5.1 Command unrecognized`.
+    Unknown(Option<Reply>),
     /// To [`Question::Space`]: true when there is room.
     Space(bool),
     /// To [`Question::Mail`] and [`Question::Rcpt`].
@@ -134,6 +139,7 @@ pub trait AsyncPolicy {
 pub(super) enum Pending {
     Connect,
     Helo { name: String, extended: bool },
+    Unknown(String),
     Space(Sender),
     Mail(Envelope),
     Rcpt(Recipient),
@@ -151,6 +157,7 @@ impl Session {
             (Pending::Helo { name, extended }, Answer::Helo(a)) => {
                 self.helo_decided(name, extended, a)
             }
+            (Pending::Unknown(line), Answer::Unknown(reply)) => self.unknown_decided(&line, reply),
             (Pending::Space(sender), Answer::Space(room)) => self.has_space(sender, room),
             (Pending::Mail(envelope), Answer::Decision(d)) => self.mail_decided(envelope, d),
             (Pending::Rcpt(recipient), Answer::Decision(d)) => self.rcpt_decided(recipient, d),

@@ -2,7 +2,7 @@
 # ferrymail's tests. Usage: filter.py PORT|unix:PATH SPEC.json
 #
 # Spec keys (all optional):
-#   "connect", "helo", "mail", "data", "eom": the answer at that stage;
+#   "connect", "helo", "mail", "data", "unknown", "eom": the answer at that stage;
 #   "mail", "rcpt": an answer, or {"<addr>": answer, ...} by sender or recipient;
 #   answers: "continue", "accept", "reject", "tempfail", "discard",
 #            "reply:CODE X.Y.Z text" (setreply, then reject or tempfail by CODE);
@@ -72,6 +72,10 @@ class Filter(Milter.Base):
 
     def data(self):
         return self.answer("data")
+
+    def unknown(self, cmd):
+        record(stage="unknown", command=cmd.decode("latin-1") if isinstance(cmd, bytes) else cmd)
+        return self.answer("unknown")
 
     def header(self, name, value):
         self.headers.append([name, value])
