@@ -23,6 +23,7 @@
 //! macros, skips and every modification; a sans-IO codec of both directions is
 //! small enough to own, and is fuzzed (`fuzz/fuzz_targets/milter_codec.rs`).
 
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "tokio")]
