@@ -280,6 +280,21 @@ fn a_quarantined_message_is_an_hf_with_its_reason() {
     let text = String::from_utf8_lossy(&std::fs::read(daemon.path("mqueue").join(&hf[0])).unwrap())
         .into_owned();
     assert!(text.contains("\nqheld for review\n"), "{text}");
+    // mailq -qQ, built beside smtpd by `cargo test --workspace`, lists it.
+    let mailq = std::path::Path::new(env!("CARGO_BIN_EXE_smtpd")).with_file_name("mailq");
+    if !mailq.exists() {
+        testkit::skip::skip("mailq is not built beside smtpd (run cargo test --workspace)");
+        return;
+    }
+    let out = std::process::Command::new(mailq)
+        .arg("-C")
+        .arg(daemon.path("sendmail.mc"))
+        .arg("-qQ")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let id = &hf[0][2..];
+    assert!(listing.contains(id) && listing.contains("QUARANTINE: held for review"), "{listing}");
 }
 
 #[test]
