@@ -109,3 +109,24 @@ fn a_refusing_or_absent_filter_keeps_the_message() {
     assert!(lab.files("mqueue").is_empty());
     assert!(lab.log().contains("Milter: data, reject=554 5.7.1 no cron mail"), "{}", lab.log());
 }
+
+#[test]
+fn a_message_quarantined_at_pickup_waits_as_an_hf() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(f) = PyMilter::start(dir.path(), r#"{"mods": [["quarantine", "looks odd"]]}"#) else {
+        return;
+    };
+    let lab = Lab::builtin(&filter("q", f.port, ""));
+    if !submit(&lab, "root", "Subject: odd\n\nbody\n") {
+        return;
+    }
+    let out = lab.queue_runner(&["-qf", "-Ac"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(lab.files("clientmqueue").is_empty(), "picked up");
+    let mqueue = lab.files("mqueue");
+    let hf: Vec<&String> = mqueue.iter().filter(|n| n.starts_with("hf")).collect();
+    assert_eq!(hf.len(), 1, "{mqueue:?}");
+    assert!(!mqueue.iter().any(|n| n.starts_with("qf")), "{mqueue:?}");
+    assert!(lab.text(&format!("mqueue/{}", hf[0])).contains("\nqlooks odd\n"));
+    assert!(lab.text("mail/root").is_empty(), "not delivered");
+}
