@@ -19,7 +19,8 @@
 //! A filter that is down, slow or talks garbage answers by its `F=`, so with `F=T`
 //! the message waits in the client queue, and with no flag it passes unfiltered.
 //! The exchange runs on the blocking thread of the pickup, driving the filters'
-//! sockets through the runtime (`Handle::block_on`); no runtime thread waits.
+//! sockets through the multi-threaded runtime (`Handle::block_on`), else through a
+//! small runtime of its own; no runtime thread waits.
 //!
 //! # Errors
 //! None of its own: the outcome is a [`Filtered`].
@@ -68,9 +69,15 @@ pub fn run(
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let exchange = session(settings, &mut message, &macros);
-    let (verdict, lines) = match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle.block_on(exchange),
-        Err(_) => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // A multi-threaded runtime's handle drives the sockets from this blocking
+    // thread; a current-thread one could not (its own thread waits for us), so
+    // then, as outside any runtime, a small runtime of our own does.
+    let multi = tokio::runtime::Handle::try_current()
+        .ok()
+        .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let (verdict, lines) = match multi {
+        Some(handle) => handle.block_on(exchange),
+        None => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => rt.block_on(exchange),
             Err(e) => return Filtered::Later(format!("Milter: cannot start: {e}")),
         },
