@@ -10,6 +10,7 @@
 //! plaintext may follow). The TLS version and cipher go into the `Received:` line.
 
 use crate::policy::DaemonPolicy;
+use crate::quickack::QuickAck;
 use crate::shared::Shared;
 use smtp::server::{serve_async, ClientInfo, Served, Session};
 use spool::log::Severity;
@@ -20,13 +21,15 @@ use tokio::net::TcpStream;
 
 /// Serves one connection until it ends.
 pub async fn serve(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     listener: Arc<Listener>,
     shared: Arc<Shared>,
 ) {
     let ip = peer.ip().to_canonical();
-    let name = shared.resolver.client_name(ip).await;
+    // The futures that run only for a moment (the name lookup, the TLS handshake, the
+    // end) are boxed, so that an idle session's task stays small.
+    let name = Box::pin(shared.resolver.client_name(ip)).await;
     let client = ClientInfo {
         addr: Some(ip),
         host_name: name.verified().map(str::to_string),
@@ -45,19 +48,20 @@ pub async fn serve(
     let mut session = Session::new(settings, client.clone());
     let mut policy = DaemonPolicy::new(shared.clone(), listener, client, name);
     let _ = stream.set_nodelay(true);
+    let mut stream = QuickAck(stream);
     let served = {
-        let (read, write) = stream.split();
+        let (read, write) = tokio::io::split(&mut stream);
         serve_async(&mut session, &mut policy, read, write).await
     };
     if !matches!(served, Ok(Served::StartTls)) {
-        policy.finish().await;
+        Box::pin(policy.finish()).await;
         return;
     }
     let Some(acceptor) = shared.tls.clone() else {
-        policy.finish().await;
+        Box::pin(policy.finish()).await;
         return;
     };
-    let handshake = tokio::time::timeout(starttls_timeout, acceptor.accept(stream)).await;
+    let handshake = tokio::time::timeout(starttls_timeout, Box::pin(acceptor.accept(stream))).await;
     let tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -76,5 +80,5 @@ pub async fn serve(
     session.tls_started();
     let (read, write) = tokio::io::split(tls);
     let _ = serve_async(&mut session, &mut policy, read, write).await;
-    policy.finish().await;
+    Box::pin(policy.finish()).await;
 }

@@ -5,7 +5,10 @@
 //! 3. Bind every listener.
 //! 4. `-bd`: detach (fork, new session, standard descriptors to `/dev/null`).
 //! 5. Write the pid file (`PidFile`: the pid, then the command line, as sendmail).
-//! 6. Become `RunAsUser` ([`crate::privileges`]).
+//! 6. Become `RunAsUser` ([`crate::privileges`]), and raise the soft limit on open
+//!    descriptors to the hard one ([`raise_open_files_limit`]): each session is one
+//!    descriptor, and a distro's usual soft limit of 1,024 would let a slow-loris of
+//!    a thousand idle connections shut everyone else out.
 //! 7. Serve on a tokio runtime until SIGTERM or SIGINT: then stop accepting, let the
 //!    sessions in flight finish for up to [`DRAIN`], remove the pid file, exit 0.
 //!    SIGHUP reloads the configuration and maps: sessions that start afterwards use
@@ -54,6 +57,9 @@ pub fn run(args: Vec<String>) -> Result<()> {
         write_pid_file(path, &command_line)?;
     }
     privileges::drop_to_run_as(run_as.as_deref())?;
+    if let Err(e) = raise_open_files_limit() {
+        shared.syslog.log(Severity::Warning, &format!("cannot raise the open files limit: {e}"));
+    }
     let ready: Vec<String> = bound
         .iter()
         .map(|(l, s)| {
@@ -131,6 +137,19 @@ fn reload(shared: &Current) {
             old.syslog.log(Severity::Err, &format!("SIGHUP: configuration not reloaded: {e:#}"))
         }
     }
+}
+
+/// Sets the soft `RLIMIT_NOFILE` to the hard limit; returns the new soft limit.
+///
+/// # Errors
+/// `getrlimit`/`setrlimit` failures.
+pub fn raise_open_files_limit() -> nix::Result<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
+    }
+    Ok(hard)
 }
 
 /// Writes sendmail's pid file: the pid, then the command line.

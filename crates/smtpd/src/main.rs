@@ -14,6 +14,7 @@ mod log;
 mod milters;
 mod policy;
 mod privileges;
+mod quickack;
 mod sasl;
 mod settings;
 mod shared;

@@ -6,30 +6,12 @@
 
 mod common;
 
-use common::Daemon;
+use common::{messages as queued, tls_daemon, Daemon};
 use smtp::client::{
     BodyType, Class, Client, Envelope, Event, Notify, Quiet, Recipient, Ret, Settings, Target,
     Verbose,
 };
-use spool::qf::envelope::Envelope as Queued;
 use std::io::Cursor;
-
-/// A daemon with a fresh self-signed certificate (as `tests/tls.rs` makes one).
-fn tls_daemon() -> Daemon {
-    let cert = rcgen::generate_simple_self_signed(vec!["mail.test.example".to_string()]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let extra = format!(
-        "define(`confSERVER_CERT', `{}')dnl\ndefine(`confSERVER_KEY', `{}')dnl\n",
-        cert_path.display(),
-        key_path.display()
-    );
-    let daemon = Daemon::start(&extra);
-    std::mem::forget(dir);
-    daemon
-}
 
 fn client() -> Client {
     let settings = Settings { helo_name: "client.test.example".into(), ..Settings::default() };
@@ -38,21 +20,6 @@ fn client() -> Client {
 
 fn target(daemon: &Daemon) -> Target {
     Target::ip(daemon.addr.ip(), daemon.addr.port())
-}
-
-fn queued(daemon: &Daemon) -> Vec<(Queued, Vec<u8>)> {
-    daemon
-        .queued()
-        .iter()
-        .map(|name| {
-            let path = daemon.path("mqueue").join(name);
-            let qf = spool::qf::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
-            let env = Queued::from_queue_file(&path, &qf).unwrap();
-            let df =
-                std::fs::read(daemon.path("mqueue").join(format!("df{}", &name[2..]))).unwrap();
-            (env, df)
-        })
-        .collect()
 }
 
 const BODY: &[u8] =

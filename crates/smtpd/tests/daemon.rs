@@ -204,3 +204,99 @@ fn eight_bit_and_utf8_local_parts_relay_nothing() {
     assert_eq!(replies.len(), tricks.len(), "{out}");
     assert!(replies.iter().all(|r| r.starts_with("55")), "nothing relays: {out}");
 }
+
+/// CHUNKING (beyond sendmail) with `confCHUNKING`: BDAT chunks become one queued
+/// message; the bytes of a chunk are never read as commands; without the option
+/// EHLO does not offer it, as sendmail's does not.
+#[test]
+fn bdat_chunks_are_queued_only_where_chunking_is_on() {
+    let plain = Daemon::start("");
+    let mut c = Client::connect(plain.addr);
+    c.reply();
+    assert!(!c.say("EHLO c.example").contains("CHUNKING"));
+    let daemon = Daemon::start("define(`confCHUNKING', `True')dnl\n");
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    assert!(c.say("EHLO c.example").contains("250-CHUNKING\r\n"));
+    assert!(c.say("MAIL FROM:<a@example.org>").starts_with("250"));
+    assert!(c.say("RCPT TO:<root>").starts_with("250"));
+    let first = "Subject: chunks\r\n\r\nline one\r\n.\r\nMAIL FROM:<evil@example.org>\r\n";
+    c.send(&format!("BDAT {}\r\n{first}", first.len()));
+    assert_eq!(c.reply(), format!("250 2.0.0 {} bytes received\r\n", first.len()));
+    let last = "RCPT TO:<x@elsewhere.example>\r\nend\r\n";
+    c.send(&format!("BDAT {} LAST\r\n{last}", last.len()));
+    let done = c.reply();
+    let id = done.strip_prefix("250 2.0.0 ").and_then(|r| r.split(' ').next()).expect(&done);
+    assert_eq!(daemon.queued(), [format!("qf{id}")]);
+    let env = envelope_of(&daemon, &format!("qf{id}"));
+    assert_eq!(env.sender, b"<a@example.org>");
+    assert_eq!(env.recipients.len(), 1);
+    let df = std::fs::read(daemon.path("mqueue").join(format!("df{id}"))).unwrap();
+    let body = "line one\n.\nMAIL FROM:<evil@example.org>\nRCPT TO:<x@elsewhere.example>\nend\n";
+    assert_eq!(String::from_utf8_lossy(&df), body);
+    assert!(c.say("QUIT").starts_with("221"));
+}
+
+/// SMTPUTF8 with sendmail's `confSMTPUTF8` (off by default, as in the oracle's
+/// sendmail): offered after 8BITMIME, MAIL takes the parameter, UTF-8 addresses
+/// are queued as given and the protocol is RFC 6531's `UTF8SMTP`.
+#[test]
+fn smtputf8_where_configured() {
+    let plain = Daemon::start("");
+    let mut c = Client::connect(plain.addr);
+    c.reply();
+    assert!(!c.say("EHLO c.example").contains("SMTPUTF8"));
+    let r = c.say("MAIL FROM:<a@example.org> SMTPUTF8");
+    assert_eq!(r, "555 5.5.4 SMTPUTF8 parameter unrecognized\r\n");
+    let daemon = Daemon::start("define(`confSMTPUTF8', `True')dnl\n");
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    assert!(c.say("EHLO c.example").contains("250-8BITMIME\r\n250-SMTPUTF8\r\n"));
+    assert!(c.say("MAIL FROM:<gr\u{fc}\u{df}e@example.org> SMTPUTF8").starts_with("250 2.1.0"));
+    let r = c.say("RCPT TO:<j\u{f6}rg@elsewhere.example>");
+    assert!(r.starts_with("250 2.1.5"), "{r}");
+    assert!(c.say("DATA").starts_with("354"));
+    c.send("Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\nhallo\r\n");
+    let done = c.say(".");
+    let id = done.strip_prefix("250 2.0.0 ").and_then(|r| r.split(' ').next()).expect(&done);
+    let env = envelope_of(&daemon, &format!("qf{id}"));
+    assert_eq!(env.sender, "<gr\u{fc}\u{df}e@example.org>".as_bytes());
+    assert_eq!(env.recipients[0].address, "<j\u{f6}rg@elsewhere.example>".as_bytes());
+    let received = String::from_utf8_lossy(&env.headers[1].text).into_owned();
+    assert!(received.contains(" with UTF8SMTP id "), "{received}");
+}
+
+/// A client with Nagle's algorithm on (std's default, and smtp-source's) that
+/// writes the text and the final dot separately must not wait for a delayed
+/// acknowledgement (40 ms on Linux) at every message: smtpd asks for quick ACKs.
+/// Compared with the same messages sent in one write, so a slow disk slows both.
+#[test]
+fn a_dot_written_on_its_own_is_not_held_back_by_a_delayed_ack() {
+    let daemon = Daemon::start("");
+    let text = format!("Subject: nagle\r\n\r\n{}", "y".repeat(70).repeat(14) + "\r\n");
+    let median = |split: bool| {
+        let mut times: Vec<Duration> = (0..15)
+            .map(|_| {
+                let mut c = common::open_data(&daemon);
+                let started = std::time::Instant::now();
+                let reply = match split {
+                    true => {
+                        c.send(&text);
+                        c.say(".")
+                    }
+                    false => {
+                        c.send(&format!("{text}.\r\n"));
+                        c.reply()
+                    }
+                };
+                let took = started.elapsed();
+                assert!(reply.starts_with("250 2.0.0 "), "{reply}");
+                took
+            })
+            .collect();
+        times.sort();
+        times[times.len() / 2]
+    };
+    let (whole, split) = (median(false), median(true));
+    assert!(split < whole + Duration::from_millis(20), "split {split:?}, whole {whole:?}");
+}

@@ -111,12 +111,7 @@ fn qf_text(daemon: &Daemon) -> String {
 
 /// Sends one message whose header is `header` and returns the final reply.
 fn send_with_header(daemon: &Daemon, header: &str) -> String {
-    let mut c = Client::connect(daemon.addr);
-    c.reply();
-    c.say("EHLO c.example");
-    assert!(c.say("MAIL FROM:<a@example.org>").starts_with("250"));
-    assert!(c.say("RCPT TO:<root>").starts_with("250"));
-    assert!(c.say("DATA").starts_with("354"));
+    let mut c = common::open_data(daemon);
     c.send(header);
     c.send("\r\nbody\r\n");
     c.say(".")

@@ -3,26 +3,8 @@
 
 mod common;
 
-use common::{wait_for, Daemon};
+use common::{tls_daemon, wait_for, Daemon};
 use std::process::Command;
-
-/// A daemon with a fresh self-signed certificate for `mail.test.example`.
-fn tls_daemon() -> Daemon {
-    let cert = rcgen::generate_simple_self_signed(vec!["mail.test.example".to_string()]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let extra = format!(
-        "define(`confSERVER_CERT', `{}')dnl\ndefine(`confSERVER_KEY', `{}')dnl\n",
-        cert_path.display(),
-        key_path.display()
-    );
-    let daemon = Daemon::start(&extra);
-    // Keep the certificate's directory alive as long as the daemon's.
-    std::mem::forget(dir);
-    daemon
-}
 
 #[test]
 fn swaks_sends_over_starttls_and_received_says_so() {

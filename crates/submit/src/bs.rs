@@ -138,13 +138,12 @@ impl Policy for SubmitPolicy<'_> {
         let size = (sink.header.size + 1) as u64 + sink.msg.size();
         let id = sink.msg.id().clone();
         let priority = self.settings.resolved.queue.priority(size, envelope.recipients.len());
-        let qf = envelope.inbound(sink.eight_bit, None, "").queue_file(
-            &id,
-            &self.host,
-            Timestamp::now(),
-            &sink.header,
-            priority,
-        );
+        let mut inbound = envelope.inbound(sink.eight_bit, None, "");
+        if self.settings.resolved.privacy.authwarnings {
+            // sendmail -bs too: `$w: root@localhost didn't use HELO protocol`.
+            inbound.warnings.extend(envelope.helo_warning(&spool::host::system_name()));
+        }
+        let qf = inbound.queue_file(&id, &self.host, Timestamp::now(), &sink.header, priority);
         let committed = sink.msg.commit(&qf.to_queue_file());
         let mut from = FromRecord {
             from: envelope.sender.raw.clone(),

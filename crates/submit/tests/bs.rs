@@ -143,3 +143,29 @@ fn a_full_file_system_is_421_and_leaves_nothing() {
     assert!(lab.messages().is_empty());
     assert_eq!(std::fs::read_dir(&lab.queue).unwrap().count(), 0, "no df or tf left");
 }
+
+/// sendmail 8.17.1.9 `-bs` without HELO (the oracle, as root, default privacy
+/// `authwarnings`) queues `X-Authentication-Warning: $w: root@localhost didn't use
+/// HELO protocol` after the fields it adds, `$slocalhost` and `Received: from
+/// localhost (root@localhost)`.
+#[test]
+fn without_helo_authwarnings_adds_sendmails_warning() {
+    let lab = Lab::new();
+    let mut bs = BsSession::start(&lab);
+    let reply = bs.send("alice@example.org", "someone@example.net", b"Subject: x\n\nhi\n");
+    assert!(reply.starts_with("250 2.0.0 "), "{reply}");
+    assert_eq!(bs.quit(), Some(0));
+    let msgs = lab.messages();
+    let qf = common::escaped(&msgs[0].0);
+    let user =
+        String::from_utf8(std::process::Command::new("id").arg("-un").output().unwrap().stdout)
+            .unwrap();
+    let w = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let warning = format!(
+        "\nH??X-Authentication-Warning: {}: {}@localhost didn't use HELO protocol\nH??Subject: x\n",
+        w.trim(),
+        user.trim()
+    );
+    assert!(qf.contains(&warning), "{qf}");
+    assert!(qf.contains("\n$slocalhost\n"), "{qf}");
+}

@@ -146,6 +146,7 @@ pub(super) enum Pending {
     Lookup,
     Auth,
     Data,
+    Bdat { size: u64, last: bool },
     Commit,
 }
 
@@ -164,6 +165,9 @@ impl Session {
             (Pending::Lookup, Answer::Reply(reply)) => self.reply(reply),
             (Pending::Auth, Answer::Auth(step)) => self.auth_step(step),
             (Pending::Data, Answer::Data(result)) => self.data_opened(result),
+            (Pending::Bdat { size, last }, Answer::Data(result)) => {
+                self.bdat_opened(size, last, result)
+            }
             (Pending::Commit, Answer::Commit(result)) => self.committed(result),
             (pending, answer) => {
                 panic!("answer {answer:?} does not match the question asked for {pending:?}")

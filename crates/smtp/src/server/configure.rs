@@ -7,7 +7,8 @@
 //! the same way. The greeting is `SmtpGreetingMessage` with `$j` (host name), `$v`
 //! (version), `$Z` (version with `confCF_VERSION`) and `$b` (the date) expanded and,
 //! as sendmail does, `ESMTP` inserted after the first word unless the text already
-//! says it.
+//! says it. `CHUNKING` is offered only with ferrymail's `Chunking` option, `SMTPUTF8` only with
+//! sendmail's `SMTPUTF8` option.
 
 use super::Settings;
 use spool::settings::Server;
@@ -36,6 +37,8 @@ impl Settings {
         s.privacy.needmailhelo = p.needmailhelo;
         s.privacy.noetrn = p.noetrn;
         s.privacy.noreceipts = p.noreceipts;
+        s.extensions.chunking = server.chunking;
+        s.extensions.smtputf8 = server.smtputf8;
         let l = &server.limits;
         s.limits.max_recipients = l.max_recipients;
         s.limits.bad_rcpt_throttle = l.bad_rcpt_throttle;

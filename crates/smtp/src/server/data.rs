@@ -29,7 +29,7 @@ use spool::message::syntax::{classify, Line};
 
 /// Longest piece of one message line held before it is passed on, and the size at
 /// which gathered body text goes out.
-const CHUNK: usize = 64 * 1024;
+pub(super) const CHUNK: usize = 64 * 1024;
 
 /// A message being received.
 pub(super) struct Incoming {
@@ -50,7 +50,7 @@ pub(super) struct Incoming {
 }
 
 impl Incoming {
-    fn new() -> Incoming {
+    pub(super) fn new() -> Incoming {
         Incoming {
             in_headers: true,
             seen_header: false,
@@ -77,7 +77,7 @@ impl Incoming {
     }
 
     /// One complete line (unstuffed, without CRLF).
-    fn complete(&mut self, content: &[u8], limits: (usize, u64), out: &mut Vec<Action>) {
+    pub(super) fn complete(&mut self, content: &[u8], limits: (usize, u64), out: &mut Vec<Action>) {
         let (max_headers, max_size) = limits;
         self.count(content.len() + 1, max_size);
         let continuing = std::mem::replace(&mut self.continuing, false);
@@ -113,7 +113,7 @@ impl Incoming {
     }
 
     /// The first part of a line too long to hold.
-    fn partial(&mut self, piece: &[u8], limits: (usize, u64), out: &mut Vec<Action>) {
+    pub(super) fn partial(&mut self, piece: &[u8], limits: (usize, u64), out: &mut Vec<Action>) {
         let (max_headers, max_size) = limits;
         self.count(piece.len(), max_size);
         let first = !std::mem::replace(&mut self.continuing, true);
@@ -146,6 +146,9 @@ impl Incoming {
 
 impl Session {
     pub(super) fn data(&mut self) {
+        if self.data_after_bdat() {
+            return;
+        }
         let Some(tx) = self.tx.as_ref() else {
             self.reply(Reply::new(503, "5.0.0", "Need MAIL command"));
             return;
@@ -214,9 +217,15 @@ impl Session {
     }
 
     fn end_of_data(&mut self) {
-        let Phase::Data(mut incoming) = std::mem::replace(&mut self.phase, Phase::Command) else {
+        let Phase::Data(incoming) = std::mem::replace(&mut self.phase, Phase::Command) else {
             return;
         };
+        self.finish_message(*incoming);
+    }
+
+    /// The message text is complete (the final dot, or BDAT LAST): refuse it or ask
+    /// for the commit.
+    pub(super) fn finish_message(&mut self, mut incoming: Incoming) {
         let refusal = self.refusal(&incoming);
         let Some(envelope) = self.tx.as_mut() else {
             self.out.push(Action::Message(MessagePart::Abort));

@@ -127,6 +127,8 @@ pub struct Sender {
     pub auth: Option<String>,
     /// `BY=` (as given, e.g. `3600;R`).
     pub by: Option<String>,
+    /// `SMTPUTF8` was given (only where it is offered).
+    pub smtputf8: bool,
 }
 
 /// One recipient of RCPT TO with its parameters.
@@ -173,7 +175,7 @@ impl Envelope {
         Inbound {
             client: self.client.description.clone(),
             helo: self.helo.clone().unwrap_or_else(|| self.client.real_host_name()),
-            protocol: self.protocol.as_str().to_string(),
+            protocol: self.protocol_name(),
             tls,
             auth_id: self.auth_id.clone(),
             sender: sender.address.clone(),
@@ -193,6 +195,16 @@ impl Envelope {
             eight_bit,
             daemon_flags: daemon_flags.to_string(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// `$r`, the protocol for `Received:` and the qf: sendmail's name, or with
+    /// `SMTPUTF8` RFC 6531's (`UTF8SMTP`, `UTF8SMTPS`, `UTF8SMTPA`, `UTF8SMTPSA`).
+    pub fn protocol_name(&self) -> String {
+        let name = self.protocol.as_str();
+        match self.sender.smtputf8 {
+            true => name.replacen("ESMTP", "UTF8SMTP", 1),
+            false => name.to_string(),
         }
     }
 
@@ -247,6 +259,9 @@ mod tests {
         assert_eq!(inbound.recipients[0].orcpt.as_deref(), Some("rfc822;root"));
         assert!(inbound.eight_bit && inbound.tls.is_some() && inbound.daemon_flags == "CC");
         assert_eq!(envelope.helo_warning("vm.example"), None);
+        let mut utf8 = envelope.clone();
+        utf8.sender.smtputf8 = true;
+        assert_eq!(utf8.inbound(true, None, "").protocol, "UTF8SMTPA");
     }
 
     #[test]

@@ -130,6 +130,7 @@ impl Session {
         add(!s.privacy.noexpn, "EXPN");
         add(s.privacy.verb_allowed(), "VERB");
         add(ext.eight_bit_mime, "8BITMIME");
+        add(ext.smtputf8, "SMTPUTF8");
         if ext.size {
             match s.limits.max_message_size {
                 0 => add(true, "SIZE"),
@@ -142,13 +143,14 @@ impl Session {
         add(!mechanisms.is_empty(), &format!("AUTH {}", mechanisms.join(" ")));
         add(s.tls_available && !self.tls, "STARTTLS");
         add(ext.deliver_by, "DELIVERBY");
+        add(ext.chunking, "CHUNKING");
         add(true, "HELP");
         list
     }
 
     /// Is the session in the middle of something that blocks STARTTLS and AUTH?
     pub(super) fn in_transaction(&self) -> bool {
-        self.tx.is_some() || matches!(self.phase, Phase::Data(_))
+        self.tx.is_some() || matches!(self.phase, Phase::Data(_) | Phase::Chunk(_))
     }
 }
 

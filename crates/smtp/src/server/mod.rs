@@ -32,7 +32,7 @@
 //!
 //! One file per verb group: `helo` (greeting, HELO/EHLO, the early-talker check),
 //! `mail` and `rcpt` (with `path` and `params` for their syntax), `data` (message
-//! text), `misc` (NOOP RSET QUIT VRFY EXPN VERB ETRN STARTTLS), `auth`, `help`,
+//! text), `bdat` (message text in chunks), `misc` (NOOP RSET QUIT VRFY EXPN VERB ETRN STARTTLS), `auth`, `help`,
 //! `limits` (sendmail's flood counters).
 //!
 //! # Input
@@ -54,6 +54,7 @@
 
 mod answer;
 mod auth;
+mod bdat;
 mod blocking;
 mod configure;
 mod data;
@@ -101,6 +102,8 @@ enum Phase {
     Auth,
     /// Reading message text after `354`.
     Data(Box<Incoming>),
+    /// Reading the bytes of a BDAT chunk.
+    Chunk(Box<bdat::Chunked>),
     /// Closed: no more input is looked at.
     Closed,
 }
@@ -126,6 +129,8 @@ pub struct Session {
     auth_id: Option<String>,
     reject_all: Option<Reply>,
     tx: Option<Envelope>,
+    /// The message arriving in BDAT chunks, between chunks.
+    chunked: Option<Box<bdat::Chunked>>,
     counters: Counters,
     last_command: &'static str,
 }
@@ -150,6 +155,7 @@ impl Session {
             auth_id: None,
             reject_all: None,
             tx: None,
+            chunked: None,
             counters: Counters::default(),
             last_command: "",
         }
@@ -222,7 +228,7 @@ impl Session {
     pub fn read_timeout(&self) -> Duration {
         let t = &self.settings.timeouts;
         match self.phase {
-            Phase::Data(_) => t.datablock,
+            Phase::Data(_) | Phase::Chunk(_) => t.datablock,
             Phase::Auth => t.auth,
             _ => t.command,
         }
@@ -236,12 +242,12 @@ impl Session {
             return Vec::new();
         }
         let during = match self.phase {
-            Phase::Data(_) => "message collect",
+            Phase::Data(_) | Phase::Chunk(_) => "message collect",
             Phase::Auth => "auth",
             _ => "server cmd read",
         };
         self.event(Event::Timeout { during });
-        if matches!(self.phase, Phase::Data(_)) {
+        if matches!(self.phase, Phase::Data(_) | Phase::Chunk(_)) {
             let sender = self.tx.as_ref().map(|tx| tx.sender.raw.clone()).unwrap_or_default();
             let text = format!(
                 "collect: read timeout on connection from {}, from={sender}",
@@ -258,7 +264,7 @@ impl Session {
 
     fn lost_input(&mut self) {
         let phase = match std::mem::replace(&mut self.phase, Phase::Command) {
-            Phase::Data(_) => {
+            Phase::Data(_) | Phase::Chunk(_) => {
                 self.out.push(Action::Message(MessagePart::Abort));
                 "during message collect".to_string()
             }
@@ -306,6 +312,11 @@ impl Session {
                 }
                 Phase::Data(_) => {
                     if !self.data_input() {
+                        return;
+                    }
+                }
+                Phase::Chunk(_) => {
+                    if !self.chunk_input() {
                         return;
                     }
                 }
@@ -381,6 +392,7 @@ impl Session {
             Verb::Mail => self.mail(args),
             Verb::Rcpt => self.rcpt(args),
             Verb::Data => self.data(),
+            Verb::Bdat if self.settings.extensions.chunking => self.bdat(args),
             Verb::Rset => self.rset(),
             Verb::Noop => self.noop(),
             Verb::Quit => self.quit(),
@@ -394,7 +406,8 @@ impl Session {
             Verb::NotImplemented => {
                 self.reply(Reply::new(502, "5.5.1", format!("Command not implemented: \"{line}\"")))
             }
-            Verb::Unknown => {
+            // BDAT without CHUNKING offered is a command sendmail does not know.
+            Verb::Bdat | Verb::Unknown => {
                 self.ask(Question::Unknown(line.to_string()), Pending::Unknown(line.to_string()))
             }
         }
@@ -448,13 +461,15 @@ impl Session {
 
     /// Drop the transaction in progress, if any, telling the driver.
     fn end_transaction(&mut self) {
+        self.drop_chunks();
         if let Some(envelope) = self.tx.take() {
             self.event(Event::TransactionEnded(Box::new(envelope)));
         }
     }
 
     fn close(&mut self) {
-        if let Phase::Data(_) = std::mem::replace(&mut self.phase, Phase::Closed) {
+        if let Phase::Data(_) | Phase::Chunk(_) = std::mem::replace(&mut self.phase, Phase::Closed)
+        {
             self.out.push(Action::Message(MessagePart::Abort));
         }
         self.end_transaction();
@@ -486,6 +501,7 @@ enum Verb {
     Mail,
     Rcpt,
     Data,
+    Bdat,
     Rset,
     Noop,
     Quit,
@@ -502,12 +518,13 @@ enum Verb {
 
 impl Verb {
     fn parse(word: &str) -> Verb {
-        const TABLE: [(&str, Verb); 19] = [
+        const TABLE: [(&str, Verb); 20] = [
             ("HELO", Verb::Helo),
             ("EHLO", Verb::Ehlo),
             ("MAIL", Verb::Mail),
             ("RCPT", Verb::Rcpt),
             ("DATA", Verb::Data),
+            ("BDAT", Verb::Bdat),
             ("RSET", Verb::Rset),
             ("NOOP", Verb::Noop),
             ("QUIT", Verb::Quit),

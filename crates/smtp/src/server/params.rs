@@ -8,9 +8,10 @@
 //! whatever it is (so `(comment)` is a parameter with an empty name). The first
 //! error ends the scan.
 //!
-//! MAIL: SIZE, BODY (7BIT, 8BITMIME), RET, ENVID, AUTH, BY. RCPT: NOTIFY, ORCPT.
-//! Anything else, SMTPUTF8 and BINARYMIME included, is `555 5.5.4 <name>
-//! parameter unrecognized` (as are DSN parameters when DSN is not offered).
+//! MAIL: SIZE, BODY (7BIT, 8BITMIME), RET, ENVID, AUTH, BY, and SMTPUTF8 (no value)
+//! where it is offered. RCPT: NOTIFY, ORCPT. Anything else, BINARYMIME included, is
+//! `555 5.5.4 <name> parameter unrecognized` (as are DSN parameters when DSN is not
+//! offered, and SMTPUTF8 when it is not).
 //! Reply texts are sendmail's. xtext (`ENVID`, `AUTH`, `ORCPT`) is checked by
 //! `spool::xtext`, the one reader of it.
 
@@ -114,6 +115,10 @@ pub(super) fn mail(text: &str, sender: &mut Sender, settings: &Settings) -> Resu
                 sender.auth = Some(v.to_string());
             }
             "BY" if settings.extensions.deliver_by => sender.by = Some(deliver_by(value)?),
+            "SMTPUTF8" if settings.extensions.smtputf8 => match value {
+                None => sender.smtputf8 = true,
+                Some(_) => return Err(Reply::new(501, "5.5.4", "Syntax error in parameters")),
+            },
             _ => return Err(unrecognized(key)),
         }
     }
@@ -227,6 +232,17 @@ mod tests {
         let mut s = Sender::default();
         let settings = Settings::new("h");
         String::from_utf8(mail(text, &mut s, &settings).unwrap_err().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn smtputf8_only_where_offered_and_without_a_value() {
+        let mut settings = Settings::new("h");
+        settings.extensions.smtputf8 = true;
+        let mut s = Sender::default();
+        mail(" SMTPUTF8 BODY=8BITMIME", &mut s, &settings).unwrap();
+        assert!(s.smtputf8);
+        let err = mail(" SMTPUTF8=yes", &mut Sender::default(), &settings).unwrap_err();
+        assert_eq!(err.to_bytes(), b"501 5.5.4 Syntax error in parameters\r\n");
     }
 
     #[test]

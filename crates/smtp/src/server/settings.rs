@@ -168,6 +168,10 @@ pub struct Extensions {
     pub etrn: bool,
     /// `DELIVERBY`.
     pub deliver_by: bool,
+    /// `CHUNKING` (BDAT, RFC 3030): beyond sendmail, off unless configured.
+    pub chunking: bool,
+    /// `SMTPUTF8` (RFC 6531): sendmail's `SMTPUTF8` option, off by default.
+    pub smtputf8: bool,
 }
 
 impl Default for Extensions {
@@ -179,6 +183,8 @@ impl Default for Extensions {
             dsn: true,
             etrn: true,
             deliver_by: true,
+            chunking: false,
+            smtputf8: false,
         }
     }
 }

@@ -102,10 +102,12 @@ async fn perform<A: AsyncPolicy, W: AsyncWrite + Unpin>(
                 // Replies so far go out first: a pipelining client sees them while
                 // the answer is worked out.
                 writer.flush().await?;
-                let answer = policy.answer(*question).await;
+                // Boxed: the policy's futures (commit, milters, DNS) are large, and
+                // inline they would make every idle session's task as large.
+                let answer = Box::pin(policy.answer(*question)).await;
                 todo.extend(session.answer(answer));
             }
-            Action::Message(part) => policy.message(part).await,
+            Action::Message(part) => Box::pin(policy.message(part)).await,
             Action::Log(event) => policy.event(event),
             Action::StartTls => ended = Some(Served::StartTls),
             Action::Close => ended = Some(Served::Closed),

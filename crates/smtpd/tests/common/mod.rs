@@ -47,6 +47,12 @@ impl Daemon {
 
     /// Starts smtpd on the configuration already in `dir`, with extra arguments.
     pub fn run(dir: tempfile::TempDir, extra: &[&str]) -> Daemon {
+        Daemon::run_under(dir, extra, &[])
+    }
+
+    /// [`Daemon::run`], with smtpd started by `wrapper` (a command and its arguments
+    /// that run the rest, such as `prlimit --nofile=1024:`), if not empty.
+    pub fn run_under(dir: tempfile::TempDir, extra: &[&str], wrapper: &[&str]) -> Daemon {
         for (name, text) in [("service.switch", "hosts\tfiles\n"), ("hosts", HOSTS)] {
             let path = dir.path().join(name);
             if !path.exists() {
@@ -62,7 +68,16 @@ impl Daemon {
             .create(true)
             .open(dir.path().join("stderr"))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_smtpd"))
+        let program = env!("CARGO_BIN_EXE_smtpd");
+        let mut command = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        let child = command
             .args(["-bD", "-C"])
             .arg(dir.path().join("sendmail.mc"))
             .args(extra)
@@ -246,6 +261,12 @@ impl Client {
         }
     }
 
+    /// A second handle on the connection, for writing from another thread while
+    /// this one reads.
+    pub fn writer(&self) -> TcpStream {
+        self.writer.try_clone().unwrap()
+    }
+
     pub fn send(&mut self, text: &str) {
         self.writer.write_all(text.as_bytes()).unwrap();
     }
@@ -300,4 +321,53 @@ sys.stdout.write(''.join(out))
 /// Reads a qf from the queue.
 pub fn read_qf(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
+}
+
+/// A daemon with a fresh self-signed certificate for `mail.test.example` (files in
+/// its own directory) and `mc_extra`; the certificate's PEM file, which clients can
+/// trust as their root.
+pub fn tls_daemon_with(mc_extra: &str) -> (Daemon, PathBuf) {
+    let cert = rcgen::generate_simple_self_signed(vec!["mail.test.example".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let extra = format!(
+        "define(`confSERVER_CERT', `{}')dnl\ndefine(`confSERVER_KEY', `{}')dnl\n{mc_extra}",
+        cert_path.display(),
+        key_path.display()
+    );
+    (Daemon::start_in(dir, &extra, &[]), cert_path)
+}
+
+/// [`tls_daemon_with`] and nothing more.
+pub fn tls_daemon() -> Daemon {
+    tls_daemon_with("").0
+}
+
+/// Every queued message: its envelope and its df.
+pub fn messages(daemon: &Daemon) -> Vec<(spool::qf::envelope::Envelope, Vec<u8>)> {
+    daemon
+        .queued()
+        .iter()
+        .map(|name| {
+            let path = daemon.path("mqueue").join(name);
+            let qf = spool::qf::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
+            let env = spool::qf::envelope::Envelope::from_queue_file(&path, &qf).unwrap();
+            let df =
+                std::fs::read(daemon.path("mqueue").join(format!("df{}", &name[2..]))).unwrap();
+            (env, df)
+        })
+        .collect()
+}
+
+/// A new connection in DATA (EHLO, MAIL from a@example.org, RCPT to root, `354`).
+pub fn open_data(daemon: &Daemon) -> Client {
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    c.say("EHLO c.example");
+    assert!(c.say("MAIL FROM:<a@example.org>").starts_with("250"));
+    assert!(c.say("RCPT TO:<root>").starts_with("250"));
+    assert!(c.say("DATA").starts_with("354"));
+    c
 }

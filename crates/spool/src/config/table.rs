@@ -189,6 +189,8 @@ pub static OPTIONS: &[OptionSpec] = &[
     o("confMAILBOX_DIR", "MailboxDirectory", Path, Some("/var/mail"), "ferrymail: the mailboxes of the built-in local mailer (no LOCAL_MAILER_PATH)"),
     o("confMAX_HOST_DELIVERIES", "MaxHostDeliveries", Int, Some("4"), "ferrymail: deliveries to one destination at once, across the queue runner's workers"),
     o("confLOG_FILE", "LogFile", Path, None, "ferrymail: write log lines to this file instead of syslog (`-`: standard error)"),
+    o("confSMTPUTF8", "SMTPUTF8", Bool, Some("False"), "offer SMTPUTF8 (RFC 6531, internationalized addresses) to SMTP clients"),
+    o("confCHUNKING", "Chunking", Bool, Some("False"), "ferrymail: offer CHUNKING (BDAT, RFC 3030) to SMTP clients; sendmail does not"),
     o("confRESOLVER_NAMESERVER", "ResolverNameserver", Str, None, "ferrymail: name servers to ask (`addr[:port]`, comma-separated) instead of those of /etc/resolv.conf"),
     o("confPID_FILE", "PidFile", Path, Some("/var/run/sendmail.pid"), "daemon's pid file"),
     o("confPROCESS_TITLE_PREFIX", "ProcessTitlePrefix", Str, None, "prefix of the process title"),

@@ -96,6 +96,10 @@ pub struct Server {
     pub tls_files: Option<(PathBuf, PathBuf)>,
     /// `DoubleBounceAddress`.
     pub double_bounce: String,
+    /// `Chunking` (ferrymail's, off by default as sendmail has none): offer BDAT.
+    pub chunking: bool,
+    /// `SMTPUTF8` (sendmail 8.17's, default False): offer SMTPUTF8.
+    pub smtputf8: bool,
 }
 
 impl Server {
@@ -130,6 +134,8 @@ impl Server {
                 .unwrap_or(Duration::from_secs(60)),
             tls_files: path("ServerCertFile").zip(path("ServerKeyFile")),
             double_bounce: config.option("DoubleBounceAddress").unwrap_or("postmaster").into(),
+            chunking: config.option_bool("Chunking").unwrap_or(false),
+            smtputf8: config.option_bool("SMTPUTF8").unwrap_or(false),
         })
     }
 }
