@@ -22,6 +22,7 @@ pub mod pool;
 pub mod remote;
 pub mod route;
 pub mod run;
+pub mod senders;
 pub mod settings;
 pub mod transport;
 pub mod verbose;

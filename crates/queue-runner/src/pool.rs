@@ -24,11 +24,20 @@ impl Limits {
 
     /// Waits for a slot for `destination`; it is given back when dropped.
     pub async fn acquire(&self, destination: &str) -> OwnedSemaphorePermit {
+        self.acquire_of(destination, self.per_destination).await
+    }
+
+    /// Waits until nothing else of this run writes to `mailbox` (the built-in local
+    /// delivery): our own writers queue here rather than on the mailbox's dotlock,
+    /// whose waits are a second long, as mail.local's.
+    pub async fn acquire_mailbox(&self, mailbox: &str) -> OwnedSemaphorePermit {
+        self.acquire_of(&format!("mailbox:{mailbox}"), 1).await
+    }
+
+    async fn acquire_of(&self, key: &str, slots: usize) -> OwnedSemaphorePermit {
         let semaphore = {
             let mut map = self.destinations.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry(destination.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_destination)))
-                .clone()
+            map.entry(key.to_string()).or_insert_with(|| Arc::new(Semaphore::new(slots))).clone()
         };
         semaphore.acquire_owned().await.expect("the semaphore is never closed")
     }

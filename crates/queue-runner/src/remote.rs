@@ -129,7 +129,6 @@ impl Transport for Smtp {
                 Err(e) => return Delivery { results: vec![e; rcpts.len()], ..Delivery::default() },
             };
             self.credentials(&mut targets).await;
-            let relay = |status: &Status| relay_of(status, &targets);
             let client = Client::new(self.settings(dest), rustls::RootCertStore::empty());
             let mut client = match client {
                 Ok(c) => c,
@@ -145,7 +144,8 @@ impl Transport for Smtp {
             let outcome =
                 client.deliver(&targets, &envelope, headers, &mut body, &mut dialogue).await;
             client.close(&mut dialogue).await;
-            let results = outcome.recipients.iter().map(|r| result(&r.status, relay(&r.status)));
+            let relay = relay_of(&targets, &dialogue);
+            let results = outcome.recipients.iter().map(|r| result(&r.status, relay.clone()));
             Delivery {
                 results: results.collect(),
                 transcript: dialogue.transcript,
@@ -164,6 +164,8 @@ struct Dialogue {
     host: String,
     /// The host the transcript last named.
     named: Option<String>,
+    /// Connections opened so far.
+    connects: usize,
     last_sent: String,
     /// The enhanced code of the last refusal.
     enhanced: Option<String>,
@@ -182,6 +184,7 @@ impl Dialogue {
             transcript: String::new(),
             host: dest.printable(),
             named: None,
+            connects: 0,
             last_sent: String::new(),
             enhanced: None,
         }
@@ -202,9 +205,11 @@ impl Observer for Dialogue {
     fn event(&mut self, event: &Event) {
         let line = self.verbose.line(event);
         match event {
-            Event::Connecting { host, .. } | Event::Reusing { host, .. } => {
+            Event::Connecting { host, .. } => {
                 self.host = host.clone();
+                self.connects += 1;
             }
+            Event::Reusing { host, .. } => self.host = host.clone(),
             Event::Sent(command) => self.last_sent = command.clone(),
             Event::Received(reply) if reply.starts_with(['4', '5']) => self.refused(reply),
             Event::Status { code, .. } if *code >= 500 => {
@@ -264,9 +269,13 @@ fn split(data: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// The `relay=` of the host that answered: the first target, as sendmail names it.
-fn relay_of(_status: &Status, targets: &[Target]) -> String {
-    targets.first().map(|t| format!("{} [{}]", t.host, t.ip)).unwrap_or_default()
+/// The `relay=` of the host last connected to (the client tries `targets` in order,
+/// announcing each connection), as sendmail names it.
+fn relay_of(targets: &[Target], dialogue: &Dialogue) -> String {
+    let last = dialogue.connects.checked_sub(1).and_then(|i| targets.get(i));
+    let last = last.filter(|t| t.host == dialogue.host);
+    let target = last.or_else(|| targets.iter().find(|t| t.host == dialogue.host));
+    target.or(targets.first()).map(|t| format!("{} [{}]", t.host, t.ip)).unwrap_or_default()
 }
 
 /// The transport's result for one recipient's status.

@@ -19,11 +19,13 @@
 
 use crate::expand::Directory;
 use crate::flags::{Filter, Flags, Run};
+use crate::senders::Senders;
 use anyhow::{Context, Result};
 use spool::config::Config;
 use spool::settings::Mailers;
 use spool::sysexits::{Exit, EX_NOUSER, EX_USAGE};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Jobs worked at once when `MaxQueueChildren` is not set.
@@ -108,6 +110,8 @@ pub struct Settings {
     pub resolver: dns::Resolver,
     /// `FEATURE(authinfo)`'s map: SMTP AUTH credentials per remote host.
     pub authinfo: Option<std::sync::Arc<dyn spool::maps::Map>>,
+    /// Sender rewriting: `FEATURE(genericstable)`, masquerading.
+    pub senders: Senders,
 }
 
 /// Resolves the command line with the configuration it names.
@@ -139,6 +143,14 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     let typed = spool::settings::Settings::from_config(&config);
     let queue = &typed.queue;
     let agent = std::env::current_exe().context("cannot find this program's own path")?;
+    let directory = Directory::load(&typed);
+    let host = spool::host::canonical_name(&typed.names);
+    let senders = Senders::new(
+        &typed.masquerade,
+        open_map(typed.maps.genericstable.as_ref()),
+        directory.local_names.clone(),
+        &host,
+    );
     Ok(Settings {
         run,
         detach: run != Run::Foreground && !flags.verbose,
@@ -150,8 +162,8 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         client_queue_dir: absolute(queue.client_dir.clone()),
         queue_file_mode: queue.file_mode,
         client_files: client_files(&queue.client_writer)?,
-        host: spool::host::canonical_name(&typed.names),
-        directory: Directory::load(&typed),
+        host,
+        directory,
         mailers: typed.delivery.mailers.clone(),
         timeouts: Timeouts {
             min_queue_age: queue.min_queue_age,
@@ -170,13 +182,15 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         log_tag: flags.tag.unwrap_or_else(|| "sendmail".into()),
         agent,
         resolver: resolver(&typed.files)?,
-        authinfo: typed
-            .maps
-            .authinfo
-            .as_ref()
-            .and_then(|spec| spec.open().ok().flatten())
-            .map(std::sync::Arc::from),
+        authinfo: open_map(typed.maps.authinfo.as_ref()),
+        senders,
     })
+}
+
+/// A feature's map, opened; `None` when the feature is off or the map cannot be
+/// opened (sendmail's `-o` maps).
+fn open_map(spec: Option<&spool::settings::MapSpec>) -> Option<Arc<dyn spool::maps::Map>> {
+    spec.and_then(|spec| spec.open().ok().flatten()).map(Arc::from)
 }
 
 /// The resolver the configuration asks for, as smtpd builds it (`ServiceSwitchFile`,

@@ -33,6 +33,7 @@ impl SlowPolicy {
         let lab = &mut self.lab;
         match question {
             Question::Connect(client) => Answer::Connect(lab.connect(&client)),
+            Question::Helo(name) => Answer::Helo(lab.helo(&name)),
             Question::Space { size } => Answer::Space(lab.enough_space(size)),
             Question::Mail { sender, envelope } => {
                 Answer::Decision(lab.mail_from(&sender, &envelope))

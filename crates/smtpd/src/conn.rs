@@ -45,12 +45,18 @@ pub async fn serve(
     let mut session = Session::new(settings, client.clone());
     let mut policy = DaemonPolicy::new(shared.clone(), listener, client, name);
     let _ = stream.set_nodelay(true);
-    let (read, write) = stream.split();
-    let served = serve_async(&mut session, &mut policy, read, write).await;
+    let served = {
+        let (read, write) = stream.split();
+        serve_async(&mut session, &mut policy, read, write).await
+    };
     if !matches!(served, Ok(Served::StartTls)) {
+        policy.finish().await;
         return;
     }
-    let Some(acceptor) = shared.tls.clone() else { return };
+    let Some(acceptor) = shared.tls.clone() else {
+        policy.finish().await;
+        return;
+    };
     let handshake = tokio::time::timeout(starttls_timeout, acceptor.accept(stream)).await;
     let tls = match handshake {
         Ok(Ok(tls)) => tls,
@@ -70,4 +76,5 @@ pub async fn serve(
     session.tls_started();
     let (read, write) = tokio::io::split(tls);
     let _ = serve_async(&mut session, &mut policy, read, write).await;
+    policy.finish().await;
 }

@@ -11,6 +11,7 @@ mod facts;
 mod flags;
 mod listen;
 mod log;
+mod milters;
 mod policy;
 mod privileges;
 mod sasl;

@@ -28,6 +28,7 @@
 use crate::blocklists;
 use crate::facts;
 use crate::log;
+use crate::milters::{self, Filters, Known};
 use crate::sasl::mech::{Exchange, Mechanism, Step};
 use crate::shared::Shared;
 use crate::store::Store;
@@ -42,6 +43,19 @@ use spool::rules::{self, ConnectVerdict, Conversation, KnownHosts};
 use spool::settings::Listener;
 use spool::status::DeliveryStatus;
 use std::sync::Arc;
+
+/// What the milters may know now (macros, the log's queue ID), borrowing only
+/// the fields it names, so that `self.filters` stays free to borrow mutably.
+macro_rules! known {
+    ($p:expr) => {
+        Known {
+            shared: &$p.shared,
+            daemon: &$p.listener.name,
+            client: &$p.client,
+            id: $p.id.as_str(),
+        }
+    };
+}
 
 /// One session's policy.
 pub struct DaemonPolicy {
@@ -63,6 +77,10 @@ pub struct DaemonPolicy {
     exchange: Option<(Mechanism, Exchange)>,
     /// TLS details for `Received:`, once the handshake is done.
     pub tls: Option<String>,
+    /// The milters of this session.
+    filters: Filters,
+    /// A milter said to discard the message being received.
+    milter_discard: bool,
 }
 
 /// The SMTP reply of a rules' status.
@@ -97,14 +115,82 @@ impl DaemonPolicy {
             store: None,
             exchange: None,
             tls: None,
+            filters: Filters::default(),
+            milter_discard: false,
         }
+    }
+
+    /// The session ends: the milters are told.
+    pub async fn finish(&mut self) {
+        self.filters.finish().await;
+    }
+
+    /// The access and blocklist checks at connect, then the milters.
+    async fn connect(&mut self) -> Connect {
+        let verdict = self.rules_connect().await;
+        if verdict != Connect::Accept {
+            return verdict;
+        }
+        let known = known!(self);
+        let (filters, answer) = Filters::connect(&known).await;
+        self.filters = filters;
+        answer.unwrap_or(Connect::Accept)
+    }
+
+    async fn helo(&mut self, name: &str) -> Connect {
+        let known = known!(self);
+        self.filters.helo(&known, name).await
+    }
+
+    /// A decision of the rules, then (when it accepts) the milters'.
+    async fn filtered(
+        &mut self,
+        decision: Decision,
+        raw: &str,
+        args: Vec<String>,
+        rcpt: bool,
+    ) -> Decision {
+        if matches!(decision, Decision::Reject(_)) {
+            return decision;
+        }
+        let known = known!(self);
+        let verdict = if rcpt {
+            self.filters.rcpt(&known, raw, &args).await
+        } else {
+            self.filters.mail(&known, raw, &args).await
+        };
+        match verdict {
+            Ok(discard) => {
+                self.milter_discard |= discard;
+                decision
+            }
+            Err(reply) => Decision::Reject(reply),
+        }
+    }
+
+    /// DATA: the milters, then the store.
+    async fn data(&mut self) -> Result<(), Reply> {
+        let known = known!(self);
+        self.milter_discard |= self.filters.data(&known).await?;
+        self.store = Some(Store::new(self.shared.queue.clone(), self.id.clone()));
+        Ok(())
+    }
+
+    /// A transaction ends without its message: its `from=` line, a fresh queue ID,
+    /// the milters told before the next one.
+    fn transaction_over(&mut self, envelope: &Envelope, daemon: &str) {
+        self.log(&log::from_record(envelope, 0, None, daemon));
+        self.id = next_id();
+        self.talk.reset();
+        self.filters.transaction_ended();
+        self.milter_discard = false;
     }
 
     fn log(&self, record: &Record) {
         self.shared.syslog.record(Some(self.id.as_str()), record);
     }
 
-    async fn connect(&mut self) -> Connect {
+    async fn rules_connect(&mut self) -> Connect {
         let shared = self.shared.clone();
         match self.talk.connect(&shared.rules) {
             ConnectVerdict::Refuse(status) => {
@@ -318,14 +404,41 @@ impl DaemonPolicy {
             .take()
             .ok_or_else(|| CommitError::Io(std::io::Error::other("no message store open")))?;
         let daemon = self.listener.name.clone();
-        if self.discard_listed || self.talk.discarding() {
+        let (mut store, mut envelope) = (store, envelope);
+        let discarding = self.discard_listed || self.talk.discarding() || self.milter_discard;
+        if !discarding {
+            let known = known!(self);
+            match self.filters.eom(&known, &envelope).await {
+                Ok(None) => {}
+                Ok(Some((changed, headers_changed))) => {
+                    self.milter_discard = changed.recipients.is_empty();
+                    if headers_changed {
+                        store.replace_header(milters::header_text(&changed.headers));
+                    }
+                    if changed.body_replaced {
+                        store.replace_body(changed.body.clone()).await;
+                    }
+                    milters::apply_envelope(&mut envelope, &changed);
+                    store.quarantine(changed.quarantine.clone());
+                }
+                Err(reply) => {
+                    self.transaction_over(&envelope, &daemon);
+                    return Err(CommitError::Reply(reply));
+                }
+            }
+        }
+        if self.discard_listed || self.talk.discarding() || self.milter_discard {
             self.log(&log::from_record(&envelope, envelope.message_size, None, &daemon));
             self.log(&Record::Discarded);
             self.talk.reset();
+            self.milter_discard = false;
             return Ok(std::mem::replace(&mut self.id, next_id()).to_string());
         }
         let flags = &self.listener.modifiers.letters;
-        let inbound = envelope.inbound(store.eight_bit(), self.tls.clone(), flags);
+        let mut inbound = envelope.inbound(store.eight_bit(), self.tls.clone(), flags);
+        if self.shared.settings.server.privacy.authwarnings {
+            inbound.warnings.extend(envelope.helo_warning(&self.shared.settings.system_name));
+        }
         let host = self.shared.settings.server.host_name.clone();
         let shared = self.shared.clone();
         let rcpts = envelope.recipients.len();
@@ -345,6 +458,7 @@ impl DaemonPolicy {
         self.shared.syslog.record(Some(committed.id.as_str()), &from);
         self.id = next_id();
         self.talk.reset();
+        self.milter_discard = false;
         Ok(committed.id.to_string())
     }
 
@@ -371,9 +485,18 @@ impl AsyncPolicy for DaemonPolicy {
     async fn answer(&mut self, question: Question) -> Answer {
         match question {
             Question::Connect(_) => Answer::Connect(self.connect().await),
+            Question::Helo(name) => Answer::Helo(self.helo(&name).await),
             Question::Space { size } => Answer::Space(self.space(size)),
-            Question::Mail { sender, .. } => Answer::Decision(self.mail(&sender.raw).await),
-            Question::Rcpt { recipient, .. } => Answer::Decision(self.rcpt(&recipient.raw).await),
+            Question::Mail { sender, .. } => {
+                let decision = self.mail(&sender.raw).await;
+                let args = milters::mail_args(&sender);
+                Answer::Decision(self.filtered(decision, &sender.raw, args, false).await)
+            }
+            Question::Rcpt { recipient, .. } => {
+                let decision = self.rcpt(&recipient.raw).await;
+                let args = milters::rcpt_args(&recipient);
+                Answer::Decision(self.filtered(decision, &recipient.raw, args, true).await)
+            }
             Question::Vrfy(arg) => Answer::Reply(self.lookup_reply(&arg, false).await),
             Question::Expn(arg) => Answer::Reply(self.lookup_reply(&arg, true).await),
             Question::Etrn(node) => Answer::Reply(self.etrn(&node).await),
@@ -381,10 +504,7 @@ impl AsyncPolicy for DaemonPolicy {
                 Answer::Auth(self.auth_start(&mechanism, initial).await)
             }
             Question::AuthContinue(response) => Answer::Auth(self.auth_continue(response).await),
-            Question::Data(_) => {
-                self.store = Some(Store::new(self.shared.queue.clone(), self.id.clone()));
-                Answer::Data(Ok(()))
-            }
+            Question::Data(_) => Answer::Data(self.data().await),
             Question::Commit(envelope) => Answer::Commit(self.commit(envelope).await),
         }
     }
@@ -392,18 +512,25 @@ impl AsyncPolicy for DaemonPolicy {
     async fn message(&mut self, part: MessagePart) {
         let Some(store) = self.store.as_mut() else { return };
         match part {
-            MessagePart::Header(line) => store.header(&line),
-            MessagePart::Body(chunk) => store.body(chunk).await,
-            MessagePart::Abort => self.store = None,
+            MessagePart::Header(line) => {
+                self.filters.header(&line);
+                store.header(&line);
+            }
+            MessagePart::Body(chunk) => {
+                self.filters.body(&chunk);
+                store.body(chunk).await;
+            }
+            MessagePart::Abort => {
+                self.filters.transaction_ended();
+                self.store = None;
+            }
         }
     }
 
     fn event(&mut self, event: Event) {
         let daemon = self.listener.name.clone();
         if let Event::TransactionEnded(envelope) = &event {
-            self.log(&log::from_record(envelope, 0, None, &daemon));
-            self.id = next_id();
-            self.talk.reset();
+            self.transaction_over(envelope, &daemon);
             return;
         }
         if let Some(record) = log::event_record(&event, &self.client.description, &daemon) {

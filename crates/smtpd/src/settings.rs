@@ -34,6 +34,8 @@ pub struct Settings {
     pub log_file: Option<PathBuf>,
     /// The syslog ident: `-L tag`, else `sm-mta` as Debian's MTA.
     pub tag: String,
+    /// sendmail's `$w`, the system's own name (`X-Authentication-Warning:` lines).
+    pub system_name: String,
 }
 
 /// Resolves `flags` with the configuration they name.
@@ -54,7 +56,8 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     let resolved = spool::settings::Settings::from_config(&config);
     let log_file = resolved.files.log_file.clone();
     let tag = flags.tag.clone().unwrap_or_else(|| "sm-mta".to_string());
-    Ok(Settings { flags, config, resolved, server, log_file, tag })
+    let system_name = spool::host::system_name();
+    Ok(Settings { flags, config, resolved, server, log_file, tag, system_name })
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub struct Store {
     message: Option<NewMessage>,
     error: Option<QueueError>,
     eight_bit: bool,
+    /// A milter's quarantine reason: the qf gets its `q` line (and becomes `hf`).
+    quarantine: Option<String>,
 }
 
 impl Store {
@@ -59,6 +61,7 @@ impl Store {
             message: None,
             error: None,
             eight_bit: false,
+            quarantine: None,
         }
     }
 
@@ -84,6 +87,31 @@ impl Store {
         }
         if self.body.len() >= FLUSH_AT && self.error.is_none() {
             self.flush().await;
+        }
+    }
+
+    /// Quarantines the message with `reason` (a milter's), when there is one.
+    pub fn quarantine(&mut self, reason: Option<String>) {
+        self.quarantine = reason;
+    }
+
+    /// Replaces the header with `text` (one field per line, continuation lines
+    /// starting with SP or HT), as the milters left it.
+    pub fn replace_header(&mut self, text: Vec<u8>) {
+        self.parsed_header();
+        self.header_text = text;
+        self.header = None;
+        self.parsed_header();
+    }
+
+    /// Replaces the body with `body` (LF line ends), as a milter left it; a df
+    /// already begun is removed (off the runtime) and written afresh at commit.
+    pub async fn replace_body(&mut self, body: Vec<u8>) {
+        self.parsed_header();
+        self.eight_bit |= body.iter().any(|&b| b >= 0x80);
+        self.body = body;
+        if let Some(started) = self.message.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(started)).await;
         }
     }
 
@@ -143,6 +171,7 @@ impl Store {
         }
         let header = self.parsed_header().clone();
         let data = std::mem::take(&mut self.body);
+        let quarantine = self.quarantine.take();
         let (message, queue, id) = (self.message.take(), self.queue.clone(), self.id.clone());
         tokio::task::spawn_blocking(move || {
             let mut message = match message {
@@ -151,7 +180,10 @@ impl Store {
             };
             message.write_body(&data)?;
             let id = message.id().clone();
-            let envelope = build(&id, &header, size);
+            let mut envelope = build(&id, &header, size);
+            if let Some(reason) = quarantine {
+                envelope.quarantine = Some(reason.into_bytes());
+            }
             message.commit(&envelope.to_queue_file())?;
             Ok::<_, QueueError>(Committed { id, size, msgid: envelope.message_id() })
         })
@@ -240,6 +272,26 @@ mod tests {
             std::fs::metadata(dir.path().join(format!("df{id}"))).unwrap().len(),
             FLUSH_AT as u64 + 1
         );
+    }
+
+    #[test]
+    fn milters_replace_header_and_body_even_after_a_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(dir.path());
+        let id = spool::queue::next_id();
+        let mut store = Store::new(queue, id.clone());
+        runtime().block_on(async {
+            store.header(b"Subject: old");
+            store.body(vec![b'x'; FLUSH_AT]).await;
+            assert!(dir.path().join(format!("df{id}")).exists(), "flushed");
+            store.replace_header(b"Subject: new\nX-Added: yes\n".to_vec());
+            store.replace_body(b"replaced\n".to_vec()).await;
+            store.commit(0, qf).await.unwrap();
+        });
+        let df = std::fs::read(dir.path().join(format!("df{id}"))).unwrap();
+        assert_eq!(df, b"replaced\n");
+        let qf = std::fs::read_to_string(dir.path().join(format!("qf{id}"))).unwrap();
+        assert!(qf.contains("H??Subject: new\nH??X-Added: yes\n"), "{qf}");
     }
 
     #[test]

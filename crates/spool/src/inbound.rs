@@ -14,6 +14,7 @@
 //!                                 and `(version=... cipher=... bits=... verify=...)`
 //!                                 when the client authenticated or used TLS
 //! H?D?Date: / ?F?From: / ?M?Message-Id:   only when the message lacks them
+//! HX-Authentication-Warning: ...  `authwarnings` texts, where sendmail adds them
 //! H<the message's own fields>     as received, in order
 //! F8bs (+d, n for RET=)           envelope flags
 //! $_client $rPROTO $shelo ${daemon_flags}
@@ -90,6 +91,9 @@ pub struct Inbound {
     pub eight_bit: bool,
     /// `${daemon_flags}`: the listener's modifiers.
     pub daemon_flags: String,
+    /// `X-Authentication-Warning:` texts (`PrivacyOptions=authwarnings`), such as
+    /// `host: localhost [127.0.0.1] didn't use HELO protocol`.
+    pub warnings: Vec<String>,
 }
 
 impl Inbound {
@@ -107,6 +111,8 @@ impl Inbound {
         let mut headers = vec![return_path(), self.received(id, host, &date)];
         let added = Added { now, id, host, from: &self.sender, full_name: None };
         headers.extend(added.missing_fields(header));
+        let warnings = self.warnings.iter();
+        headers.extend(warnings.map(|w| hdr("", &format!("X-Authentication-Warning: {w}"))));
         headers.extend(message_fields(header));
         Envelope {
             created: now.as_second(),
@@ -299,5 +305,27 @@ mod tests {
         );
         assert_eq!(texts.last().unwrap(), "Subject: hi");
         assert_eq!(qf.macros[1], ("r".to_string(), b"ESMTPS".to_vec()));
+    }
+
+    #[test]
+    fn warnings_come_after_the_added_fields_and_before_the_messages_own() {
+        let inbound = Inbound {
+            client: "localhost [127.0.0.1]".into(),
+            helo: "localhost".into(),
+            protocol: "SMTP".into(),
+            warnings: vec!["vm.example: localhost [127.0.0.1] didn't use HELO protocol".into()],
+            ..Inbound::default()
+        };
+        let id = QueueId::parse("6AONVaU4019530").unwrap();
+        let now: Timestamp = "2026-11-24T23:30:00Z".parse().unwrap();
+        let qf = inbound.queue_file(&id, "mail.example", now, &header("Subject: x\n\n"), 1);
+        let texts: Vec<String> =
+            qf.headers.iter().map(|h| String::from_utf8_lossy(&h.text).into_owned()).collect();
+        let n = texts.len();
+        assert!(texts[n - 3].starts_with("Message-Id: <"), "{texts:?}");
+        let warning =
+            "X-Authentication-Warning: vm.example: localhost [127.0.0.1] didn't use HELO protocol";
+        assert_eq!((texts[n - 2].as_str(), qf.headers[n - 2].condition.len()), (warning, 0));
+        assert_eq!(texts[n - 1], "Subject: x");
     }
 }

@@ -18,6 +18,8 @@
 //! * [`dbdump`]: the printable text of `db5.3_dump -p`;
 //! * [`rng`]: small deterministic generators for fuzz-style loops;
 //! * [`dns`]: a small DNS server each test starts on 127.0.0.1 with its own records;
+//! * [`milter`]: milters on the real libmilter (python3-milter) with a scripted filter;
+//! * [`dkim`]: the real opendkim on 127.0.0.1 and python3-dkim's verifier;
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
 //!   either sendmail, to record fixtures and to compare.
 //!
@@ -30,7 +32,9 @@
 #![deny(missing_docs)]
 
 pub mod dbdump;
+pub mod dkim;
 pub mod dns;
+pub mod milter;
 pub mod oracle;
 pub mod paths;
 pub mod rng;

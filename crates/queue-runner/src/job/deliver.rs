@@ -14,6 +14,7 @@ use super::logline::Line;
 use super::model::{Ctl, Dest, Outcome, State, Target};
 use super::{status, Loaded, Runner};
 use crate::local::{self, render};
+use crate::senders::{Kind, Side};
 use crate::transport::{Message, Rcpt};
 use spool::log::Severity;
 use spool::qf::envelope::Envelope;
@@ -184,6 +185,12 @@ impl Work<'_> {
             sender_ctl: self.sender_ctl.clone(),
         };
         let _slot = self.runner.limits.acquire("local").await;
+        let _mailbox = match (&target.dest, &self.runner.settings.mailers.local) {
+            (Ok(Dest::Mailbox { user, .. }), spool::settings::Local::Builtin { .. }) => {
+                Some(self.runner.limits.acquire_mailbox(&user.name).await)
+            }
+            _ => None,
+        };
         let delivered = local::deliver(&self.runner.settings, &message, target).await;
         for line in &delivered.verbose {
             self.runner.verbose.line(line);
@@ -210,7 +217,11 @@ impl Work<'_> {
             .collect();
         members.reverse();
         let rcpts: Vec<Rcpt> = members.iter().map(|&j| rcpt(&targets[j])).collect();
-        let sender = remote_sender(&self.env.sender, &self.runner.settings.host);
+        let settings = &self.runner.settings;
+        let sender = match remote_sender(&self.env.sender, &settings.host) {
+            s if s.is_empty() => s,
+            s => settings.senders.rewrite(&s, Side::Envelope, Kind::Smtp),
+        };
         let data = self.remote_data(df, &sender);
         let message = Message {
             id: &self.id,
@@ -264,6 +275,7 @@ impl Work<'_> {
             headers: &self.env.headers,
             delete_bcc: self.env.flags.contains('b'),
             now: jiff::Timestamp::now(),
+            rewrite: Some((&self.runner.settings.senders, Kind::Smtp)),
         }
         .message(df)
     }

@@ -75,6 +75,7 @@ pub fn queue_notice(
         headers: &env.headers,
         delete_bcc: env.flags.contains('b'),
         now,
+        rewrite: None,
     }
     .header();
     let from_macro = macro_value(env, "_").unwrap_or_else(|| "localhost".into());

@@ -22,6 +22,7 @@ pub mod render;
 
 use crate::job::model::{Ctl, Dest, Outcome, State, Target};
 use crate::job::status;
+use crate::senders::{Kind, Side};
 use crate::settings::Settings;
 use jiff::Timestamp;
 use mailers::{Local, Program};
@@ -58,10 +59,11 @@ pub async fn deliver(settings: &Settings, message: &Message<'_>, target: &Target
     match &target.dest {
         Ok(Dest::Mailbox { user, detail }) => match &settings.mailers.local {
             Local::Program(p) => {
+                let g = envelope_sender(settings, message);
                 let vars = Vars {
                     u: &user.name,
                     h: detail.as_deref().unwrap_or(""),
-                    g: &message.sender,
+                    g: &g,
                     z: &user.home,
                 };
                 let spawn = spawn(settings, p, &vars, message, target, Path::new("/"));
@@ -73,7 +75,8 @@ pub async fn deliver(settings: &Settings, message: &Message<'_>, target: &Target
         Ok(Dest::Program(command)) => {
             let p = &settings.mailers.prog;
             let home = run_as_home(settings, p, message, target).await;
-            let vars = Vars { u: command, h: "", g: &message.sender, z: &home };
+            let g = envelope_sender(settings, message);
+            let vars = Vars { u: command, h: "", g: &g, z: &home };
             let spawn = spawn(settings, p, &vars, message, target, &home);
             program(settings, message, target, p, spawn, started, "Connecting to prog...").await
         }
@@ -156,14 +159,32 @@ fn spawn(
     }
 }
 
-fn render<'a>(settings: &'a Settings, message: &'a Message, flags: &'a str) -> Render<'a> {
+/// `$g` for the `local` and `prog` mailers: the sender through `EnvFromL`
+/// (`MAILER-DAEMON`, the null sender, as it is).
+fn envelope_sender(settings: &Settings, message: &Message) -> String {
+    match message.sender.as_str() {
+        "MAILER-DAEMON" => message.sender.clone(),
+        sender => settings.senders.rewrite(sender, Side::Envelope, Kind::Local),
+    }
+}
+
+/// How a mailer writes the message: `g` is its `$g`; `rewrite` says whether it has
+/// the sender rulesets of the `local` and `prog` mailers (`*file*` has none).
+fn render<'a>(
+    settings: &'a Settings,
+    message: &'a Message,
+    flags: &'a str,
+    g: &'a str,
+    rewrite: bool,
+) -> Render<'a> {
     Render {
         flags,
-        sender: &message.sender,
+        sender: g,
         host: &settings.host,
         headers: &message.env.headers,
         delete_bcc: message.env.flags.contains('b'),
         now: Timestamp::now(),
+        rewrite: rewrite.then_some((&settings.senders, Kind::Local)),
     }
 }
 
@@ -176,7 +197,8 @@ async fn program(
     started: Timestamp,
     connecting: &str,
 ) -> Delivered {
-    let input = render(settings, message, &p.flags).message(message.df);
+    let g = envelope_sender(settings, message);
+    let input = render(settings, message, &p.flags, &g, true).message(message.df);
     let ended = child::run(&spawn, &input).await;
     let path = p.path.to_string_lossy();
     let outcome = status::mailer_exit(p.name, &path, ended.exit, started, Timestamp::now());
@@ -213,8 +235,9 @@ async fn builtin(
     started: Timestamp,
 ) -> Delivered {
     let flags = settings.mailers.local_flags();
-    let text = render(settings, message, &flags).message(message.df);
-    let entry = mbox::entry(&message.sender, &render::ctime(Timestamp::now()), &text);
+    let g = envelope_sender(settings, message);
+    let text = render(settings, message, &flags, &g, true).message(message.df);
+    let entry = mbox::entry(&g, &render::ctime(Timestamp::now()), &text);
     let path = dir.join(&user.name);
     let owner = mbox::Owner { uid: user.uid, gid: user.gid };
     let root = nix::unistd::geteuid().is_root();
@@ -238,7 +261,7 @@ async fn file(
     started: Timestamp,
 ) -> Delivered {
     let flags = &settings.mailers.file_flags;
-    let mut input = render(settings, message, flags).message(message.df);
+    let mut input = render(settings, message, flags, &message.sender, false).message(message.df);
     if !input.ends_with(b"\n") {
         input.push(b'\n');
     }

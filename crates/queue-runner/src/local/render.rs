@@ -14,6 +14,7 @@
 //! `$g` is the envelope sender as the local mailers see it: the `S` line without
 //! angle brackets, `MAILER-DAEMON` for `<>`.
 
+use crate::senders::{Kind, Senders};
 use spool::qf::envelope::Header;
 
 /// Who the message is from, for `$g`: the `S` value without brackets;
@@ -48,6 +49,9 @@ pub struct Render<'a> {
     pub delete_bcc: bool,
     /// When (`$d` of the `From ` line).
     pub now: jiff::Timestamp,
+    /// The sender rewriting of the mailer's header ruleset (`S=.../HdrFrom...`);
+    /// `None` for a mailer without one (`*file*`).
+    pub rewrite: Option<(&'a Senders, Kind)>,
 }
 
 impl Render<'_> {
@@ -63,7 +67,11 @@ impl Render<'_> {
             if !self.wanted(h) {
                 continue;
             }
-            out.extend_from_slice(&self.expand(&h.text));
+            let text = self.expand(&h.text);
+            match self.rewrite {
+                Some((senders, kind)) => out.extend_from_slice(&senders.header(&text, kind)),
+                None => out.extend_from_slice(&text),
+            }
             out.push(b'\n');
         }
         out
@@ -158,6 +166,7 @@ mod tests {
             headers: &hs,
             delete_bcc: true,
             now,
+            rewrite: None,
         };
         let text = String::from_utf8(r.message(b"body\nFrom x\n")).unwrap();
         let from = format!("From root {}\n", ctime(now));
@@ -179,6 +188,7 @@ mod tests {
             headers: &hs,
             delete_bcc: false,
             now,
+            rewrite: None,
         };
         let text = String::from_utf8(file.message(b"From x\n")).unwrap();
         assert!(text.contains("\nReturn-Path: <root>\n"), "{text}");

@@ -235,6 +235,7 @@ fn sent_header(
         headers: &env.headers,
         delete_bcc: env.flags.contains('b'),
         now: jiff::Timestamp::now(),
+        rewrite: None,
     };
     let mut text = qualify_header(&render.header(), &settings.host);
     text.push(b'\n');

@@ -11,6 +11,7 @@
 //! ```text
 //! question                   answer                 sendmail's counterpart
 //! Connect(client)            Connect                check_relay, access Connect:
+//! Helo(name)                 Helo(Connect)          the milters' HELO stage
 //! Space { size }             Space(bool)            enoughdiskspace() at MAIL
 //! Mail { sender, envelope }  Decision               check_mail
 //! Rcpt { recipient, .. }     Decision               check_rcpt
@@ -40,6 +41,8 @@ use std::future::Future;
 pub enum Question {
     /// A new connection: greet, refuse, or greet and reject every command.
     Connect(ClientInfo),
+    /// HELO/EHLO with a valid name, before the reply.
+    Helo(String),
     /// MAIL with `SIZE=size`: is there room in the queue?
     Space {
         /// The announced size (0 when none).
@@ -86,6 +89,9 @@ pub enum Question {
 pub enum Answer {
     /// To [`Question::Connect`].
     Connect(Connect),
+    /// To [`Question::Helo`]: reply as usual, reply and refuse every later command,
+    /// or send this reply and close.
+    Helo(Connect),
     /// To [`Question::Space`]: true when there is room.
     Space(bool),
     /// To [`Question::Mail`] and [`Question::Rcpt`].
@@ -127,6 +133,7 @@ pub trait AsyncPolicy {
 #[derive(Debug)]
 pub(super) enum Pending {
     Connect,
+    Helo { name: String, extended: bool },
     Space(Sender),
     Mail(Envelope),
     Rcpt(Recipient),
@@ -141,6 +148,9 @@ impl Session {
     pub(super) fn resume(&mut self, pending: Pending, answer: Answer) {
         match (pending, answer) {
             (Pending::Connect, Answer::Connect(connect)) => self.connected(connect),
+            (Pending::Helo { name, extended }, Answer::Helo(a)) => {
+                self.helo_decided(name, extended, a)
+            }
             (Pending::Space(sender), Answer::Space(room)) => self.has_space(sender, room),
             (Pending::Mail(envelope), Answer::Decision(d)) => self.mail_decided(envelope, d),
             (Pending::Rcpt(recipient), Answer::Decision(d)) => self.rcpt_decided(recipient, d),

@@ -45,6 +45,16 @@ impl ClientInfo {
     pub fn local(user: &str) -> ClientInfo {
         ClientInfo { addr: None, host_name: None, description: format!("{user}@localhost") }
     }
+
+    /// sendmail's `RealHostName`: the verified name, else `[addr]`, else (`-bs`)
+    /// `localhost`. It stands for the HELO name (`$s`) when the client gave none.
+    pub fn real_host_name(&self) -> String {
+        match (&self.host_name, self.addr) {
+            (Some(name), _) => name.clone(),
+            (None, Some(addr)) => format!("[{addr}]"),
+            (None, None) => "localhost".to_string(),
+        }
+    }
 }
 
 /// The protocol name for `Received: ... with` and the qf `$r` macro.
@@ -162,7 +172,7 @@ impl Envelope {
         let sender = &self.sender;
         Inbound {
             client: self.client.description.clone(),
-            helo: self.helo.clone().unwrap_or_default(),
+            helo: self.helo.clone().unwrap_or_else(|| self.client.real_host_name()),
             protocol: self.protocol.as_str().to_string(),
             tls,
             auth_id: self.auth_id.clone(),
@@ -182,7 +192,16 @@ impl Envelope {
                 .collect(),
             eight_bit,
             daemon_flags: daemon_flags.to_string(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// The `X-Authentication-Warning` text sendmail's `authwarnings` adds for a
+    /// transaction without HELO/EHLO (`w` is the system's name, sendmail's `$w`):
+    /// `w: localhost [127.0.0.1] didn't use HELO protocol`.
+    pub fn helo_warning(&self, w: &str) -> Option<String> {
+        let client = &self.client.description;
+        self.helo.is_none().then(|| format!("{w}: {client} didn't use HELO protocol"))
     }
 }
 
@@ -227,5 +246,28 @@ mod tests {
         );
         assert_eq!(inbound.recipients[0].orcpt.as_deref(), Some("rfc822;root"));
         assert!(inbound.eight_bit && inbound.tls.is_some() && inbound.daemon_flags == "CC");
+        assert_eq!(envelope.helo_warning("vm.example"), None);
+    }
+
+    #[test]
+    fn without_helo_the_client_name_stands_in_and_authwarnings_has_a_text() {
+        let nameless = ClientInfo::network("127.0.0.2".parse().unwrap(), None);
+        let envelope = Envelope {
+            client: nameless,
+            helo: None,
+            protocol: Protocol::Smtp,
+            auth_id: None,
+            sender: Sender::default(),
+            recipients: Vec::new(),
+            message_size: 0,
+        };
+        assert_eq!(envelope.inbound(false, None, "").helo, "[127.0.0.2]");
+        assert_eq!(
+            envelope.helo_warning("vm.example").as_deref(),
+            Some("vm.example: [127.0.0.2] didn't use HELO protocol")
+        );
+        assert_eq!(ClientInfo::local("root").real_host_name(), "localhost");
+        let named = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
+        assert_eq!(named.real_host_name(), "localhost");
     }
 }

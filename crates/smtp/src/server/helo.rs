@@ -7,6 +7,11 @@
 //! reject every command (sendmail's access `REJECT`: normal greeting, EHLO without
 //! extensions, `550 5.7.1 Access denied` for the rest).
 //!
+//! After its checks HELO/EHLO asks the policy ([`Question::Helo`], where sendmail
+//! consults its milters): it may accept, have every later command refused with a
+//! reply (the reply to HELO itself is the usual one, EHLO without extensions), or
+//! answer with a reply and close (a filter's `421`).
+//!
 //! HELO/EHLO checks, in sendmail's order: the flood counter (every HELO/EHLO counts,
 //! even a refused one), `501 5.0.0 HELO requires domain address`, `501 5.0.0
 //! Invalid domain name` (letters, digits and `[].-_#:` only; trailing blanks
@@ -64,9 +69,27 @@ impl Session {
             self.reject_all = Some(Reply::new(550, "5.0.0", "Command rejected"));
             return;
         }
+        self.ask(
+            Question::Helo(name.to_string()),
+            Pending::Helo { name: name.to_string(), extended },
+        );
+    }
+
+    /// The policy's answer to HELO/EHLO (a milter's): the usual reply, then perhaps
+    /// every later command refused, or the filter's `421` and close.
+    pub(super) fn helo_decided(&mut self, name: String, extended: bool, answer: Connect) {
+        match answer {
+            Connect::Accept => {}
+            Connect::RejectCommands(reply) => self.reject_all = Some(reply),
+            Connect::Refuse(reply) => {
+                self.reply(reply);
+                self.close();
+                return;
+            }
+        }
         self.end_transaction();
         self.counters.bad_rcpts = 0;
-        self.helo = Some(name.to_string());
+        self.helo = Some(name);
         self.esmtp = extended;
         self.last_command = "helo";
         let hello = format!(

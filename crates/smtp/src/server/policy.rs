@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! connect     access `Connect:` lookup: greet, refuse, or greet and reject all
+//! helo        the milters' HELO stage: accept, reject the rest, or reply and close
 //! mail_from   check_mail (access `From:`, sender domain)
 //! rcpt_to     check_rcpt (relaying, local users, aliases, mailertable errors)
 //! vrfy/expn   the address lookups behind VRFY and EXPN (open servers only)
@@ -184,6 +185,11 @@ pub trait Policy {
 
     /// A new connection. Default: accept.
     fn connect(&mut self, _client: &ClientInfo) -> Connect {
+        Connect::Accept
+    }
+
+    /// HELO/EHLO with a valid name, before the reply. Default: accept.
+    fn helo(&mut self, _name: &str) -> Connect {
         Connect::Accept
     }
 

@@ -112,6 +112,7 @@ impl<P: Policy> PolicySession<P> {
         let p = &mut self.policy;
         match question {
             Question::Connect(client) => Answer::Connect(p.connect(&client)),
+            Question::Helo(name) => Answer::Helo(p.helo(&name)),
             Question::Space { size } => Answer::Space(p.enough_space(size)),
             Question::Mail { sender, envelope } => {
                 Answer::Decision(p.mail_from(&sender, &envelope))

@@ -2,7 +2,9 @@
 //!
 //! Blank lines and lines starting with `#` are skipped; the first word is the key, the
 //! rest of the line (leading blanks removed) is the value. The first occurrence of a key
-//! wins, as makemap keeps the first value of a duplicate key.
+//! wins, as makemap keeps the first value of a duplicate key. Keys match without
+//! regard to case, as sendmail's `text` map compares them (`AuthInfo:host` is found
+//! as `authinfo:host`).
 
 use super::{Map, MapError};
 use std::collections::HashMap;
@@ -35,8 +37,8 @@ impl TextMap {
             let key = line[..split].to_vec();
             let rest = &line[split..];
             let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
-            if !map.index.contains_key(&key) {
-                map.index.insert(key.clone(), map.entries.len());
+            if !map.index.contains_key(&key.to_ascii_lowercase()) {
+                map.index.insert(key.to_ascii_lowercase(), map.entries.len());
                 map.entries.push((key, rest[start..].to_vec()));
             }
         }
@@ -46,7 +48,7 @@ impl TextMap {
 
 impl Map for TextMap {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
-        Ok(self.index.get(key).map(|&i| self.entries[i].1.clone()))
+        Ok(self.index.get(&key.to_ascii_lowercase()).map(|&i| self.entries[i].1.clone()))
     }
 
     fn entries(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
@@ -65,5 +67,13 @@ mod tests {
         assert_eq!(m.get(b"Connect:127.0.0.3").unwrap(), Some(b"REJECT".to_vec()));
         assert_eq!(m.get(b"k").unwrap(), Some(b"v w".to_vec()));
         assert_eq!(m.entries().unwrap().len(), 2);
+    }
+
+    /// The tips' `AuthInfo:host` line is found by the lower-case lookup.
+    #[test]
+    fn keys_match_without_case() {
+        let m = TextMap::parse(b"AuthInfo:relay.example \"U:u\"\nAUTHINFO:RELAY.EXAMPLE second\n");
+        assert_eq!(m.get(b"authinfo:relay.example").unwrap(), Some(b"\"U:u\"".to_vec()));
+        assert_eq!(m.entries().unwrap().len(), 1, "a duplicate in another case");
     }
 }

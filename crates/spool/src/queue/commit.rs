@@ -130,7 +130,7 @@ pub(super) fn write_control(
         })
         .and_then(|_| queue.fs().sync(&tf).map_err(|e| QueueError::io(&tf_path, e)))
         .and_then(|_| {
-            let qf_path = queue.path(FileKind::Control, id);
+            let qf_path = queue.path(control_kind(qf), id);
             queue.fs().rename(&tf_path, &qf_path).map_err(|e| QueueError::io(&qf_path, e))
         });
     match written {
@@ -139,6 +139,17 @@ pub(super) fn write_control(
             let _ = queue.fs().remove(&tf_path);
             Err(e)
         }
+    }
+}
+
+/// `hf` for a quarantined message (its qf has a `q` line, as a milter's quarantine
+/// leaves it: sendmail names such a control file `hf`, `mailq -qQ` lists it and
+/// queue runs leave it alone), else `qf`.
+fn control_kind(qf: &QueueFile) -> FileKind {
+    if qf.first(crate::qf::Code::Quarantine).is_some() {
+        FileKind::Quarantined
+    } else {
+        FileKind::Control
     }
 }
 

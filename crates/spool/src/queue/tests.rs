@@ -44,6 +44,24 @@ fn commit_writes_df_and_qf_and_leaves_no_tf() {
 }
 
 #[test]
+fn a_quarantined_message_is_committed_as_hf() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let msg = queue.new_message().unwrap();
+    let id = msg.id().clone();
+    let mut qf = QueueFile::new();
+    qf.push(Code::Version, "8");
+    qf.push(Code::Quarantine, "held by a milter");
+    qf.push(Code::Sender, "root");
+    qf.push(Code::Recipient, "PFD:root");
+    qf.push(Code::End, "");
+    drop(msg.commit(&qf).unwrap());
+    assert_eq!(names(dir.path()), vec![format!("df{id}"), format!("hf{id}")]);
+    assert_eq!(queue.list(FileKind::Quarantined).unwrap(), vec![id]);
+    assert!(queue.list(FileKind::Control).unwrap().is_empty());
+}
+
+#[test]
 fn files_get_the_queue_file_mode() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

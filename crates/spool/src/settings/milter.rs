@@ -21,7 +21,7 @@
 //! None: a spec that cannot be understood is kept with [`MilterSocket::Unknown`], so
 //! the daemon can refuse to start with the filter's name in the message.
 
-use crate::config::{parse_duration, MailFilter};
+use crate::config::{parse_duration, Config, MailFilter};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -129,6 +129,34 @@ impl Milter {
     }
 }
 
+/// The options of `confMILTER_MACROS_*`, in the order of the protocol's stages
+/// (`SMFIM_*`: connect, helo, envfrom, envrcpt, data, eom, eoh).
+const MACRO_OPTIONS: [&str; 7] = [
+    "Milter.macros.connect",
+    "Milter.macros.helo",
+    "Milter.macros.envfrom",
+    "Milter.macros.envrcpt",
+    "Milter.macros.data",
+    "Milter.macros.eom",
+    "Milter.macros.eoh",
+];
+
+/// The macros each stage sends to the milters (`confMILTER_MACROS_*`, sendmail's
+/// defaults when unset), by stage in the protocol's order: connect, helo, envfrom,
+/// envrcpt, data, eom, eoh. Names as written (`j`, `{daemon_name}`).
+pub fn macro_lists(config: &Config) -> [Vec<String>; 7] {
+    MACRO_OPTIONS.map(|name| {
+        config
+            .option(name)
+            .unwrap_or("")
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
 fn socket(value: &str) -> MilterSocket {
     let unknown = || MilterSocket::Unknown(value.to_string());
     let Some((proto, rest)) = value.split_once(':') else { return unknown() };
@@ -201,6 +229,20 @@ mod tests {
             MilterSocket::Unknown("inet:port@h".into())
         );
         assert_eq!(Milter::parse("x", "F=R").socket, MilterSocket::Unknown(String::new()));
+    }
+
+    #[test]
+    fn macro_lists_default_to_sendmails() {
+        let config = Config::from_str(
+            std::path::Path::new("t.mc"),
+            "define(`confMILTER_MACROS_EOM', `{msg_id}, i')dnl\n",
+        )
+        .unwrap();
+        let lists = macro_lists(&config);
+        assert_eq!(lists[0], ["j", "_", "{daemon_name}", "{if_name}", "{if_addr}"]);
+        assert_eq!(lists[3], ["{rcpt_mailer}", "{rcpt_host}", "{rcpt_addr}"]);
+        assert_eq!(lists[5], ["{msg_id}", "i"]);
+        assert!(lists[6].is_empty());
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //!                    queuereturn/queuewarn, QUEUE_GROUPs          (queue.rs)
 //! Settings.maps      one MapSpec per map FEATURE: access_db, mailertable,
 //!                    genericstable, virtusertable, authinfo, ... (maps.rs)
+//! Settings.masquerade  GENERICS_DOMAIN, MASQUERADE_AS, masquerade_envelope,
+//!                    ... (masquerade.rs)
 //! Settings.milters   INPUT_MAIL_FILTERs in InputMailFilters order  (milter.rs)
 //! Settings.privacy   PrivacyOptions, goaway expanded              (privacy.rs)
 //! Settings.limits    MaxRecipientsPerMessage, BadRcptThrottle, MaxHeadersLength,
@@ -37,6 +39,7 @@ mod delivery;
 mod listener;
 mod mailers;
 mod maps;
+mod masquerade;
 mod milter;
 mod privacy;
 mod queue;
@@ -46,7 +49,8 @@ pub use delivery::{Delivery, Names, RuleMessages};
 pub use listener::{Listener, ListenerError, Modifiers};
 pub use mailers::{Local, Mailers, Program};
 pub use maps::{ClassFileSpec, MapFeature, MapSpec};
-pub use milter::{Milter, MilterSocket, MilterTimeouts, OnFailure};
+pub use masquerade::Masquerade;
+pub use milter::{macro_lists, Milter, MilterSocket, MilterTimeouts, OnFailure};
 pub use privacy::Privacy;
 pub use queue::{DeliveryMode, QueueGroup, QueueSettings, QueueWriter};
 pub use server::{Server, ServerTimeouts, SmtpLimits};
@@ -170,8 +174,15 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// The feature maps.
     pub maps: MapSpecs,
+    /// Sender rewriting: genericstable's domains, masquerading.
+    pub masquerade: Masquerade,
     /// The milters used on input, in order.
     pub milters: Vec<Milter>,
+    /// The macros sent to milters at each stage (`confMILTER_MACROS_*`), see
+    /// [`macro_lists`].
+    pub milter_macros: [Vec<String>; 7],
+    /// `confMILTER_LOG_LEVEL` (`Milter.LogLevel`), when set.
+    pub milter_log_level: Option<i64>,
     /// `PrivacyOptions`.
     pub privacy: Privacy,
     /// The SMTP limits.
@@ -195,10 +206,13 @@ impl Settings {
             delivery: Delivery::from_config(config),
             queue: QueueSettings::from_config(config),
             maps: MapSpecs::from_config(config),
+            masquerade: Masquerade::from_config(config),
             milters: Milter::input_filters(
                 config.mail_filters(),
                 config.option("InputMailFilters"),
             ),
+            milter_macros: macro_lists(config),
+            milter_log_level: config.option_int("Milter.LogLevel"),
             privacy: Privacy::from_config(config),
             limits: SmtpLimits::from_config(config),
             timeouts: ServerTimeouts::from_config(config),
