@@ -128,3 +128,53 @@ fn each_option_is_documented_once_as_acted_on_or_not() {
         assert_eq!(page.matches(&entry).count(), 1, "{} listed once", option.define);
     }
 }
+
+/// The sources where the configuration is resolved for the programs: an option is acted
+/// on when one of them names it (`Config::option` is private to `spool::config` and
+/// `spool::settings`, so no other code can read an option by name).
+fn resolving_sources() -> String {
+    let spool = handbook::workspace().join("crates/spool/src");
+    let mut text = String::new();
+    let mut dirs = vec![spool.join("settings"), spool.join("rules"), spool.join("queue")];
+    for file in ["config/mod.rs", "config/mc.rs", "lookup.rs"] {
+        text.push_str(&std::fs::read_to_string(spool.join(file)).unwrap());
+    }
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs")
+                && !path.file_name().is_some_and(|n| n.to_string_lossy().contains("test"))
+            {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn the_acted_on_section_follows_the_code() {
+    let page = mc_page();
+    let ignored_at = page.find(".SH \"OPTIONS ACCEPTED, NOT ACTED ON\"").unwrap();
+    let sources = resolving_sources();
+    let mut wrong = Vec::new();
+    for option in OPTIONS {
+        let entry = format!(".BR {} \" (\"", option.define);
+        let listed_as_acted = page.find(&entry).is_some_and(|at| at < ignored_at);
+        let read = sources.contains(&format!("\"{}\"", option.name));
+        if listed_as_acted != read {
+            let (page_says, code_says) = match read {
+                true => ("not acted on", "reads it"),
+                false => ("acted on", "never names it"),
+            };
+            wrong.push(format!(
+                "{} ({}): the page says {page_says}, the code {code_says}",
+                option.define, option.name
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "ferrymail.mc(5) is out of date:\n{}", wrong.join("\n"));
+}
