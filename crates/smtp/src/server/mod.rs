@@ -55,6 +55,7 @@
 mod answer;
 mod auth;
 mod blocking;
+mod client_macros;
 mod configure;
 mod data;
 mod envelope;
