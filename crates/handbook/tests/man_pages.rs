@@ -178,3 +178,63 @@ fn the_acted_on_section_follows_the_code() {
     }
     assert!(wrong.is_empty(), "ferrymail.mc(5) is out of date:\n{}", wrong.join("\n"));
 }
+
+/// The text of every non-test source file of the workspace's crates, except the
+/// table of cf's feature names (which names them all).
+fn program_sources() -> String {
+    let mut text = String::new();
+    let mut dirs = vec![handbook::workspace().join("crates")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(name.as_str(), "tests" | "target" | "handbook") {
+                    dirs.push(path);
+                }
+            } else if name.ends_with(".rs") && !name.contains("test") && name != "presets.rs" {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+/// The words of the `.BR` lines of `section` (the macro arguments, not the quoted
+/// punctuation between them) that look like feature names.
+fn br_words(section: &str) -> Vec<String> {
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix(".BR "))
+        .flat_map(|l| {
+            l.split('"')
+                .step_by(2)
+                .flat_map(str::split_whitespace)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .collect()
+}
+
+#[test]
+fn the_features_said_to_act_are_read_and_the_others_are_not() {
+    let page = mc_page();
+    let features = &page[page.find(".SH FEATURES").unwrap()..page.find(".SH MAILERS").unwrap()];
+    let (acted, rest) = features.split_once("Map opened and checked").expect("the FEATURES layout");
+    let ignored =
+        &rest[rest.find("Accepted, not acted on").unwrap()..rest.find("Any other").unwrap()];
+    let sources = program_sources();
+    let named = |f: &str| sources.contains(&format!("\"{f}\""));
+    let acted = br_words(acted);
+    let ignored = br_words(ignored);
+    assert!(acted.len() >= 30 && ignored.len() >= 30, "{acted:?} {ignored:?}");
+    let unread: Vec<&String> = acted.iter().filter(|f| !named(f)).collect();
+    let read: Vec<&String> = ignored.iter().filter(|f| named(f)).collect();
+    assert!(unread.is_empty(), "ferrymail.mc(5) says these act, no code names them: {unread:?}");
+    assert!(
+        read.is_empty(),
+        "ferrymail.mc(5) says these do nothing, the code names them: {read:?}"
+    );
+}
