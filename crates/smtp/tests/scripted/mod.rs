@@ -179,6 +179,19 @@ impl Server {
         self.log().iter().filter_map(|l| l.strip_prefix("D: ").map(str::to_string)).collect()
     }
 
+    /// Waits (up to 30 s) until `n` connections have ended, so that everything the
+    /// client sent has been read and logged; false when they did not.
+    pub fn wait_ended(&self, n: usize) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if self.log().iter().filter(|l| l.as_str() == "--- end").count() >= n {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    }
+
     /// How many connections were made.
     pub fn connections(&self) -> usize {
         self.log().iter().filter(|l| l.as_str() == "--- connect").count()
@@ -198,6 +211,7 @@ fn serve(stream: TcpStream, script: &Script, log: &Mutex<Vec<String>>) {
     if act(&mut io, &stream, greeting, &note) {
         run(io, &stream, script, log);
     }
+    note("--- end".to_string());
 }
 
 /// Answers commands on `io` until the connection ends.
