@@ -56,6 +56,7 @@ mod answer;
 mod auth;
 mod bdat;
 mod blocking;
+mod client_macros;
 mod configure;
 mod data;
 mod envelope;
