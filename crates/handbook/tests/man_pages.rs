@@ -226,7 +226,10 @@ fn the_features_said_to_act_are_read_and_the_others_are_not() {
     let ignored =
         &rest[rest.find("Accepted, not acted on").unwrap()..rest.find("Any other").unwrap()];
     let sources = program_sources();
-    let named = |f: &str| sources.contains(&format!("\"{f}\""));
+    // A feature is read where the code names it in quotes. "bcc" is also a header
+    // field's name (queue-runner's recipient fields), so its quotes prove nothing.
+    let other_meaning = ["bcc"];
+    let named = |f: &str| !other_meaning.contains(&f) && sources.contains(&format!("\"{f}\""));
     let acted = br_words(acted);
     let ignored = br_words(ignored);
     assert!(acted.len() >= 30 && ignored.len() >= 30, "{acted:?} {ignored:?}");
