@@ -128,3 +128,116 @@ fn each_option_is_documented_once_as_acted_on_or_not() {
         assert_eq!(page.matches(&entry).count(), 1, "{} listed once", option.define);
     }
 }
+
+/// The sources where the configuration is resolved for the programs: an option is acted
+/// on when one of them names it (`Config::option` is private to `spool::config` and
+/// `spool::settings`, so no other code can read an option by name).
+fn resolving_sources() -> String {
+    let spool = handbook::workspace().join("crates/spool/src");
+    let mut text = String::new();
+    let mut dirs = vec![spool.join("settings"), spool.join("rules"), spool.join("queue")];
+    for file in ["config/mod.rs", "config/mc.rs", "lookup.rs"] {
+        text.push_str(&std::fs::read_to_string(spool.join(file)).unwrap());
+    }
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs")
+                && !path.file_name().is_some_and(|n| n.to_string_lossy().contains("test"))
+            {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn the_acted_on_section_follows_the_code() {
+    let page = mc_page();
+    let ignored_at = page.find(".SH \"OPTIONS ACCEPTED, NOT ACTED ON\"").unwrap();
+    let sources = resolving_sources();
+    let mut wrong = Vec::new();
+    for option in OPTIONS {
+        let entry = format!(".BR {} \" (\"", option.define);
+        let listed_as_acted = page.find(&entry).is_some_and(|at| at < ignored_at);
+        let read = sources.contains(&format!("\"{}\"", option.name));
+        if listed_as_acted != read {
+            let (page_says, code_says) = match read {
+                true => ("not acted on", "reads it"),
+                false => ("acted on", "never names it"),
+            };
+            wrong.push(format!(
+                "{} ({}): the page says {page_says}, the code {code_says}",
+                option.define, option.name
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "ferrymail.mc(5) is out of date:\n{}", wrong.join("\n"));
+}
+
+/// The text of every non-test source file of the workspace's crates, except the
+/// table of cf's feature names (which names them all).
+fn program_sources() -> String {
+    let mut text = String::new();
+    let mut dirs = vec![handbook::workspace().join("crates")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(name.as_str(), "tests" | "target" | "handbook") {
+                    dirs.push(path);
+                }
+            } else if name.ends_with(".rs") && !name.contains("test") && name != "presets.rs" {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+/// The words of the `.BR` lines of `section` (the macro arguments, not the quoted
+/// punctuation between them) that look like feature names.
+fn br_words(section: &str) -> Vec<String> {
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix(".BR "))
+        .flat_map(|l| {
+            l.split('"')
+                .step_by(2)
+                .flat_map(str::split_whitespace)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .collect()
+}
+
+#[test]
+fn the_features_said_to_act_are_read_and_the_others_are_not() {
+    let page = mc_page();
+    let features = &page[page.find(".SH FEATURES").unwrap()..page.find(".SH MAILERS").unwrap()];
+    let (acted, rest) = features.split_once("Map opened and checked").expect("the FEATURES layout");
+    let ignored =
+        &rest[rest.find("Accepted, not acted on").unwrap()..rest.find("Any other").unwrap()];
+    let sources = program_sources();
+    // A feature is read where the code names it in quotes. "bcc" is also a header
+    // field's name (queue-runner's recipient fields), so its quotes prove nothing.
+    let other_meaning = ["bcc"];
+    let named = |f: &str| !other_meaning.contains(&f) && sources.contains(&format!("\"{f}\""));
+    let acted = br_words(acted);
+    let ignored = br_words(ignored);
+    assert!(acted.len() >= 30 && ignored.len() >= 30, "{acted:?} {ignored:?}");
+    let unread: Vec<&String> = acted.iter().filter(|f| !named(f)).collect();
+    let read: Vec<&String> = ignored.iter().filter(|f| named(f)).collect();
+    assert!(unread.is_empty(), "ferrymail.mc(5) says these act, no code names them: {unread:?}");
+    assert!(
+        read.is_empty(),
+        "ferrymail.mc(5) says these do nothing, the code names them: {read:?}"
+    );
+}

@@ -17,7 +17,9 @@
 //! message, so each sees what the previous one left, and only those actions it
 //! negotiated are carried out.
 //!
-//! A filter that cannot be reached, times out or sends garbage is put in its error
+//! A filter that cannot be reached, times out, sends garbage, answers a stage
+//! with progress or floods end of message with changes (more than 100,000, or
+//! 64 MiB beyond the body's size) is put in its error
 //! state (`Milter (name): to error state`) and from then on answers every stage with
 //! what its `F=` says: nothing (it is left out), `R` reject, `T` tempfail, `4` 421.
 //!
@@ -98,6 +100,9 @@ pub struct Chain {
     log: Vec<String>,
 }
 
+/// The `at` of a step that sends no macros (unknown commands, as sendmail).
+const NO_MACROS: u32 = u32::MAX;
+
 /// A stage's command and its step flags.
 struct Step<'a> {
     at: u32,
@@ -105,6 +110,8 @@ struct Step<'a> {
     no: u32,
     nr: u32,
     place: &'static str,
+    /// Only filters that asked for this step flag (`SMFIP_RCPT_REJ`); 0: all.
+    only: u32,
 }
 
 impl Chain {
@@ -143,6 +150,7 @@ impl Chain {
             no: step::NOCONNECT,
             nr: step::NR_CONN,
             place: "connect",
+            only: 0,
         };
         let verdict = chain.stage(step, macros).await;
         (chain, verdict)
@@ -167,6 +175,7 @@ impl Chain {
             no: step::NOHELO,
             nr: step::NR_HELO,
             place: "helo",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -184,6 +193,7 @@ impl Chain {
             no: step::NOMAIL,
             nr: step::NR_MAIL,
             place: "mail",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -197,6 +207,37 @@ impl Chain {
             no: step::NORCPT,
             nr: step::NR_RCPT,
             place: "rcpt",
+            only: 0,
+        };
+        self.stage(step, macros).await
+    }
+
+    /// A recipient the MTA refused, to the filters that asked to see those
+    /// (`SMFIP_RCPT_REJ`), with `{rcpt_mailer}` `error` among `macros`; what they
+    /// answer changes nothing.
+    pub async fn rcpt_rejected(&mut self, args: &[String], macros: &Macros) {
+        let command = Command::Rcpt(args.iter().map(|a| a.as_bytes().to_vec()).collect());
+        let step = Step {
+            at: stage::ENVRCPT,
+            command: &command,
+            no: step::NORCPT,
+            nr: step::NR_RCPT,
+            place: "rcpt",
+            only: step::RCPT_REJ,
+        };
+        let _ = self.stage(step, macros).await;
+    }
+
+    /// An SMTP command the MTA does not know (the whole line).
+    pub async fn unknown(&mut self, line: &str, macros: &Macros) -> Verdict {
+        let command = Command::Unknown(line.as_bytes().to_vec());
+        let step = Step {
+            at: NO_MACROS,
+            command: &command,
+            no: step::NOUNKNOWN,
+            nr: step::NR_UNKN,
+            place: "unknown",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -209,6 +250,7 @@ impl Chain {
             no: step::NODATA,
             nr: step::NR_DATA,
             place: "data",
+            only: 0,
         };
         self.stage(step, macros).await
     }
@@ -254,6 +296,9 @@ impl Chain {
 
     /// The macros of stage `at` for the filter in slot `i`, as a `D` packet.
     fn macros_for(&self, i: usize, at: u32, code: u8, values: &Macros) -> Option<Command> {
+        if at as usize >= stage::COUNT {
+            return None;
+        }
         let chosen = self.slots[i].conn.as_ref().and_then(|c| c.macros[at as usize].as_ref());
         let names = chosen.unwrap_or(&self.lists[at as usize]);
         let pairs: Vec<_> = names
@@ -279,7 +324,8 @@ impl Chain {
                     verdict => return verdict,
                 }
             };
-            if slot.session_done || slot.message_done || conn.has(step.no) {
+            let wanted = step.only == 0 || conn.has(step.only);
+            if slot.session_done || slot.message_done || conn.has(step.no) || !wanted {
                 continue;
             }
             let defs = self.macros_for(i, step.at, code, macros);
@@ -409,6 +455,26 @@ impl Chain {
     }
 }
 
+/// Most end-of-message changes one filter may send for one message.
+const MAX_CHANGES: usize = 100_000;
+
+/// Most bytes of changes one filter may send beyond the size of the body.
+const MAX_CHANGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The bytes a change carries.
+fn change_size(change: &Response) -> usize {
+    match change {
+        Response::AddHeader { name, value }
+        | Response::InsertHeader { name, value, .. }
+        | Response::ChangeHeader { name, value, .. } => name.len() + value.len(),
+        Response::AddRcpt(a) | Response::DelRcpt(a) | Response::Quarantine(a) => a.len(),
+        Response::AddRcptPar { rcpt, args } => rcpt.len() + args.len(),
+        Response::ChangeFrom { from, args } => from.len() + args.len(),
+        Response::ReplaceBody(chunk) => chunk.len(),
+        _ => 0,
+    }
+}
+
 /// The action flag a modification needs.
 fn needed(change: &Response) -> u32 {
     match change {
@@ -498,12 +564,16 @@ async fn one_filter(
     }
     conn.send(&Command::EndOfBody).await?;
     let mut changes = Vec::new();
+    let mut bytes = 0;
     loop {
         let response = conn.reply_by("eom", total).await?;
-        if needed(&response) != 0 {
-            changes.push(response);
-        } else {
+        if needed(&response) == 0 {
             return Ok((response, changes));
+        }
+        bytes += change_size(&response);
+        changes.push(response);
+        if changes.len() > MAX_CHANGES || bytes > MAX_CHANGE_BYTES + message.body.len() {
+            return Err(ConnError::Flood(bytes, changes.len()));
         }
     }
 }

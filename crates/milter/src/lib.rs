@@ -17,8 +17,13 @@
 //!
 //! Its own crate because `smtpd` (mail received over SMTP) and `queue-runner`
 //! (locally submitted mail at pickup) both run the filters, and neither may depend
-//! on the other; the codec needs nothing but bytes.
+//! on the other; the codec needs nothing but bytes. `miltr-common`/`miltr-client`
+//! (which DESIGN.md named to evaluate) are not used: their author calls the client
+//! barebone and meant for testing, while the MTA side must drive negotiation,
+//! macros, skips and every modification; a sans-IO codec of both directions is
+//! small enough to own, and is fuzzed (`fuzz/fuzz_targets/milter_codec.rs`).
 
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "tokio")]

@@ -34,6 +34,21 @@ pub struct Field {
     pub value: Vec<u8>,
 }
 
+impl Field {
+    /// A field from its text, `Name: value` (continuation lines joined with `\n`);
+    /// `None` without a colon.
+    pub fn parse(text: &[u8]) -> Option<Field> {
+        let colon = text.iter().position(|&b| b == b':')?;
+        let name = String::from_utf8_lossy(&text[..colon]).trim_end().to_string();
+        Some(Field { name, value: text[colon + 1..].to_vec() })
+    }
+
+    /// The field's text, `Name:value`.
+    pub fn text(&self) -> Vec<u8> {
+        [self.name.as_bytes(), b":", &self.value].concat()
+    }
+}
+
 /// An envelope recipient with its ESMTP arguments (empty when none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rcpt {
@@ -62,6 +77,24 @@ pub struct Message {
     pub sender_changed: bool,
     /// True once a filter replaced the body.
     pub body_replaced: bool,
+}
+
+impl Rcpt {
+    /// The address without angle brackets.
+    pub fn bare(&self) -> &str {
+        self.address.trim().trim_start_matches('<').trim_end_matches('>')
+    }
+
+    /// `NOTIFY=` among the arguments as (success, failure, delay), if given
+    /// (`NEVER`: all false).
+    pub fn notify(&self) -> Option<(bool, bool, bool)> {
+        let value = self.args.split_whitespace().find_map(|a| {
+            let (k, v) = a.split_once('=')?;
+            k.eq_ignore_ascii_case("NOTIFY").then(|| v.to_ascii_uppercase())
+        })?;
+        let has = |w: &str| value.split(',').any(|x| x == w);
+        Some((has("SUCCESS"), has("FAILURE"), has("DELAY")))
+    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -273,6 +306,17 @@ mod tests {
         assert_eq!((m.body.as_slice(), m.body_replaced), (b"new\nbody\n".as_slice(), true));
         assert_eq!(m.quarantine.as_deref(), Some("held"));
         assert_eq!(m.apply("f", Response::Continue, false), None);
+    }
+
+    #[test]
+    fn fields_and_recipient_arguments() {
+        let f = Field::parse(b"To: a,\n\tb").unwrap();
+        assert_eq!((f.name.as_str(), f.text()), ("To", b"To: a,\n\tb".to_vec()));
+        assert_eq!(Field::parse(b"no colon"), None);
+        let r =
+            Rcpt { address: "<a@b>".into(), args: "ORCPT=rfc822;a@b notify=success,delay".into() };
+        assert_eq!((r.bare(), r.notify()), ("a@b", Some((true, false, true))));
+        assert_eq!(Rcpt { address: "a@b".into(), args: String::new() }.notify(), None);
     }
 
     #[test]

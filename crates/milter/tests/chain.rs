@@ -50,16 +50,43 @@ fn message() -> Message {
 }
 
 async fn through(filters: &[Milter], message: &mut Message) -> (Vec<Verdict>, Vec<String>) {
+    run_stages(filters, message, false).await
+}
+
+/// Every stage, whatever the earlier ones said (for filters in their error state,
+/// which answer each stage); a live filter gets no more after a refusal, as the
+/// MTA sends it none.
+async fn through_all(filters: &[Milter], message: &mut Message) -> (Vec<Verdict>, Vec<String>) {
+    run_stages(filters, message, true).await
+}
+
+async fn run_stages(
+    filters: &[Milter],
+    message: &mut Message,
+    all: bool,
+) -> (Vec<Verdict>, Vec<String>) {
     let m = macros();
     let family = Family::Inet(4321, b"127.0.0.1".to_vec());
     let (mut chain, v0) = Chain::connect(filters, lists(), "localhost", family, &m).await;
-    let v1 = chain.helo("client.example", &m).await;
-    let v2 = chain.mail(&["<a@b.example>".into(), "SIZE=20".into()], &m).await;
-    let v3 = chain.rcpt(&["<r@c.example>".into()], &m).await;
-    let v4 = chain.data(&m).await;
-    let v5 = chain.eom(message, &m).await;
+    let mut verdicts = vec![v0];
+    let go_on = |v: &[Verdict]| all || v.iter().all(|v| *v == Verdict::Continue);
+    if go_on(&verdicts) {
+        verdicts.push(chain.helo("client.example", &m).await);
+    }
+    if go_on(&verdicts) {
+        verdicts.push(chain.mail(&["<a@b.example>".into(), "SIZE=20".into()], &m).await);
+    }
+    if go_on(&verdicts) {
+        verdicts.push(chain.rcpt(&["<r@c.example>".into()], &m).await);
+    }
+    if go_on(&verdicts) {
+        verdicts.push(chain.data(&m).await);
+    }
+    if go_on(&verdicts) {
+        verdicts.push(chain.eom(message, &m).await);
+    }
     chain.quit().await;
-    (vec![v0, v1, v2, v3, v4, v5], chain.take_log())
+    (verdicts, chain.take_log())
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -100,6 +127,27 @@ fn the_second_filter_sees_what_the_first_left() {
         log.contains(&"Milter (first) change: header Subject: from hello to changed".to_string()),
         "{log:?}"
     );
+}
+
+#[test]
+fn filters_on_unix_and_inet6_sockets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.sock");
+    let spec_text =
+        r#"{"mods": [["addheader", "X-Local", "yes"]], "mail": "reply:451 4.7.1 greylisted"}"#;
+    let Some(_f) = PyMilter::start_unix(dir.path(), spec_text, &path) else { return };
+    let Some(v6) = PyMilter::start_inet6(dir.path(), spec_text) else { return };
+    let sockets = [
+        format!("unix:{}", path.display()),
+        format!("local:{}", path.display()),
+        format!("inet6:{}@::1", v6.port),
+    ];
+    for socket in sockets {
+        let filters = [Milter::parse("f", &format!("S={socket}"))];
+        let mut m = message();
+        let (verdicts, log) = rt().block_on(through(&filters, &mut m));
+        assert_eq!(verdicts[2], Verdict::Reply("451 4.7.1 greylisted".into()), "{log:?}");
+    }
 }
 
 #[test]
@@ -144,7 +192,7 @@ fn a_filter_that_is_down_answers_by_its_f_flag() {
         (", F=4", Verdict::Shutdown),
     ] {
         let mut m = message();
-        let (verdicts, log) = rt().block_on(through(&[spec("down", port, flags)], &mut m));
+        let (verdicts, log) = rt().block_on(through_all(&[spec("down", port, flags)], &mut m));
         assert!(verdicts.iter().all(|v| *v == want), "{flags}: {verdicts:?}");
         assert!(log.contains(&"Milter (down): to error state".to_string()), "{log:?}");
         assert!(log[0].starts_with("Milter (down): error connecting to filter: "), "{log:?}");
@@ -181,9 +229,75 @@ fn a_filter_talking_garbage_answers_by_its_f_flag() {
     });
     for (flags, want) in [(", F=R", Verdict::Reject), ("", Verdict::Continue)] {
         let mut m = message();
-        let (verdicts, log) = rt().block_on(through(&[spec("junk", port, flags)], &mut m));
+        let (verdicts, log) = rt().block_on(through_all(&[spec("junk", port, flags)], &mut m));
         assert!(verdicts.iter().all(|v| *v == want), "{verdicts:?}");
         assert!(log.iter().any(|l| l.contains("unknown code 0x5a, where=negotiate")), "{log:?}");
     }
     server.join().unwrap();
+}
+
+/// A fake filter on a thread: it negotiates, declines every step but end of body
+/// (no replies owed), then answers end of body with `flood` packets until the MTA
+/// hangs up.
+fn flooding_filter(flood: Vec<u8>) -> u16 {
+    use milter::consts::{action, step};
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let declined = step::NOCONNECT
+            | step::NOHELO
+            | step::NOMAIL
+            | step::NORCPT
+            | step::NODATA
+            | step::NOHDRS
+            | step::NOEOH
+            | step::NOBODY
+            | step::NOUNKNOWN;
+        let packet = |s: &mut std::net::TcpStream| -> Option<u8> {
+            let mut len = [0u8; 4];
+            s.read_exact(&mut len).ok()?;
+            let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+            s.read_exact(&mut body).ok()?;
+            body.first().copied()
+        };
+        packet(&mut s);
+        let neg = milter::Response::OptNeg {
+            version: 6,
+            actions: action::ALL,
+            protocol: declined,
+            macros: vec![],
+        };
+        s.write_all(&neg.encode()).unwrap();
+        while let Some(code) = packet(&mut s) {
+            if code == b'E' {
+                while s.write_all(&flood).is_ok() {}
+                return;
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn a_filter_flooding_changes_is_cut_off_by_its_f_flag() {
+    let header = milter::Response::AddHeader { name: b"X-Flood".to_vec(), value: b"1".to_vec() };
+    let flood: Vec<u8> = std::iter::repeat_n(header.encode(), 1000).flatten().collect();
+    let port = flooding_filter(flood);
+    let mut m = message();
+    let (verdicts, log) = rt().block_on(through(&[spec("flood", port, ", F=T")], &mut m));
+    assert_eq!(
+        verdicts[..5],
+        [
+            Verdict::Continue,
+            Verdict::Continue,
+            Verdict::Continue,
+            Verdict::Continue,
+            Verdict::Continue
+        ]
+    );
+    assert_eq!(verdicts[5], Verdict::Tempfail, "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("Milter (flood): too many changes")), "{log:?}");
+    assert_eq!(m, message(), "nothing of it applied");
 }

@@ -15,26 +15,29 @@
 //! every recipient (temporary when the name servers did not answer).
 
 use crate::route::Destination;
-use crate::transport::{Delivery, Message, Pending, Rcpt, RcptResult, Reply, Transport};
+use crate::transport::{Closing, Delivery, Message, Pending, Rcpt, RcptResult, Reply, Transport};
 use dns::{Exchangers, Failure, Resolver};
 use smtp::client::{
     enhanced_code, Client, Envelope, Event, Observer, Recipient, Settings, Status, Target, Verbose,
 };
 use spool::maps::Map;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Remote delivery over SMTP.
 pub struct Smtp {
     resolver: Resolver,
     helo: String,
     authinfo: Option<Arc<dyn Map>>,
+    /// Clients not in use, with their open connections, by destination: the next
+    /// message to the same host reuses its connection (checked with RSET).
+    idle: Mutex<Vec<(Destination, Client)>>,
 }
 
 impl Smtp {
     /// A transport that looks hosts up with `resolver` and says `helo` in EHLO.
     pub fn new(resolver: Resolver, helo: &str) -> Smtp {
-        Smtp { resolver, helo: helo.to_string(), authinfo: None }
+        Smtp { resolver, helo: helo.to_string(), authinfo: None, idle: Mutex::new(Vec::new()) }
     }
 
     /// The same transport, with `FEATURE(authinfo)`'s map (`None`: no AUTH).
@@ -43,13 +46,28 @@ impl Smtp {
         self
     }
 
+    /// An idle client for `dest`, if one was kept.
+    fn take_idle(&self, dest: &Destination) -> Option<Client> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let at = idle.iter().position(|(d, _)| d == dest)?;
+        Some(idle.swap_remove(at).1)
+    }
+
+    /// Keeps `client` (and its open connection) for the next message to `dest`.
+    fn put_idle(&self, dest: &Destination, client: Client) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push((dest.clone(), client));
+    }
+
     /// Fills in each target's credentials from the authinfo map (a map that cannot be
     /// read, or an entry that cannot be parsed, gives none).
     async fn credentials(&self, targets: &mut [Target]) {
         let Some(map) = self.authinfo.clone() else { return };
         let hosts: Vec<String> = targets
             .iter()
-            .map(|t| t.host.trim_start_matches('[').trim_end_matches(']').to_string())
+            .map(|t| {
+                let host = t.host.trim_start_matches('[').trim_end_matches(']');
+                host.trim_end_matches('.').to_string()
+            })
             .collect();
         let found = tokio::task::spawn_blocking(move || {
             hosts
@@ -80,7 +98,11 @@ impl Smtp {
         let mut targets = Vec::new();
         let mut last = None;
         for mx in hosts {
-            match self.host(&mx.host, &mx.host, dest.port).await {
+            // sendmail names a host it found through MX (or as its own implicit MX)
+            // canonically, with the trailing dot: `Connecting to mx.example. port
+            // 25`, `relay=mx.example. [192.0.2.1]`.
+            let name = format!("{}.", mx.host.trim_end_matches('.'));
+            match self.host(&name, &mx.host, dest.port).await {
                 Ok(found) => targets.extend(found),
                 Err(e) => last = Some(e),
             }
@@ -129,7 +151,10 @@ impl Transport for Smtp {
                 Err(e) => return Delivery { results: vec![e; rcpts.len()], ..Delivery::default() },
             };
             self.credentials(&mut targets).await;
-            let client = Client::new(self.settings(dest), rustls::RootCertStore::empty());
+            let client = match self.take_idle(dest) {
+                Some(client) => Ok(client),
+                None => Client::new(self.settings(dest), rustls::RootCertStore::empty()),
+            };
             let mut client = match client {
                 Ok(c) => c,
                 Err(e) => {
@@ -143,7 +168,7 @@ impl Transport for Smtp {
             let mut body = std::io::Cursor::new(body);
             let outcome =
                 client.deliver(&targets, &envelope, headers, &mut body, &mut dialogue).await;
-            client.close(&mut dialogue).await;
+            self.put_idle(dest, client);
             let relay = relay_of(&targets, &dialogue);
             let results = outcome.recipients.iter().map(|r| result(&r.status, relay.clone()));
             Delivery {
@@ -151,6 +176,19 @@ impl Transport for Smtp {
                 transcript: dialogue.transcript,
                 dialogue: dialogue.text,
             }
+        })
+    }
+
+    fn close_idle(&self) -> Closing<'_> {
+        Box::pin(async move {
+            let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut text = String::new();
+            for (dest, mut client) in idle {
+                let mut dialogue = Dialogue::new(&dest, &[]);
+                client.close(&mut dialogue).await;
+                text.push_str(&dialogue.text);
+            }
+            text
         })
     }
 }

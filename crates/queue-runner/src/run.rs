@@ -124,6 +124,7 @@ pub async fn work(runner: &Arc<Runner>, ids: Vec<QueueId>, queued: bool) -> i32 
             exit = code;
         }
     }
+    runner.verbose.raw(&runner.transport.close_idle().await);
     exit
 }
 

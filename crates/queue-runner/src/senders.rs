@@ -19,6 +19,9 @@
 //!              4. *LOCAL* -> $j
 //! ```
 //!
+//! Recipient fields (`To:`, `Cc:`, ...) are only qualified (SMTP mailers: `user` ->
+//! `user@$j`), unless `FEATURE(allmasquerade)` masquerades them as senders.
+//!
 //! "Qualify" turns an unqualified `user` into `user@*LOCAL*`; the local mailers do
 //! that only with `FEATURE(always_add_domain)`, so an unqualified sender stays as it
 //! is there. `localhost` is `$j` (ruleset canonify). Verified against sendmail 8.17's
@@ -79,6 +82,7 @@ pub struct Senders {
     envelope: bool,
     local_no_masquerade: bool,
     always_add_domain: Option<String>,
+    all: bool,
     host: String,
 }
 
@@ -133,6 +137,7 @@ impl Senders {
             envelope: masq.envelope,
             local_no_masquerade: masq.local_no_masquerade,
             always_add_domain: masq.always_add_domain.clone(),
+            all: masq.all,
             host: host.to_string(),
         }
     }
@@ -140,6 +145,28 @@ impl Senders {
     /// `addr` (`user` or `user@domain`, no brackets, not null) as mailer `kind`
     /// writes it on `side`.
     pub fn rewrite(&self, addr: &str, side: Side, kind: Kind) -> String {
+        let (user, domain) = self.qualified(addr, kind);
+        let masquerade = match (side, kind) {
+            (_, Kind::Local) if self.local_no_masquerade => false,
+            (Side::Envelope, _) => self.envelope,
+            (Side::Header, _) => true,
+        };
+        let (user, domain) = if masquerade { self.masq_hdr(user, domain) } else { (user, domain) };
+        self.external(&user, &domain)
+    }
+
+    /// A recipient field's address as mailer `kind` writes it: qualified (`EnvToSMTP`,
+    /// `HdrToL`), masqueraded as a sender with `FEATURE(allmasquerade)`.
+    pub fn recipient(&self, addr: &str, kind: Kind) -> String {
+        let (user, domain) = self.qualified(addr, kind);
+        let masquerade = self.all && !(kind == Kind::Local && self.local_no_masquerade);
+        let (user, domain) = if masquerade { self.masq_hdr(user, domain) } else { (user, domain) };
+        self.external(&user, &domain)
+    }
+
+    /// `addr` canonified and qualified as mailer `kind` qualifies: the SMTP mailers
+    /// always (`MasqSMTP`), the local ones with `FEATURE(always_add_domain)`.
+    fn qualified(&self, addr: &str, kind: Kind) -> (String, Domain) {
         let (user, domain) = self.canonify(addr);
         let domain = match (domain, kind) {
             (Domain::Bare, Kind::Smtp) => Domain::Local,
@@ -150,13 +177,7 @@ impl Senders {
             },
             (d, _) => d,
         };
-        let masquerade = match (side, kind) {
-            (_, Kind::Local) if self.local_no_masquerade => false,
-            (Side::Envelope, _) => self.envelope,
-            (Side::Header, _) => true,
-        };
-        let (user, domain) = if masquerade { self.masq_hdr(user, domain) } else { (user, domain) };
-        self.external(&user, &domain)
+        (user, domain)
     }
 
     /// Splits `addr` and maps `localhost` to `$j`, as ruleset canonify does.
@@ -228,9 +249,13 @@ impl Senders {
     }
 
     /// One header line (`Name: value`, folded lines kept) as mailer `kind` writes it:
-    /// the addresses of the originator fields rewritten, other fields as they are.
+    /// the addresses of the originator and recipient fields rewritten, other fields
+    /// as they are.
     pub fn header(&self, text: &[u8], kind: Kind) -> Vec<u8> {
-        header::rewrite(text, |addr| self.rewrite(addr, Side::Header, kind))
+        header::rewrite(text, |addr, field| match field {
+            header::Field::Originator => self.rewrite(addr, Side::Header, kind),
+            header::Field::Recipient => self.recipient(addr, kind),
+        })
     }
 }
 

@@ -112,6 +112,10 @@ pub struct Settings {
     pub authinfo: Option<std::sync::Arc<dyn spool::maps::Map>>,
     /// Sender rewriting: `FEATURE(genericstable)`, masquerading.
     pub senders: Senders,
+    /// The milters (`INPUT_MAIL_FILTER`) picked-up mail passes, in order.
+    pub milters: Vec<spool::settings::Milter>,
+    /// The macros each milter stage sends (`confMILTER_MACROS_*`).
+    pub milter_macros: [Vec<String>; 7],
 }
 
 /// Resolves the command line with the configuration it names.
@@ -184,6 +188,8 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
         resolver: resolver(&typed.files)?,
         authinfo: open_map(typed.maps.authinfo.as_ref()),
         senders,
+        milters: typed.milters.clone(),
+        milter_macros: typed.milter_macros.clone(),
     })
 }
 

@@ -100,6 +100,9 @@ pub struct Delivery {
 /// The future a transport returns.
 pub type Pending<'a> = Pin<Box<dyn Future<Output = Delivery> + Send + 'a>>;
 
+/// What [`Transport::close_idle`] returns: the `-v` lines of the closing.
+pub type Closing<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+
 /// Remote delivery, one transaction to one destination.
 pub trait Transport: Send + Sync {
     /// Sends `message` to `rcpts` at `dest`.
@@ -109,6 +112,13 @@ pub trait Transport: Send + Sync {
         message: &'a Message<'a>,
         rcpts: &'a [Rcpt],
     ) -> Pending<'a>;
+
+    /// Closes what the transport kept open for the next message to the same host
+    /// (sendmail's connection cache, flushed at the end of a queue run); the `-v`
+    /// lines (`Closing connection to ...`, `>>> QUIT`, ...). None by default.
+    fn close_idle(&self) -> Closing<'_> {
+        Box::pin(async { String::new() })
+    }
 }
 
 /// The transport of a build without an SMTP client: remote mail stays queued.

@@ -175,7 +175,7 @@ mod lookups {
         let zone =
             Zone::new().mx("far.example", 10, "mx.far.example").addr("mx.far.example", "127.0.0.1");
         let result = deliver(zone, "far.example", true, sink.port);
-        assert_eq!(relay(&result), "mx.far.example [127.0.0.1]");
+        assert_eq!(relay(&result), "mx.far.example. [127.0.0.1]");
         assert!(sink.seen().contains(&"RCPT To:<ok@far.example>".to_string()));
     }
 
@@ -184,7 +184,7 @@ mod lookups {
         let sink = Server::start();
         let zone = Zone::new().addr("bare.example", "127.0.0.1");
         let result = deliver(zone, "bare.example", true, sink.port);
-        assert_eq!(relay(&result), "bare.example [127.0.0.1]");
+        assert_eq!(relay(&result), "bare.example. [127.0.0.1]");
     }
 
     #[test]

@@ -97,7 +97,7 @@ FEATURE(`authinfo', `text -o @LAB@/etc/authinfo')dnl
     assert!(after.iter().any(|l| *l == "D: secret body"), "{log:?}");
     assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
     let logged = lab.log();
-    assert!(logged.contains("relay=smtprelay.lab.example [127.0.0.1]"), "{logged}");
+    assert!(logged.contains("relay=smtprelay.lab.example. [127.0.0.1]"), "{logged}");
     assert!(logged.contains("stat=Sent ("), "{logged}");
     assert!(stdout.contains(">>> STARTTLS"), "-v shows the dialogue: {stdout}");
 }
@@ -117,8 +117,8 @@ fn a_refusing_first_mx_falls_back_to_the_second() {
     assert!(server.data().contains(&"secret body".to_string()), "{:?}", server.log());
     assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
     let logged = lab.log();
-    assert!(logged.contains("relay=mx2.far.example [127.0.0.1]"), "{logged}");
-    assert!(stdout.contains("Connecting to mx1.far.example"), "{stdout}");
+    assert!(logged.contains("relay=mx2.far.example. [127.0.0.1]"), "{logged}");
+    assert!(stdout.contains("Connecting to mx1.far.example. port "), "{stdout}");
 }
 
 /// The tips' migration route `domain.tld esmtp:[1.2.3.4]`: the mailertable sends the
@@ -137,4 +137,32 @@ fn a_mailertable_route_to_a_bracketed_address() {
         logged.contains("mailer=esmtp, pri=") && logged.contains("relay=[127.0.0.1] [127.0.0.1]"),
         "{logged}"
     );
+}
+
+/// Two messages for one host in one run share one connection (checked with RSET,
+/// as sendmail's connection cache), closed with QUIT at the end of the run.
+#[test]
+fn messages_to_one_host_reuse_the_connection() {
+    let server = Server::start(Script::new());
+    let dns = DnsServer::start(Zone::new());
+    let lab = mailertable_lab(&dns, &server, "domain.tld esmtp:[127.0.0.1]\n");
+    for n in 1..=2 {
+        let rcpt = format!("user{n}@domain.tld");
+        let Some(out) = lab.submit(&["-odq", "-f", "daemon", &rcpt], b"Subject: x\n\nhi\n") else {
+            testkit::oracle::skip("submit is not built beside queue-runner");
+            return;
+        };
+        assert!(out.status.success(), "submit: {}", text(&out.stderr));
+    }
+    let out = lab.queue_runner(&["-v", "-qf", "-Ac"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(lab.files("mqueue").is_empty(), "{}", lab.log());
+    assert_eq!(server.connections(), 1, "{:?}", server.log());
+    let commands = server.commands();
+    let mails = commands.iter().filter(|c| c.starts_with("MAIL From:")).count();
+    assert_eq!(mails, 2, "{commands:?}");
+    assert!(commands.contains(&"RSET".to_string()), "the cached connection checked: {commands:?}");
+    assert_eq!(commands.last().map(String::as_str), Some("QUIT"), "{commands:?}");
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.matches("Closing connection to [127.0.0.1]").count(), 1, "{stdout}");
 }

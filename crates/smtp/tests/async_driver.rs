@@ -34,6 +34,7 @@ impl SlowPolicy {
         match question {
             Question::Connect(client) => Answer::Connect(lab.connect(&client)),
             Question::Helo(name) => Answer::Helo(lab.helo(&name)),
+            Question::Unknown(line) => Answer::Unknown(lab.unknown(&line)),
             Question::Space { size } => Answer::Space(lab.enough_space(size)),
             Question::Mail { sender, envelope } => {
                 Answer::Decision(lab.mail_from(&sender, &envelope))

@@ -68,25 +68,51 @@ pub struct Known<'a> {
     pub client: &'a ClientInfo,
     /// The session's queue ID (`i`).
     pub id: &'a str,
+    /// The TLS details (`version=... cipher=... bits=... verify=...`), after STARTTLS.
+    pub tls: Option<&'a str>,
+    /// The AUTH mechanism and identity, after a successful AUTH.
+    pub auth: Option<&'a (String, String)>,
 }
 
 impl Known<'_> {
     fn macros(&self, more: &[(&str, String)]) -> Macros {
-        let host = self.shared.settings.server.host_name.clone();
-        let mut m: Macros = [
-            ("j", host),
-            ("_", self.client.description.clone()),
-            ("{daemon_name}", self.daemon.to_string()),
-            ("i", self.id.to_string()),
-            ("{client_addr}", self.client.addr.map(|a| a.to_string()).unwrap_or_default()),
-            ("{client_name}", self.client.host_name.clone().unwrap_or_default()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let mut m = known_macros(self.client, self.tls, self.auth);
+        m.insert("j".into(), self.shared.settings.server.host_name.clone());
+        m.insert("{daemon_name}".into(), self.daemon.to_string());
+        m.insert("i".into(), self.id.to_string());
         m.extend(more.iter().map(|(k, v)| (k.to_string(), v.clone())));
         m
     }
+}
+
+/// The macros of the client, its TLS and its AUTH: `_`, `{client_addr}`,
+/// `{client_name}`, `{tls_version}`, `{cipher}`, `{cipher_bits}`, `{verify}`,
+/// `{auth_type}`, `{auth_authen}`.
+fn known_macros(client: &ClientInfo, tls: Option<&str>, auth: Option<&(String, String)>) -> Macros {
+    let mut m: Macros = [
+        ("_", client.description.clone()),
+        ("{client_addr}", client.addr.map(|a| a.to_string()).unwrap_or_default()),
+        ("{client_name}", client.host_name.clone().unwrap_or_default()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (key, value) in tls.unwrap_or_default().split_whitespace().filter_map(|w| w.split_once('='))
+    {
+        let name = match key {
+            "version" => "{tls_version}",
+            "cipher" => "{cipher}",
+            "bits" => "{cipher_bits}",
+            "verify" => "{verify}",
+            _ => continue,
+        };
+        m.insert(name.to_string(), value.to_string());
+    }
+    if let Some((mechanism, authid)) = auth {
+        m.insert("{auth_type}".into(), mechanism.clone());
+        m.insert("{auth_authen}".into(), authid.clone());
+    }
+    m
 }
 
 impl Filters {
@@ -177,6 +203,19 @@ impl Filters {
         answer
     }
 
+    /// An unknown SMTP command: the filter's reply instead of the usual `500`, if it
+    /// refuses it (sendmail's `milter_unknown`).
+    pub async fn unknown(&mut self, known: &Known<'_>, line: &str) -> Option<Reply> {
+        let chain = self.chain.as_mut()?;
+        let verdict = chain.unknown(line, &known.macros(&[])).await;
+        self.flush_log(known);
+        match verdict {
+            Verdict::Continue | Verdict::Discard => None,
+            Verdict::Shutdown => Some(Reply::new(421, "4.3.0", "closing connection")),
+            other => Some(reply_of(&other.reply_text().unwrap_or_default())),
+        }
+    }
+
     /// Tells the filters a transaction ended without its message (RSET, refused).
     pub fn transaction_ended(&mut self) {
         self.abort_pending = true;
@@ -184,45 +223,61 @@ impl Filters {
         self.body.clear();
     }
 
-    /// MAIL FROM: `Err` with the refusal, `Ok(true)` when the message is to be
+    /// MAIL FROM (`rcpt` false) or RCPT TO with the path as written and its ESMTP
+    /// arguments: `Err` with the refusal, `Ok(true)` when the message is to be
     /// discarded.
-    pub async fn mail(
+    pub async fn envelope(
         &mut self,
         known: &Known<'_>,
+        rcpt: bool,
         raw: &str,
         args: &[String],
     ) -> Result<bool, Reply> {
         let Some(chain) = self.chain.as_mut() else { return Ok(false) };
-        if std::mem::take(&mut self.abort_pending) {
-            chain.abort().await;
+        if !rcpt {
+            if std::mem::take(&mut self.abort_pending) {
+                chain.abort().await;
+            }
+            self.headers.clear();
+            self.body.clear();
         }
-        self.headers.clear();
-        self.body.clear();
         let addr = raw.trim_start_matches('<').trim_end_matches('>').to_string();
         let mut all = vec![raw.to_string()];
         all.extend_from_slice(args);
-        let verdict = chain.mail(&all, &known.macros(&[("{mail_addr}", addr)])).await;
+        let verdict = if rcpt {
+            chain.rcpt(&all, &known.macros(&[("{rcpt_addr}", addr)])).await
+        } else {
+            chain.mail(&all, &known.macros(&[("{mail_addr}", addr)])).await
+        };
         self.flush_log(known);
-        self.command_verdict(known, "from", raw, verdict)
+        self.command_verdict(known, if rcpt { "to" } else { "from" }, raw, verdict)
     }
 
-    /// RCPT TO, as [`Filters::mail`].
-    pub async fn rcpt(
+    /// A recipient the rules refused with `reply`, shown to the filters that asked
+    /// for refused recipients (`{rcpt_mailer}` `error`, `{rcpt_host}` the status,
+    /// `{rcpt_addr}` the text, as sendmail sets them).
+    pub async fn rcpt_rejected(
         &mut self,
         known: &Known<'_>,
         raw: &str,
         args: &[String],
-    ) -> Result<bool, Reply> {
-        let Some(chain) = self.chain.as_mut() else { return Ok(false) };
-        let addr = raw.trim_start_matches('<').trim_end_matches('>').to_string();
+        reply: &Reply,
+    ) {
+        let Some(chain) = self.chain.as_mut() else { return };
         let mut all = vec![raw.to_string()];
         all.extend_from_slice(args);
-        let verdict = chain.rcpt(&all, &known.macros(&[("{rcpt_addr}", addr)])).await;
+        let status = reply.status().map(|s| s.to_string()).unwrap_or_default();
+        let text = reply.text_lines().join(" ");
+        let more = [
+            ("{rcpt_mailer}", "error".to_string()),
+            ("{rcpt_host}", status),
+            ("{rcpt_addr}", text),
+        ];
+        chain.rcpt_rejected(&all, &known.macros(&more)).await;
         self.flush_log(known);
-        self.command_verdict(known, "to", raw, verdict)
     }
 
-    /// DATA, as [`Filters::mail`].
+    /// DATA, as [`Filters::envelope`].
     pub async fn data(&mut self, known: &Known<'_>) -> Result<bool, Reply> {
         let Some(chain) = self.chain.as_mut() else { return Ok(false) };
         let verdict = chain.data(&known.macros(&[])).await;
@@ -393,23 +448,15 @@ fn fields(lines: &[Vec<u8>]) -> Vec<Field> {
                 continue;
             }
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else { break };
-        let name = String::from_utf8_lossy(&line[..colon]).trim_end().to_string();
-        out.push(Field { name, value: line[colon + 1..].to_vec() });
+        let Some(field) = Field::parse(line) else { break };
+        out.push(field);
     }
     out
 }
 
 /// The header text of `fields`, one field per line (as the store keeps it).
 pub fn header_text(fields: &[Field]) -> Vec<u8> {
-    let mut text = Vec::new();
-    for f in fields {
-        text.extend_from_slice(f.name.as_bytes());
-        text.push(b':');
-        text.extend_from_slice(&f.value);
-        text.push(b'\n');
-    }
-    text
+    fields.iter().flat_map(|f| [f.text(), b"\n".to_vec()]).flatten().collect()
 }
 
 /// The envelope as the filters left it: sender and recipients (kept recipients
@@ -423,7 +470,7 @@ pub fn apply_envelope(envelope: &mut Envelope, message: &Message) {
     }
     let old = std::mem::take(&mut envelope.recipients);
     for rcpt in &message.recipients {
-        let bare = rcpt.address.trim().trim_start_matches('<').trim_end_matches('>');
+        let bare = rcpt.bare();
         if let Some(kept) = old.iter().find(|r| r.raw == rcpt.address || r.address == bare) {
             envelope.recipients.push(kept.clone());
             continue;
@@ -431,25 +478,31 @@ pub fn apply_envelope(envelope: &mut Envelope, message: &Message) {
         envelope.recipients.push(Recipient {
             raw: format!("<{bare}>"),
             address: bare.to_string(),
-            notify: notify_arg(&rcpt.args),
+            notify: rcpt.notify().map(|(success, failure, delay)| Notify {
+                success,
+                failure,
+                delay,
+            }),
             ..Recipient::default()
         });
     }
 }
 
-/// `NOTIFY=` among a filter's recipient arguments (`2`), if given.
-fn notify_arg(args: &str) -> Option<Notify> {
-    let value = args.split_whitespace().find_map(|a| {
-        let (k, v) = a.split_once('=')?;
-        k.eq_ignore_ascii_case("NOTIFY").then_some(v.to_ascii_uppercase())
-    })?;
-    let has = |w: &str| value.split(',').any(|x| x == w);
-    Some(Notify { success: has("SUCCESS"), failure: has("FAILURE"), delay: has("DELAY") })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn macros_from_tls_and_auth() {
+        let client = ClientInfo::network("127.0.0.1".parse().unwrap(), Some("localhost"));
+        let auth = ("PLAIN".to_string(), "alice".to_string());
+        let tls = "version=TLSv1.3 cipher=TLS13_AES_256_GCM_SHA384 bits=256 verify=NOT";
+        let m = known_macros(&client, Some(tls), Some(&auth));
+        assert_eq!(m["{tls_version}"], "TLSv1.3");
+        assert_eq!(m["{cipher_bits}"], "256");
+        assert_eq!((m["{auth_type}"].as_str(), m["{auth_authen}"].as_str()), ("PLAIN", "alice"));
+        assert_eq!(m["_"], "localhost [127.0.0.1]");
+    }
 
     #[test]
     fn filter_replies_keep_their_text() {

@@ -53,6 +53,8 @@ macro_rules! known {
             daemon: &$p.listener.name,
             client: &$p.client,
             id: $p.id.as_str(),
+            tls: $p.tls.as_deref(),
+            auth: $p.authenticated.as_ref(),
         }
     };
 }
@@ -81,6 +83,8 @@ pub struct DaemonPolicy {
     filters: Filters,
     /// A milter said to discard the message being received.
     milter_discard: bool,
+    /// The mechanism and identity of a successful AUTH (the milters' macros).
+    authenticated: Option<(String, String)>,
 }
 
 /// The SMTP reply of a rules' status.
@@ -117,6 +121,7 @@ impl DaemonPolicy {
             tls: None,
             filters: Filters::default(),
             milter_discard: false,
+            authenticated: None,
         }
     }
 
@@ -150,16 +155,15 @@ impl DaemonPolicy {
         args: Vec<String>,
         rcpt: bool,
     ) -> Decision {
-        if matches!(decision, Decision::Reject(_)) {
+        if let Decision::Reject(reply) = &decision {
+            if rcpt {
+                let known = known!(self);
+                self.filters.rcpt_rejected(&known, raw, &args, reply).await;
+            }
             return decision;
         }
         let known = known!(self);
-        let verdict = if rcpt {
-            self.filters.rcpt(&known, raw, &args).await
-        } else {
-            self.filters.mail(&known, raw, &args).await
-        };
-        match verdict {
+        match self.filters.envelope(&known, rcpt, raw, &args).await {
             Ok(discard) => {
                 self.milter_discard |= discard;
                 decision
@@ -377,6 +381,7 @@ impl DaemonPolicy {
                         self.shared.syslog.record(None, &record);
                         self.exchange = None;
                         self.talk.authenticated(mechanism.name());
+                        self.authenticated = Some((mechanism.name().to_string(), authid.clone()));
                         return AuthStep::Success(authid);
                     }
                     Err(error) => (error, mechanism.check_failed(), credentials.log_user),
@@ -486,6 +491,10 @@ impl AsyncPolicy for DaemonPolicy {
         match question {
             Question::Connect(_) => Answer::Connect(self.connect().await),
             Question::Helo(name) => Answer::Helo(self.helo(&name).await),
+            Question::Unknown(line) => {
+                let known = known!(self);
+                Answer::Unknown(self.filters.unknown(&known, &line).await)
+            }
             Question::Space { size } => Answer::Space(self.space(size)),
             Question::Mail { sender, .. } => {
                 let decision = self.mail(&sender.raw).await;

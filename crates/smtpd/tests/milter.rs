@@ -138,6 +138,74 @@ fn each_stage_rejects_tempfails_and_replies_as_sendmail() {
 }
 
 #[test]
+fn a_filter_asking_for_refused_recipients_sees_them_with_the_error_macros() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(f) = PyMilter::start(dir.path(), r#"{"rcpt_rej": true}"#) else { return };
+    let daemon = Daemon::start(&filter("f1", f.port, ""));
+    let replies =
+        transaction(&daemon, &["nosuchuser@mail.test.example", "bob@example.org"], MESSAGE);
+    assert!(replies[3].starts_with("550 5.1.1 "), "{replies:?}");
+    assert!(replies[6].starts_with("250 2.0.0 "), "{replies:?}");
+    let seen = f.seen();
+    let refused = seen.iter().find(|l| l.contains("nosuchuser")).expect("the refused recipient");
+    assert!(refused.contains(r#""{rcpt_mailer}": "error""#), "{refused}");
+    assert!(refused.contains(r#""{rcpt_host}": "5.1.1""#), "{refused}");
+}
+
+#[test]
+fn after_a_refused_sender_the_next_transaction_is_filtered_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec =
+        r#"{"mail": {"<spam@example.org>": "reject"}, "mods": [["addheader", "X-Seen", "yes"]]}"#;
+    let Some(f) = PyMilter::start(dir.path(), spec) else { return };
+    let daemon = Daemon::start(&filter("f1", f.port, ", F=T"));
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    c.say("EHLO client.example");
+    assert!(c.say("MAIL FROM:<spam@example.org>").starts_with("550 5.7.1 Command rejected"));
+    assert!(c.say("MAIL FROM:<alice@example.org>").starts_with("250 "));
+    assert!(c.say("RCPT TO:<bob@example.org>").starts_with("250 "));
+    assert!(c.say("DATA").starts_with("354 "));
+    c.send(MESSAGE);
+    let done = c.say(".");
+    assert!(done.starts_with("250 2.0.0 "), "{done}\n{}", daemon.log());
+    assert!(c.say("RSET").starts_with("250 "));
+    assert!(c.say("MAIL FROM:<alice@example.org>").starts_with("250 "));
+    assert!(c.say("RCPT TO:<carol@example.org>").starts_with("250 "));
+    assert!(c.say("DATA").starts_with("354 "));
+    c.send(MESSAGE);
+    assert!(c.say(".").starts_with("250 2.0.0 "));
+    c.say("QUIT");
+    let qf = files(&daemon, "qf");
+    assert_eq!(qf.len(), 2);
+    for name in qf {
+        let bytes = std::fs::read(daemon.path("mqueue").join(name)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("H??X-Seen: yes"), "{text}");
+    }
+}
+
+#[test]
+fn an_unknown_command_gets_the_filters_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(f) =
+        PyMilter::start(dir.path(), r#"{"unknown": "reply:554 5.7.0 no such thing here"}"#)
+    else {
+        return;
+    };
+    let daemon = Daemon::start(&filter("f1", f.port, ""));
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    c.say("EHLO client.example");
+    assert_eq!(c.say("XYZZY plugh"), "554 5.7.0 no such thing here\r\n");
+    assert!(f.seen().iter().any(|l| l.contains(r#""command": "XYZZY plugh""#)), "{:?}", f.seen());
+    let daemon = Daemon::start("");
+    let mut c = Client::connect(daemon.addr);
+    c.reply();
+    assert_eq!(c.say("XYZZY"), "500 5.5.1 Command unrecognized: \"XYZZY\"\r\n");
+}
+
+#[test]
 fn discard_accepts_and_throws_the_message_away() {
     let dir = tempfile::tempdir().unwrap();
     for (spec, logged) in [
@@ -212,6 +280,21 @@ fn a_quarantined_message_is_an_hf_with_its_reason() {
     let text = String::from_utf8_lossy(&std::fs::read(daemon.path("mqueue").join(&hf[0])).unwrap())
         .into_owned();
     assert!(text.contains("\nqheld for review\n"), "{text}");
+    // mailq -qQ, built beside smtpd by `cargo test --workspace`, lists it.
+    let mailq = std::path::Path::new(env!("CARGO_BIN_EXE_smtpd")).with_file_name("mailq");
+    if !mailq.exists() {
+        testkit::skip::skip("mailq is not built beside smtpd (run cargo test --workspace)");
+        return;
+    }
+    let out = std::process::Command::new(mailq)
+        .arg("-C")
+        .arg(daemon.path("sendmail.mc"))
+        .arg("-qQ")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let id = &hf[0][2..];
+    assert!(listing.contains(id) && listing.contains("QUARANTINE: held for review"), "{listing}");
 }
 
 #[test]

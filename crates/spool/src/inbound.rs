@@ -169,7 +169,9 @@ impl Inbound {
     }
 }
 
-fn recipient(r: &InboundRecipient) -> QfRecipient {
+/// The qf recipient of an accepted recipient (`RP<notify flags>:<address>`, its
+/// `ORCPT` and final recipient).
+pub fn recipient(r: &InboundRecipient) -> QfRecipient {
     let notify = notify_flags(r.notify.map(|n| (n.success, n.failure, n.delay)));
     QfRecipient {
         flags: format!("P{notify}"),

@@ -246,10 +246,14 @@ fn check_queue_flag(value: &str) -> Result<()> {
     }
 }
 
+/// `-od<mode>` as given, else interactive with `-v` (sendmail's `clearenvelope()`: a
+/// verbose run delivers in the foreground, so that `sendmail -v user` shows the
+/// dialogue), else the configuration's `DeliveryMode`.
 fn delivery_mode(flags: &Flags, resolved: &spool::settings::Settings) -> char {
     let from_flags =
         flags.all('o').filter_map(|o| o.strip_prefix('d')).last().and_then(|m| m.chars().next());
-    from_flags.unwrap_or(resolved.delivery.mode.letter())
+    let verbose = flags.has('v').then_some('i');
+    from_flags.or(verbose).unwrap_or(resolved.delivery.mode.letter())
 }
 
 fn protocol(flags: &Flags) -> (Option<String>, Option<String>) {
@@ -320,6 +324,19 @@ mod tests {
         assert!(ret("HDRS").unwrap());
         assert_eq!(ret("x").unwrap_err().to_string(), "Invalid -R value");
         assert_eq!(body_type(Some("foo")).unwrap_err().to_string(), "Illegal body type foo");
+    }
+
+    #[test]
+    fn verbose_means_interactive_unless_od_says_otherwise() {
+        let resolved = spool::settings::Settings::from_config(&spool::config::Config::defaults());
+        let mode = |args: &[&str]| {
+            let flags = crate::flags::parse(args.iter().map(|a| a.to_string()).collect()).unwrap();
+            delivery_mode(&flags, &resolved)
+        };
+        assert_eq!(mode(&["root"]), 'b', "sendmail's default: background");
+        assert_eq!(mode(&["-v", "root"]), 'i', "sendmail -v root shows the dialogue");
+        assert_eq!(mode(&["-v", "-odq", "root"]), 'q');
+        assert_eq!(mode(&["-odb", "-v", "root"]), 'b');
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub async fn attempt(
 ) -> Done {
     let log = runner.log.clone();
     let q = queue.clone();
-    let loaded = tokio::task::spawn_blocking(move || load(&q, &id, &log)).await;
+    let tries = if fresh { FRESH_LOCK_TRIES } else { 1 };
+    let loaded = tokio::task::spawn_blocking(move || load(&q, &id, &log, tries)).await;
     let Ok(Some(mut loaded)) = loaded else { return Done::default() };
     let now = jiff::Timestamp::now();
     if too_young(&runner.settings, &loaded.env, now) {
@@ -101,16 +102,33 @@ fn too_young(settings: &Settings, env: &Envelope, now: jiff::Timestamp) -> bool 
     age > 0 && env.last_attempt > 0 && now.as_second() - env.last_attempt < age
 }
 
-/// Locks and reads message `id`; `None` when it is not to be worked now.
-pub fn load(queue: &Queue, id: &QueueId, log: &Syslog) -> Option<Loaded> {
-    let mut job = match queue.lock(id) {
-        Ok(Some(job)) => job,
-        Ok(None) => return None,
-        Err(e) => {
-            log.log(Severity::Err, &format!("{id}: cannot lock: {e}"));
-            return None;
+/// How often a message this run just queued (a notice, a pickup) is tried to be
+/// locked, 10 ms apart. Nobody else works it, but a child another worker forks
+/// (a local mailer, a program) holds a copy of every open descriptor, the new qf's
+/// locked one too, until its exec closes them.
+const FRESH_LOCK_TRIES: u32 = 50;
+
+/// Locks and reads message `id` (trying the lock up to `tries` times); `None` when it
+/// is not to be worked now.
+pub fn load(queue: &Queue, id: &QueueId, log: &Syslog, tries: u32) -> Option<Loaded> {
+    let mut job = None;
+    for n in 0..tries.max(1) {
+        if n > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-    };
+        match queue.lock(id) {
+            Ok(Some(locked)) => {
+                job = Some(locked);
+                break;
+            }
+            Ok(None) => continue,
+            Err(e) => {
+                log.log(Severity::Err, &format!("{id}: cannot lock: {e}"));
+                return None;
+            }
+        }
+    }
+    let mut job = job?;
     let qf = match job.read() {
         Ok(qf) => qf,
         Err(QueueError::Qf(e)) => {

@@ -25,6 +25,7 @@
 //! # Errors
 //! A queue that cannot be listed or written: the client files stay where they are.
 
+pub mod filter;
 pub mod validate;
 
 use crate::local::render::Render;
@@ -61,7 +62,7 @@ pub fn pick_up(
         }
     };
     let mut job = job;
-    match take(settings, &mut job, mta) {
+    match take(settings, &mut job, mta, log) {
         Ok((env, new_id, size)) => {
             let msgid = header_value(&env, "Message-Id");
             log.log(Severity::Info, &from_line(&new_id, &env, size, msgid.as_deref()));
@@ -71,7 +72,8 @@ pub fn pick_up(
                     &format!("{id}: pickup: cannot remove the client files: {e}"),
                 );
             }
-            Some(new_id)
+            // A quarantined message (hf) waits for the admin, not for delivery.
+            env.quarantine.is_none().then_some(new_id)
         }
         Err(Failed::Refused(why)) => {
             let name = format!("./qf{id}");
@@ -85,6 +87,19 @@ pub fn pick_up(
             log.log(Severity::Err, &format!("{id}: pickup: {e}"));
             None
         }
+        Err(Failed::Later(why)) => {
+            log.log(Severity::Info, &format!("{id}: pickup deferred: {why}"));
+            None
+        }
+        Err(Failed::Discarded) => {
+            if let Err(e) = job.remove() {
+                log.log(
+                    Severity::Err,
+                    &format!("{id}: pickup: cannot remove the client files: {e}"),
+                );
+            }
+            None
+        }
     }
 }
 
@@ -94,6 +109,10 @@ enum Failed {
     Refused(Refused),
     /// The MTA's queue could not be written.
     Queue(QueueError),
+    /// A milter said not now: the client files stay for the next pickup.
+    Later(String),
+    /// A milter said to throw the message away.
+    Discarded,
 }
 
 /// Checks, copies and commits one client message; the client lock is kept.
@@ -101,6 +120,7 @@ fn take(
     settings: &Settings,
     job: &mut Job,
     mta: &Queue,
+    log: &Syslog,
 ) -> Result<(Envelope, QueueId, u64), Failed> {
     let (env, submission, df, header) = check(settings, job).map_err(Failed::Refused)?;
     let size = (header.size + df.len()) as u64;
@@ -113,7 +133,6 @@ fn take(
     }
     let mut msg = mta.new_message().map_err(Failed::Queue)?;
     let new_id = msg.id().clone();
-    msg.write_body(&df).map_err(Failed::Queue)?;
     let inbound = Inbound {
         client: "localhost [127.0.0.1]".into(),
         helo: settings.host.clone(),
@@ -134,6 +153,13 @@ fn take(
     let priority = size as i64 + inbound.recipients.len() as i64 * settings.recipient_factor;
     let mut qf = inbound.queue_file(&new_id, &settings.host, now, &header, priority);
     as_sendmails_mta(settings, &mut qf, &header);
+    let body = match filter::run(settings, &new_id, &mut qf, &df, log) {
+        filter::Filtered::Queue(body) => body,
+        filter::Filtered::Discard => return Err(Failed::Discarded),
+        filter::Filtered::Later(why) => return Err(Failed::Later(why)),
+        filter::Filtered::Refuse(why) => return Err(Failed::Refused(Refused(why))),
+    };
+    msg.write_body(body.as_deref().unwrap_or(&df)).map_err(Failed::Queue)?;
     msg.commit(&qf.to_queue_file()).map_err(Failed::Queue)?;
     Ok((qf, new_id, size))
 }

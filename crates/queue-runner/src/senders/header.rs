@@ -1,7 +1,8 @@
-//! The originator fields of a header and the addresses in them.
+//! The address fields of a header and the addresses in them.
 //!
 //! sendmail rewrites the addresses of the fields its header table marks `H_FROM`
-//! (below) with the mailer's header sender ruleset; the text around each address
+//! with the mailer's header sender ruleset and those it marks `H_RCPT` with its
+//! header recipient ruleset (both lists below); the text around each address
 //! (display name, comments, folding) is kept. An address list is cut at the commas
 //! outside quotes, comments and angle brackets; in each part the address is what is
 //! inside `<...>`, else the part without its comments. Groups (`list:;`), route
@@ -20,14 +21,32 @@ const ORIGINATOR_FIELDS: &[&str] = &[
     "disposition-notification-to",
 ];
 
-/// `text` (`Name: value`) with each address of an originator field passed through
-/// `rewrite`; any other field unchanged.
-pub fn rewrite(text: &[u8], rewrite: impl Fn(&str) -> String) -> Vec<u8> {
+/// The fields sendmail's `HdrInfo` marks `H_RCPT`.
+const RECIPIENT_FIELDS: &[&str] =
+    &["to", "resent-to", "cc", "resent-cc", "bcc", "resent-bcc", "apparently-to"];
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Originators (`From:`, `Sender:`, ...).
+    Originator,
+    /// Recipients (`To:`, `Cc:`, ...).
+    Recipient,
+}
+
+/// `text` (`Name: value`) with each address of an address field passed through
+/// `rewrite` (told which kind of field it is); any other field unchanged.
+pub fn rewrite(text: &[u8], rewrite: impl Fn(&str, Field) -> String) -> Vec<u8> {
     let Some(colon) = text.iter().position(|&b| b == b':') else { return text.to_vec() };
     let name = String::from_utf8_lossy(&text[..colon]).trim().to_ascii_lowercase();
-    if !ORIGINATOR_FIELDS.contains(&name.as_str()) {
+    let field = if ORIGINATOR_FIELDS.contains(&name.as_str()) {
+        Field::Originator
+    } else if RECIPIENT_FIELDS.contains(&name.as_str()) {
+        Field::Recipient
+    } else {
         return text.to_vec();
-    }
+    };
+    let rewrite = |addr: &str| rewrite(addr, field);
     let Ok(value) = std::str::from_utf8(&text[colon + 1..]) else { return text.to_vec() };
     let mut out = text[..=colon].to_vec();
     let mut rest = value;
@@ -100,7 +119,11 @@ mod tests {
     use super::*;
 
     fn upper(text: &str) -> String {
-        String::from_utf8(rewrite(text.as_bytes(), |a| a.to_ascii_uppercase())).unwrap()
+        let f = |a: &str, field| match field {
+            Field::Originator => a.to_ascii_uppercase(),
+            Field::Recipient => format!("{a}.to"),
+        };
+        String::from_utf8(rewrite(text.as_bytes(), f)).unwrap()
     }
 
     #[test]
@@ -113,7 +136,8 @@ mod tests {
 
     #[test]
     fn other_fields_and_odd_addresses_are_left_alone() {
-        assert_eq!(upper("To: joe@h"), "To: joe@h");
+        assert_eq!(upper("To: joe@h, Ann <ann@h>"), "To: joe@h.to, Ann <ann@h.to>");
+        assert_eq!(upper("X-Sender: joe@h"), "X-Sender: joe@h");
         assert_eq!(upper("From: <>"), "From: <>");
         assert_eq!(upper("From: list:;"), "From: list:;");
         assert_eq!(upper("From: <@relay:joe@h>"), "From: <@relay:joe@h>");

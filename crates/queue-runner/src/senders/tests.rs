@@ -146,6 +146,49 @@ fn a_header_keeps_the_display_name() {
     let s = senders("FEATURE(`genericstable')dnl\nFEATURE(`generics_entire_domain')dnl\nGENERICS_DOMAIN(`lab.example')dnl\n");
     let h = s.header(b"From: Full Name <web1_user1@mail.lab.example>", Kind::Smtp);
     assert_eq!(String::from_utf8(h).unwrap(), "From: Full Name <user1@lab.example>");
-    let h = s.header(b"To: web1_user1@mail.lab.example", Kind::Smtp);
-    assert_eq!(String::from_utf8(h).unwrap(), "To: web1_user1@mail.lab.example");
+    let h = s.header(b"To: web1_user1@mail.lab.example, root", Kind::Smtp);
+    assert_eq!(
+        String::from_utf8(h).unwrap(),
+        "To: web1_user1@mail.lab.example, root@mail.lab.example"
+    );
+}
+
+/// Recipient fields: qualified for SMTP, masqueraded only with allmasquerade
+/// (sendmail's `/tryflags HR` answers).
+#[test]
+fn recipient_fields() {
+    let plain = senders("MASQUERADE_AS(`lab.example')dnl\n");
+    let all = senders("MASQUERADE_AS(`lab.example')dnl\nFEATURE(`allmasquerade')dnl\n");
+    for (addr, smtp, local, smtp_all, local_all) in [
+        (
+            "web1_user1@mail.lab.example",
+            "web1_user1@mail.lab.example",
+            "web1_user1@mail.lab.example",
+            "web1_user1@lab.example",
+            "web1_user1@lab.example",
+        ),
+        ("root", "root@mail.lab.example", "root", "root@lab.example", "root"),
+        (
+            "x@localhost",
+            "x@mail.lab.example",
+            "x@mail.lab.example",
+            "x@lab.example",
+            "x@lab.example",
+        ),
+        (
+            "w@elsewhere.example",
+            "w@elsewhere.example",
+            "w@elsewhere.example",
+            "w@elsewhere.example",
+            "w@elsewhere.example",
+        ),
+    ] {
+        let got = [
+            plain.recipient(addr, Kind::Smtp),
+            plain.recipient(addr, Kind::Local),
+            all.recipient(addr, Kind::Smtp),
+            all.recipient(addr, Kind::Local),
+        ];
+        assert_eq!(got, [smtp, local, smtp_all, local_all], "{addr}");
+    }
 }

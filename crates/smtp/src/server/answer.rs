@@ -12,6 +12,7 @@
 //! question                   answer                 sendmail's counterpart
 //! Connect(client)            Connect                check_relay, access Connect:
 //! Helo(name)                 Helo(Connect)          the milters' HELO stage
+//! Unknown(line)              Unknown(Option<Reply>) the milters' unknown-command stage
 //! Space { size }             Space(bool)            enoughdiskspace() at MAIL
 //! Mail { sender, envelope }  Decision               check_mail
 //! Rcpt { recipient, .. }     Decision               check_rcpt
@@ -43,6 +44,8 @@ pub enum Question {
     Connect(ClientInfo),
     /// HELO/EHLO with a valid name, before the reply.
     Helo(String),
+    /// A command the session does not know (the whole line), before its `500`.
+    Unknown(String),
     /// MAIL with `SIZE=size`: is there room in the queue?
     Space {
         /// The announced size (0 when none).
@@ -94,6 +97,8 @@ pub enum Answer {
     /// To [`Question::Helo`]: reply as usual, reply and refuse every later command,
     /// or send this reply and close.
     Helo(Connect),
+    /// To [`Question::Unknown`]: a reply instead of `500 5.5.1 Command unrecognized`.
+    Unknown(Option<Reply>),
     /// To [`Question::Space`]: true when there is room.
     Space(bool),
     /// To [`Question::Mail`] and [`Question::Rcpt`].
@@ -136,6 +141,7 @@ pub trait AsyncPolicy {
 pub(super) enum Pending {
     Connect,
     Helo { name: String, extended: bool },
+    Unknown(String),
     Space(Sender),
     Mail(Envelope),
     Rcpt(Recipient, std::sync::Arc<Envelope>),
@@ -154,6 +160,7 @@ impl Session {
             (Pending::Helo { name, extended }, Answer::Helo(a)) => {
                 self.helo_decided(name, extended, a)
             }
+            (Pending::Unknown(line), Answer::Unknown(reply)) => self.unknown_decided(&line, reply),
             (Pending::Space(sender), Answer::Space(room)) => self.has_space(sender, room),
             (Pending::Mail(envelope), Answer::Decision(d)) => self.mail_decided(envelope, d),
             (Pending::Rcpt(recipient, tx), Answer::Decision(d)) => {
@@ -238,6 +245,40 @@ mod tests {
         assert!(out.starts_with("220 "), "{out}");
         assert!(out.contains("421 4.4.1 mail.example Lost input channel"), "{out}");
         assert!(s.is_closed());
+    }
+
+    #[test]
+    fn a_policys_421_at_mail_ends_the_session() {
+        let mut s = Session::new(lab(), client());
+        s.start();
+        s.answer(Answer::Connect(Connect::Accept));
+        s.feed(b"MAIL FROM:<a@b.example>\r\n", false);
+        let out = s.answer(Answer::Space(true));
+        assert!(matches!(asked(&out).1, Some(Question::Mail { .. })));
+        let shutdown = Reply::new(421, "4.3.0", "closing connection");
+        let out = s.answer(Answer::Decision(Decision::Reject(shutdown)));
+        assert_eq!(text(&out), "421 4.3.0 closing connection\r\n[close]\r\n");
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn helo_answers_accept_reject_the_rest_or_close() {
+        let mut s = Session::new(lab(), client());
+        s.start();
+        s.answer(Answer::Connect(Connect::Accept));
+        let out = s.feed(b"HELO c.example\r\n", false);
+        assert_eq!(asked(&out).1, Some(&Question::Helo("c.example".into())));
+        let refused = Reply::new(550, "5.0.0", "Command rejected");
+        let out = s.answer(Answer::Helo(Connect::RejectCommands(refused)));
+        assert!(text(&out).starts_with("250 mail.example Hello "), "{}", text(&out));
+        let out = s.feed(b"MAIL FROM:<a@b.example>\r\n", false);
+        assert_eq!(text(&out), "550 5.0.0 Command rejected\r\n");
+        s.feed(b"EHLO c.example\r\n", false);
+        let bye = Reply::new(421, "4.7.0", "mail.example closing connection");
+        let out = s.answer(Answer::Helo(Connect::Refuse(bye)));
+        let out = text(&out);
+        assert!(out.starts_with("421 4.7.0 mail.example closing connection\r\n"), "{out}");
+        assert!(out.ends_with("[close]\r\n") && s.is_closed(), "{out}");
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //! the same way. The greeting is `SmtpGreetingMessage` with `$j` (host name), `$v`
 //! (version), `$Z` (version with `confCF_VERSION`) and `$b` (the date) expanded and,
 //! as sendmail does, `ESMTP` inserted after the first word unless the text already
-//! says it. `CHUNKING` is offered only with ferrymail's `Chunking` option, `SMTPUTF8` only with
-//! sendmail's `SMTPUTF8` option.
+//! says it. The client's macros (`${client_addr}`, `$_`, `$?x ... $.`) are filled in
+//! when a client connects ([`super::client_macros`]). `CHUNKING` is offered only
+//! with ferrymail's `Chunking` option, `SMTPUTF8` only with sendmail's `SMTPUTF8`
+//! option.
 
 use super::Settings;
 use spool::settings::Server;

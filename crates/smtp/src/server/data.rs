@@ -168,7 +168,7 @@ impl Session {
                 self.phase = Phase::Data(Box::new(Incoming::new()));
                 self.reply(Reply::bare(354, "End data with <CR><LF>.<CR><LF>"));
             }
-            Err(reply) => self.reply(reply),
+            Err(reply) => self.refuse(reply),
         }
     }
 

@@ -48,7 +48,7 @@ impl Session {
     }
 
     fn send_greeting(&mut self) {
-        let greeting = self.settings.greeting.clone();
+        let greeting = super::client_macros::expand(&self.settings.greeting, &self.client);
         self.reply(Reply::bare(220, greeting));
     }
 

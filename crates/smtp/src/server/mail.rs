@@ -79,7 +79,7 @@ impl Session {
         let shown = match decision {
             Decision::Accept => envelope.sender.raw.clone(),
             Decision::AcceptAs(shown) => shown,
-            Decision::Reject(reply) => return self.reply(reply),
+            Decision::Reject(reply) => return self.refuse(reply),
         };
         self.counters.bad_rcpts = 0;
         self.tx = Some(envelope);

@@ -56,6 +56,7 @@ mod answer;
 mod auth;
 mod bdat;
 mod blocking;
+mod client_macros;
 mod configure;
 mod data;
 mod envelope;
@@ -406,15 +407,19 @@ impl Session {
             Verb::NotImplemented => {
                 self.reply(Reply::new(502, "5.5.1", format!("Command not implemented: \"{line}\"")))
             }
+            // BDAT without CHUNKING offered is a command sendmail does not know.
             Verb::Bdat | Verb::Unknown => {
-                if !self.bad_command() {
-                    self.reply(Reply::new(
-                        500,
-                        "5.5.1",
-                        format!("Command unrecognized: \"{line}\""),
-                    ));
-                }
+                self.ask(Question::Unknown(line.to_string()), Pending::Unknown(line.to_string()))
             }
+        }
+    }
+
+    /// The policy's answer to an unknown command (a milter's): its reply, or
+    /// sendmail's `500 5.5.1 Command unrecognized`; either counts as a bad command.
+    pub(super) fn unknown_decided(&mut self, line: &str, reply: Option<Reply>) {
+        if !self.bad_command() {
+            let text = format!("Command unrecognized: \"{line}\"");
+            self.refuse(reply.unwrap_or_else(|| Reply::new(500, "5.5.1", text)));
         }
     }
 
@@ -433,6 +438,16 @@ impl Session {
 
     fn reply(&mut self, reply: Reply) {
         self.out.push(Action::Send(reply.to_bytes()));
+    }
+
+    /// A policy's refusal; a `421` ends the session after it (a milter's shutdown,
+    /// as sendmail closes then).
+    fn refuse(&mut self, reply: Reply) {
+        let closing = reply.code() == 421;
+        self.reply(reply);
+        if closing {
+            self.close();
+        }
     }
 
     fn event(&mut self, event: Event) {

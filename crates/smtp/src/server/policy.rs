@@ -9,6 +9,7 @@
 //! ```text
 //! connect     access `Connect:` lookup: greet, refuse, or greet and reject all
 //! helo        the milters' HELO stage: accept, reject the rest, or reply and close
+//! unknown     the milters' unknown-command stage: a reply instead of the 500
 //! mail_from   check_mail (access `From:`, sender domain)
 //! rcpt_to     check_rcpt (relaying, local users, aliases, mailertable errors)
 //! vrfy/expn   the address lookups behind VRFY and EXPN (open servers only)
@@ -191,6 +192,12 @@ pub trait Policy {
     /// HELO/EHLO with a valid name, before the reply. Default: accept.
     fn helo(&mut self, _name: &str) -> Connect {
         Connect::Accept
+    }
+
+    /// A command the session does not know (the whole line): a reply instead of
+    /// `500 5.5.1 Command unrecognized`. Default: none.
+    fn unknown(&mut self, _line: &str) -> Option<Reply> {
+        None
     }
 
     /// MAIL FROM after syntax and parameter checks.

@@ -34,7 +34,7 @@ impl Session {
 
     fn refuse_rcpt(&mut self, reply: Reply) {
         self.counters.bad_rcpts = self.counters.bad_rcpts.saturating_add(1);
-        self.reply(reply);
+        self.refuse(reply);
     }
 
     fn parse_recipient(&self, args: &str) -> Result<Recipient, Reply> {

@@ -113,6 +113,7 @@ impl<P: Policy> PolicySession<P> {
         match question {
             Question::Connect(client) => Answer::Connect(p.connect(&client)),
             Question::Helo(name) => Answer::Helo(p.helo(&name)),
+            Question::Unknown(line) => Answer::Unknown(p.unknown(&line)),
             Question::Space { size } => Answer::Space(p.enough_space(size)),
             Question::Mail { sender, envelope } => {
                 Answer::Decision(p.mail_from(&sender, &envelope))

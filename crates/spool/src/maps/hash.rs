@@ -99,8 +99,13 @@ impl HashMap {
         bucket: u32,
         mut f: impl FnMut(&[u8]) -> Result<bool, MapError>,
     ) -> Result<(), MapError> {
-        let spare = self.spares[bdb::log2_ceil(bucket + 1) as usize];
-        let mut pgno = bucket.checked_add(spare).ok_or_else(|| self.pf.corrupt("bad spares"))?;
+        // A header whose masks exceed its bucket count can name a bucket past the 32
+        // spares (found by fuzzing: fuzz/corpus/hash_reader, tests/fuzz_regressions.rs).
+        let spare = bucket
+            .checked_add(1)
+            .and_then(|b| self.spares.get(bdb::log2_ceil(b) as usize))
+            .ok_or_else(|| self.pf.corrupt(format!("bucket {bucket}: past the spares")))?;
+        let mut pgno = bucket.checked_add(*spare).ok_or_else(|| self.pf.corrupt("bad spares"))?;
         let mut hops = 0;
         while pgno != 0 {
             hops += 1;

@@ -18,6 +18,7 @@
 //! FEATURE(masquerade_envelope)       the envelope sender is rewritten too
 //! FEATURE(local_no_masquerade)       nothing is rewritten for the local mailers
 //! FEATURE(always_add_domain)         the local mailers qualify unqualified names
+//! FEATURE(allmasquerade)             recipient fields are masqueraded as senders
 //! ```
 //!
 //! # Errors
@@ -59,6 +60,8 @@ pub struct Masquerade {
     pub local_no_masquerade: bool,
     /// `FEATURE(always_add_domain)`: `Some("")` for `$j`, else the domain given.
     pub always_add_domain: Option<String>,
+    /// `FEATURE(allmasquerade)`.
+    pub all: bool,
 }
 
 impl Masquerade {
@@ -94,6 +97,7 @@ impl Masquerade {
             always_add_domain: config
                 .feature("always_add_domain")
                 .map(|f| f.arg(0).unwrap_or_default().to_string()),
+            all: on("allmasquerade"),
         }
     }
 }

@@ -1,9 +1,9 @@
 # A milter on Debian's libmilter (python3-milter), driven by a JSON spec, for
-# ferrymail's tests. Usage: filter.py PORT SPEC.json
+# ferrymail's tests. Usage: filter.py PORT|unix:PATH SPEC.json
 #
 # Spec keys (all optional):
-#   "connect", "helo", "mail", "data", "eom": the answer at that stage;
-#   "rcpt": an answer, or {"<addr>": answer, ...} by recipient;
+#   "connect", "helo", "mail", "data", "unknown", "eom": the answer at that stage;
+#   "mail", "rcpt": an answer, or {"<addr>": answer, ...} by sender or recipient;
 #   answers: "continue", "accept", "reject", "tempfail", "discard",
 #            "reply:CODE X.Y.Z text" (setreply, then reject or tempfail by CODE);
 #   "mods": end-of-body changes, each a list:
@@ -12,7 +12,8 @@
 #       ["addrcpt_par", addr, args], ["delrcpt", addr], ["chgfrom", addr],
 #       ["replacebody", text], ["quarantine", reason];
 #   "sleep": {stage: seconds} before answering;
-#   "record": a file each stage appends a JSON line to (what the filter saw).
+#   "record": a file each stage appends a JSON line to (what the filter saw);
+#   "rcpt_rej": true to see the recipients the MTA refused (SMFIP_RCPT_REJ).
 import json
 import sys
 import time
@@ -20,7 +21,8 @@ import time
 import Milter
 
 spec = json.load(open(sys.argv[2]))
-MACROS = ["j", "_", "{daemon_name}", "i", "{mail_addr}", "{rcpt_addr}", "{msg_id}"]
+MACROS = ["j", "_", "{daemon_name}", "i", "{mail_addr}", "{rcpt_addr}", "{msg_id}",
+          "{rcpt_mailer}", "{rcpt_host}", "{auth_type}", "{auth_authen}"]
 
 
 def record(**what):
@@ -61,7 +63,7 @@ class Filter(Milter.Base):
     def envfrom(self, sender, *args):
         self.headers, self.text, self.rcpts, self.sender = [], b"", [], sender
         record(stage="mail", sender=sender, args=list(args), macros=self.macros())
-        return self.answer("mail")
+        return self.answer("mail", sender)
 
     def envrcpt(self, rcpt, *args):
         self.rcpts.append(rcpt)
@@ -70,6 +72,10 @@ class Filter(Milter.Base):
 
     def data(self):
         return self.answer("data")
+
+    def unknown(self, cmd):
+        record(stage="unknown", command=cmd.decode("latin-1") if isinstance(cmd, bytes) else cmd)
+        return self.answer("unknown")
 
     def header(self, name, value):
         self.headers.append([name, value])
@@ -105,7 +111,10 @@ class Filter(Milter.Base):
         return self.answer("eom")
 
 
+if spec.get("rcpt_rej"):
+    Filter = Milter.enable_protocols(Filter, Milter.P_RCPT_REJ)
 Milter.factory = Filter
 Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.ADDRCPT | Milter.ADDRCPT_PAR
                  | Milter.DELRCPT | Milter.CHGFROM | Milter.CHGBODY | Milter.QUARANTINE)
-Milter.runmilter("ferrymail-test", "inet:%s@127.0.0.1" % sys.argv[1], 30)
+where = sys.argv[1] if ":" in sys.argv[1] else "inet:%s@127.0.0.1" % sys.argv[1]
+Milter.runmilter("ferrymail-test", where, 30)
