@@ -14,7 +14,6 @@
 mod common;
 
 use common::{python_session, Client, Daemon};
-use std::process::Command;
 
 /// The block as the tips page prints it, with the page's mangled closing quotes
 /// (`�39;`, `&#039;`) restored to `'` (as printed, m4 would leave a quote open).
@@ -141,34 +140,14 @@ fn a_long_mime_header_is_queued_whole_as_sendmail_queues_it() {
     assert!(qf.contains(&format!("\nH??Content-Type: {value}\n")), "{qf}");
 }
 
-/// A file system mounted for one test, unmounted (and its mount point removed)
-/// however the test ends.
-struct Mounted(std::path::PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 /// The tips' 4,000 blocks, on a real 8 MiB tmpfs (2,048 blocks of 4 KiB) under the
 /// queue: MAIL gets sendmail's `452 4.4.5`. The same block on the test machine's
 /// own file system (far more free) takes the message.
 #[test]
 fn below_4000_free_blocks_mail_gets_452() {
-    if !is_root() {
-        testkit::skip::skip("mounting a tmpfs needs root");
-        return;
-    }
     let dir = common::minimal(TIPS_BLOCK);
     let queue = dir.path().join("mqueue");
-    let status = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs"])
-        .arg(&queue)
-        .status()
-        .unwrap();
-    assert!(status.success(), "mount -t tmpfs");
-    let _unmount = Mounted(queue);
+    let Some(_tmpfs) = testkit::tmpfs::Tmpfs::mount(&queue, "8m", 0o700) else { return };
     let daemon = Daemon::run(dir, &[]);
     let out = python_session(
         daemon.addr,
@@ -180,11 +159,6 @@ fn below_4000_free_blocks_mail_gets_452() {
     let roomy = tips_daemon();
     let reply = send_with_header(&roomy, "Subject: fits\r\n");
     assert!(reply.starts_with("250 2.0.0 "), "{reply}");
-}
-
-fn is_root() -> bool {
-    let out = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
 
 /// sendmail's default privacy flag: a transaction without HELO gets

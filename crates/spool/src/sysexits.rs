@@ -56,13 +56,18 @@ impl Exit {
 /// configuration file that cannot be opened is `EX_NOINPUT` (sendmail's missing `-C`
 /// file), another configuration error `EX_CONFIG`, a queue that cannot be written
 /// `EX_TEMPFAIL` (try again later: nothing was queued), an I/O error `EX_IOERR`, a
-/// qf that cannot be read `EX_DATAERR`, anything else `EX_SOFTWARE`.
+/// qf that cannot be read `EX_DATAERR`, anything else `EX_SOFTWARE`. A full file
+/// system or quota (`ENOSPC`, `EDQUOT`) anywhere in the chain is `EX_TEMPFAIL`: the
+/// message was not queued and the same command will work once there is room.
 pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
     let mut fallback = EX_SOFTWARE;
     let mut current = Some(err);
     while let Some(e) = current {
         if let Some(exit) = e.downcast_ref::<Exit>() {
             return exit.code;
+        }
+        if out_of_space(e) {
+            return EX_TEMPFAIL;
         }
         if fallback == EX_SOFTWARE {
             if let Some(config) = e.downcast_ref::<crate::config::ConfigError>() {
@@ -81,6 +86,18 @@ pub fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
     fallback
 }
 
+/// Whether `e` is a full file system or an exceeded quota, looking inside an
+/// `io::Error` that wraps another error (whose `source` skips the wrapped one).
+fn out_of_space(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(queue) = e.downcast_ref::<crate::queue::QueueError>() {
+        return queue.is_no_space();
+    }
+    let Some(io) = e.downcast_ref::<std::io::Error>() else { return false };
+    use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+    matches!(io.kind(), StorageFull | QuotaExceeded)
+        || io.get_ref().is_some_and(|inner| out_of_space(inner))
+}
+
 /// The C library's wording of an I/O error (`No such file or directory`), without
 /// Rust's ` (os error N)`: the text sendmail's messages carry.
 pub fn strerror(e: &std::io::Error) -> String {
@@ -88,5 +105,24 @@ pub fn strerror(e: &std::io::Error) -> String {
     match text.rfind(" (os error ") {
         Some(at) => text[..at].to_string(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn a_full_disk_is_tempfail_even_wrapped() {
+        let full = io::Error::from_raw_os_error(nix::errno::Errno::ENOSPC as i32);
+        assert_eq!(exit_code(&full), EX_TEMPFAIL);
+        let quota = io::Error::from_raw_os_error(nix::errno::Errno::EDQUOT as i32);
+        assert_eq!(exit_code(&io::Error::other(quota)), EX_TEMPFAIL);
+        let eio = io::Error::from_raw_os_error(nix::errno::Errno::EIO as i32);
+        assert_eq!(exit_code(&io::Error::other(eio)), EX_IOERR);
+        let full = io::Error::from_raw_os_error(nix::errno::Errno::ENOSPC as i32);
+        let queue = crate::queue::QueueError::io(std::path::Path::new("df1"), full);
+        assert_eq!(exit_code(&io::Error::other(queue)), EX_TEMPFAIL);
     }
 }

@@ -82,7 +82,7 @@ pub fn enqueue(settings: &Settings, input: &mut dyn BufRead, now: Timestamp) -> 
     let body = if ended {
         body::BodyStats::default()
     } else {
-        let mut sink = |bytes: &[u8]| msg.write_body(bytes).map_err(std::io::Error::other);
+        let mut sink = |bytes: &[u8]| msg.write_body(bytes).map_err(std::io::Error::from);
         body::copy(input, &header.body_start, !settings.ignore_dots, &mut sink)?
     };
     let size = header.size as u64 + body.size;

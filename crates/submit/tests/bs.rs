@@ -105,15 +105,6 @@ fn blanks_before_the_colon_keep_every_header_field() {
     assert_eq!(df, b"body\n");
 }
 
-/// A file system mounted for one test and unmounted however the test ends.
-struct Mounted(std::path::PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 /// Issue 16 item 5 on a real full file system: the client queue is a 64 KiB tmpfs
 /// and the message does not fit. sendmail 8.17.1.9 (the oracle, `-bs` and as a
 /// daemon, its queue on the same tmpfs) answers the final dot with `421 4.3.1 Out of
@@ -121,18 +112,8 @@ impl Drop for Mounted {
 /// half-written files behind.
 #[test]
 fn a_full_file_system_is_421_and_leaves_nothing() {
-    if !common::is_root() {
-        testkit::oracle::skip("mounting a tmpfs needs root");
-        return;
-    }
     let lab = Lab::new();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k,mode=0777", "tmpfs"])
-        .arg(&lab.queue)
-        .status()
-        .expect("mount runs");
-    assert!(mounted.success(), "mount -t tmpfs");
-    let _unmount = Mounted(lab.queue.clone());
+    let Some(_tmpfs) = testkit::tmpfs::Tmpfs::mount(&lab.queue, "64k", 0o777) else { return };
     let mut bs = BsSession::start(&lab);
     assert!(bs.say(b"EHLO client.example\r\n").starts_with("250-"));
     let body = "x".repeat(70) + "\n";

@@ -20,6 +20,8 @@
 //! * [`dns`]: a small DNS server each test starts on 127.0.0.1 with its own records;
 //! * [`milter`]: milters on the real libmilter (python3-milter) with a scripted filter;
 //! * [`dkim`]: the real opendkim on 127.0.0.1 and python3-dkim's verifier;
+//! * [`soak`]: the rounds and seed of a crash battery (`scripts/soak` runs them long);
+//! * [`tmpfs`]: a small real file system mounted for one test (full-disk checks);
 //! * [`scenario`]: replaying a transcript's commands in a scratch directory against
 //!   either sendmail, to record fixtures and to compare.
 //!
@@ -41,4 +43,6 @@ pub mod rng;
 pub mod scenario;
 pub mod skip;
 pub mod smtp_session;
+pub mod soak;
+pub mod tmpfs;
 pub mod transcript;
