@@ -10,6 +10,9 @@
 //! * `-Ac`: works the client queue: each message is picked up into the MTA's queue
 //!   ([`crate::pickup`]) and delivered at once.
 //!
+//! Every run starts by removing the files crashes left in the queue it works
+//! (`spool`'s `Queue::sweep`: untouched for a day, no writer, no control file).
+//!
 //! Jobs run in parallel up to `MaxQueueChildren` (one with `-v`, so the dialogue
 //! reads in order), each holding the lock of its own qf; a notice a job queues is
 //! run right after it by the same worker.
@@ -69,6 +72,12 @@ pub fn runner(settings: Settings, transport: Arc<dyn Transport>, log: Syslog) ->
 
 /// One queue run: the client queue with `-Ac`, else the MTA's queue.
 pub async fn once(runner: &Arc<Runner>) -> Result<i32> {
+    let r = runner.clone();
+    tokio::task::spawn_blocking(move || {
+        let (client, mta) = pickup::queues(&r.settings);
+        if r.settings.client { client } else { mta }.sweep_logged(&r.log);
+    })
+    .await?;
     let ids = match runner.settings.client {
         true => pick_up_all(runner).await?,
         false => {

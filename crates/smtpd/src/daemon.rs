@@ -74,6 +74,9 @@ pub fn run(args: Vec<String>) -> Result<()> {
             ready.join(" ")
         ),
     );
+    // What a crash left in the queue (as Postfix's postsuper at start-up); before
+    // the runtime, so its directory reads block nothing.
+    shared.queue.sweep_logged(&shared.syslog);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = runtime.block_on(serve(bound, Arc::new(RwLock::new(Arc::new(shared)))));
     if let Some(path) = &pid_file {

@@ -23,7 +23,8 @@
 //! `QueueDirectory` pattern names are [`groups`]'. The rule for a new message's file
 //! mode ([`file_mode`]) is here and its priority is
 //! [`QueueSettings::priority`](crate::settings::QueueSettings::priority), so every
-//! program that queues mail applies the same.
+//! program that queues mail applies the same. Files a crash left behind are removed by
+//! [`Queue::sweep`] (its module says which).
 //!
 //! # Errors
 //! [`QueueError`] names the file (and so the queue ID) that failed.
@@ -34,10 +35,12 @@ pub mod groups;
 mod id;
 mod job;
 pub mod scan;
+mod sweep;
 
 pub use commit::NewMessage;
 pub use id::{encode_time, next_id, QueueId};
 pub use job::Job;
+pub use sweep::STRAY_AGE;
 
 use fs::{FileSystem, RealFs};
 use std::io;

@@ -307,3 +307,70 @@ fn a_message_takes_the_wanted_id_unless_it_is_taken() {
     let second = queue.new_message_as(id.clone()).unwrap();
     assert_ne!(second.id(), &id, "a df of that name exists: a fresh ID");
 }
+
+/// Creates `name` in `dir`, last modified `age` before `now`.
+fn file_aged(dir: &Path, name: &str, now: std::time::SystemTime, age: u64) -> File {
+    let file = File::create(dir.join(name)).unwrap();
+    file.set_modified(now - std::time::Duration::from_secs(age)).unwrap();
+    file
+}
+
+#[test]
+fn a_sweep_removes_only_what_no_one_writes_or_refers_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let now = std::time::SystemTime::now();
+    let old = STRAY_AGE.as_secs() + 60;
+    // Stray: a tf, a df and an xf with no control file, untouched for more than a day.
+    file_aged(dir.path(), "tfaaaaaaaaaaaa01", now, old);
+    file_aged(dir.path(), "dfaaaaaaaaaaaa02", now, old);
+    file_aged(dir.path(), "xfaaaaaaaaaaaa03", now, old);
+    // Kept: a df with its qf, one with its hf, one with its Qf; a young orphan; an
+    // old orphan a writer still holds locked; an old tf a writer holds locked.
+    for (df, owner) in [("dfbbbbbbbbbbbb01", "qf"), ("dfbbbbbbbbbbbb02", "hf")] {
+        file_aged(dir.path(), df, now, old);
+        file_aged(dir.path(), &format!("{owner}{}", &df[2..]), now, old);
+    }
+    file_aged(dir.path(), "dfbbbbbbbbbbbb03", now, old);
+    file_aged(dir.path(), "Qfbbbbbbbbbbbb03", now, old);
+    file_aged(dir.path(), "dfbbbbbbbbbbbb04", now, 60);
+    let held_df = file_aged(dir.path(), "dfbbbbbbbbbbbb05", now, old);
+    held_df.try_lock().unwrap();
+    let held_tf = file_aged(dir.path(), "tfbbbbbbbbbbbb06", now, old);
+    held_tf.try_lock().unwrap();
+    let before = names(dir.path());
+
+    let mut removed = queue.sweep(now).unwrap();
+    removed.sort();
+    let expected: Vec<_> = ["dfaaaaaaaaaaaa02", "tfaaaaaaaaaaaa01", "xfaaaaaaaaaaaa03"]
+        .iter()
+        .map(|n| dir.path().join(n))
+        .collect();
+    assert_eq!(removed, expected);
+    let kept: Vec<String> = before.into_iter().filter(|n| !n.contains('a')).collect();
+    assert_eq!(names(dir.path()), kept);
+
+    // The writers are gone: a day later their files go too; control files never do.
+    drop((held_df, held_tf));
+    assert_eq!(queue.sweep(now).unwrap().len(), 2);
+    let later = now + STRAY_AGE;
+    assert_eq!(queue.sweep(later).unwrap(), vec![dir.path().join("dfbbbbbbbbbbbb04")]);
+    for name in ["qfbbbbbbbbbbbb01", "hfbbbbbbbbbbbb02", "Qfbbbbbbbbbbbb03"] {
+        assert!(dir.path().join(name).exists(), "{name}");
+    }
+}
+
+#[test]
+fn a_sweep_never_takes_a_message_being_written_or_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let far = std::time::SystemTime::now() + 10 * STRAY_AGE;
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(b"in flight\n").unwrap();
+    assert!(queue.sweep(far).unwrap().is_empty(), "its df is locked");
+    let id = msg.id().clone();
+    let job = msg.commit(&sample_qf(&id)).unwrap();
+    drop(job);
+    assert!(queue.sweep(far).unwrap().is_empty(), "its qf keeps it");
+    assert_eq!(names(dir.path()), vec![format!("df{id}"), format!("qf{id}")]);
+}
