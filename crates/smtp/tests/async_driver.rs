@@ -33,6 +33,7 @@ impl SlowPolicy {
         let lab = &mut self.lab;
         match question {
             Question::Connect(client) => Answer::Connect(lab.connect(&client)),
+            Question::Greet => Answer::Connect(lab.greet()),
             Question::Helo(name) => Answer::Helo(lab.helo(&name)),
             Question::Unknown(line) => Answer::Unknown(lab.unknown(&line)),
             Question::Space { size } => Answer::Space(lab.enough_space(size)),

@@ -71,6 +71,13 @@ pub fn event_record(event: &Event, client: &str, daemon: &str) -> Option<Record>
         Event::PossibleAttack { command, count } => {
             Record::PossibleAttack { client, command: command.to_string(), count: *count }
         }
+        Event::PreGreetingTraffic { after } => {
+            // sendmail names the client `host [ip]` here, `[ip] [ip]` without a name.
+            let plain = client.trim_end_matches(" (may be forged)");
+            let client =
+                if plain.contains(' ') { plain.to_string() } else { format!("{plain} {plain}") };
+            Record::PreGreetingTraffic { client, seconds: after.as_secs() }
+        }
         Event::RcptFlood => Record::RcptFlood { client },
         Event::PrivacyRefusal { line } => Record::PrivacyRefusal { client, line: line.clone() },
         Event::Timeout { during } => {

@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! stage     filter says          client gets (sendmail's words)              log
-//! connect   reject               every command: 550 5.0.0 Command rejected  Milter: connect: host=h, addr=a, rejecting commands
-//!           tempfail             every command: 451 4.3.2 Please try ...    ... temp failing commands
+//! connect   reject               554 $j ESMTP not accepting messages, then  Milter: connect: host=h, addr=a, rejecting commands
+//!                                every command: 550 5.0.0 Command rejected
+//!           tempfail             220, EHLO as usual; MAIL, ETRN: 451 4.3.2  ... temp failing commands
+//!                                Please try again later (VRFY, EXPN: 550 5.7.1
+//!                                ..., AUTH: 454 4.3.0 ...)
 //!           421 / shutdown       421 ... closing connection, close
 //! helo      reject/tempfail/y    the usual 250, then the refusal for the rest  Milter: helo=h, reject=...
 //! mail/rcpt reject               550 5.7.1 Command rejected                 Milter: from=<a>, reject=... / to=<r>
@@ -148,11 +151,11 @@ impl Filters {
             Verdict::Continue | Verdict::Discard => return (filters, None),
             Verdict::Reject => {
                 filters.log(known, 3, &said("rejecting commands"));
-                Connect::RejectCommands(Reply::new(550, "5.0.0", "Command rejected"))
+                Connect::NotAccepting
             }
             Verdict::Tempfail => {
                 filters.log(known, 3, &said("temp failing commands"));
-                Connect::RejectCommands(Reply::new(451, "4.3.2", "Please try again later"))
+                Connect::TempFail
             }
             Verdict::Reply(text) if text.starts_with("421") => {
                 filters.log(known, 3, &said(&format!("shutdown={text}")));
@@ -195,7 +198,9 @@ impl Filters {
         };
         let shown = match &answer {
             Connect::RejectCommands(r) | Connect::Refuse(r) => text_of(r),
-            Connect::Accept => String::new(),
+            Connect::Accept | Connect::NotAccepting | Connect::TempFail | Connect::Pause(_) => {
+                String::new()
+            }
         };
         let shown = if rejected { "Command rejected".to_string() } else { shown };
         self.log(known, 3, &format!("Milter: helo={name}, reject={shown}"));

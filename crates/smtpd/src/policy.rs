@@ -131,11 +131,23 @@ impl DaemonPolicy {
     }
 
     /// The access and blocklist checks at connect, then the milters.
+    /// The connection: check_relay and the DNS blocklists; then, for a client they
+    /// let in, the greeting pause (`FEATURE(greet_pause)`) or at once the milters.
     async fn connect(&mut self) -> Connect {
         let verdict = self.rules_connect().await;
         if verdict != Connect::Accept {
             return verdict;
         }
+        let pause = self.shared.rules.greet_pause(self.talk.client());
+        if !pause.is_zero() {
+            return Connect::Pause(pause);
+        }
+        self.greet().await
+    }
+
+    /// The milters' connect stage, once the client is let in (and waited out the
+    /// greeting pause, if any): sendmail shows a client to its milters only then.
+    async fn greet(&mut self) -> Connect {
         let known = known!(self);
         let (filters, answer) = Filters::connect(&known).await;
         self.filters = filters;
@@ -490,6 +502,7 @@ impl AsyncPolicy for DaemonPolicy {
     async fn answer(&mut self, question: Question) -> Answer {
         match question {
             Question::Connect(_) => Answer::Connect(self.connect().await),
+            Question::Greet => Answer::Connect(self.greet().await),
             Question::Helo(name) => Answer::Helo(self.helo(&name).await),
             Question::Unknown(line) => {
                 let known = known!(self);

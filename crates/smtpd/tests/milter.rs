@@ -129,12 +129,47 @@ fn each_stage_rejects_tempfails_and_replies_as_sendmail() {
         let daemon = Daemon::start(&filter("f1", f.port, ", F=T"));
         let replies = transaction(&daemon, &["bob@example.org"], MESSAGE);
         assert!(replies[at].starts_with(want), "{spec}: {replies:?}");
+        if spec.contains(r#""connect": "reject""#) {
+            // sendmail's greeting code 554 (its srvrsmtp.c `greetcode`), then EHLO
+            // without extensions.
+            let greeting = "554 mail.test.example ESMTP not accepting messages\r\n";
+            assert_eq!(replies[0], greeting, "{spec}: {replies:?}");
+            assert!(replies[1].ends_with("250 ENHANCEDSTATUSCODES\r\n"), "{replies:?}");
+        }
         assert!(daemon.log().contains(logged), "{spec}: {}", daemon.log());
         assert!(
             files(&daemon, "qf").is_empty() && files(&daemon, "df").is_empty(),
             "{spec}: nothing queued"
         );
     }
+}
+
+/// A filter that tempfails the connection (or is down, with `F=T`): the oracle
+/// greets as usual, offers its extensions, and refuses only some commands, each in
+/// its own words (sendmail's `tempfail` in srvrsmtp.c).
+#[test]
+fn a_tempfail_at_connect_refuses_what_sendmail_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(f) = PyMilter::start(dir.path(), r#"{"connect": "tempfail"}"#) else { return };
+    let daemon = Daemon::start(&filter("f1", f.port, ", F=T"));
+    let mut c = Client::connect(daemon.addr);
+    assert!(c.reply().starts_with("220 mail.test.example ESMTP"));
+    let ehlo = c.say("EHLO client.example");
+    assert!(ehlo.contains("250-PIPELINING\r\n") && ehlo.ends_with("250 HELP\r\n"), "{ehlo}");
+    let later = "Please try again later\r\n";
+    for (command, want) in [
+        ("MAIL FROM:<alice@example.org>", format!("451 4.3.2 {later}")),
+        ("RCPT TO:<root>", "503 5.0.0 Need MAIL before RCPT\r\n".into()),
+        ("VRFY root", format!("550 5.7.1 {later}")),
+        ("EXPN root", format!("550 5.7.1 {later}")),
+        ("ETRN x", format!("451 4.3.2 {later}")),
+        // No AUTH offered here: the oracle's own 503 (with AUTH offered, 454 4.3.0).
+        ("AUTH PLAIN AGZvbwBiYXI=", "503 5.3.3 AUTH not available\r\n".into()),
+        ("NOOP", "250 2.0.0 OK\r\n".into()),
+    ] {
+        assert_eq!(c.say(command), want, "{command}");
+    }
+    assert!(c.say("HELP").starts_with("214-2.0.0 "));
 }
 
 #[test]

@@ -40,6 +40,9 @@ pub enum Tag {
     To,
     /// A recipient's spam preference under `FEATURE(delay_checks, friend|hater)`.
     Spam,
+    /// The pause before the greeting under `FEATURE(greet_pause)`, in milliseconds
+    /// (`GreetPause:`).
+    GreetPause,
 }
 
 impl Tag {
@@ -50,6 +53,7 @@ impl Tag {
             Tag::From => "from:",
             Tag::To => "to:",
             Tag::Spam => "spam:",
+            Tag::GreetPause => "greetpause:",
         }
     }
 }

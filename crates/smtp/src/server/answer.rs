@@ -10,7 +10,8 @@
 //!
 //! ```text
 //! question                   answer                 sendmail's counterpart
-//! Connect(client)            Connect                check_relay, access Connect:
+//! Connect(client)            Connect                check_relay, access Connect:, greet_pause
+//! Greet                      Connect                the milters' connect stage
 //! Helo(name)                 Helo(Connect)          the milters' HELO stage
 //! Unknown(line)              Unknown(Option<Reply>) the milters' unknown-command stage
 //! Space { size }             Space(bool)            enoughdiskspace() at MAIL
@@ -42,6 +43,9 @@ use std::future::Future;
 pub enum Question {
     /// A new connection: greet, refuse, or greet and reject every command.
     Connect(ClientInfo),
+    /// The client waited out the greeting pause ([`Connect::Pause`]): the checks
+    /// sendmail makes after it (the milters' connect stage).
+    Greet,
     /// HELO/EHLO with a valid name, before the reply.
     Helo(String),
     /// A command the session does not know (the whole line), before its `500`.
@@ -92,7 +96,7 @@ pub enum Question {
 /// The driver's answer; its kind must match the question's.
 #[derive(Debug)]
 pub enum Answer {
-    /// To [`Question::Connect`].
+    /// To [`Question::Connect`] and [`Question::Greet`].
     Connect(Connect),
     /// To [`Question::Helo`]: reply as usual, reply and refuse every later command,
     /// or send this reply and close.
@@ -140,7 +144,12 @@ pub trait AsyncPolicy {
 #[derive(Debug)]
 pub(super) enum Pending {
     Connect,
-    Helo { name: String, extended: bool },
+    /// Not a question: the greeting pause, ended by [`Session::paused`].
+    Pause,
+    Helo {
+        name: String,
+        extended: bool,
+    },
     Unknown(String),
     Space(Sender),
     Mail(Envelope),
@@ -148,7 +157,10 @@ pub(super) enum Pending {
     Lookup,
     Auth,
     Data,
-    Bdat { size: u64, last: bool },
+    Bdat {
+        size: u64,
+        last: bool,
+    },
     Commit,
 }
 
@@ -182,16 +194,23 @@ impl Session {
 
 impl Action {
     /// True for the actions a driver performs on the connection itself (send,
-    /// sleep, TLS, close), as opposed to questions, message text and log events.
+    /// sleep, pause, TLS, close), as opposed to questions, message text and log events.
     pub fn is_io(&self) -> bool {
-        matches!(self, Action::Send(_) | Action::Sleep(_) | Action::StartTls | Action::Close)
+        matches!(
+            self,
+            Action::Send(_)
+                | Action::Sleep(_)
+                | Action::Pause(_)
+                | Action::StartTls
+                | Action::Close
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{lab, text};
-    use super::super::{ClientInfo, Decision, Reply};
+    use super::super::{ClientInfo, Decision, Event, Reply};
     use super::*;
 
     fn client() -> ClientInfo {
@@ -234,6 +253,57 @@ mod tests {
         let refused = Reply::new(550, "5.7.1", "<x@y.example>... Relaying denied");
         let out = s.answer(Answer::Decision(Decision::Reject(refused)));
         assert_eq!(text(&out), "550 5.7.1 <x@y.example>... Relaying denied\r\n");
+    }
+
+    #[test]
+    fn a_greeting_pause_then_the_greet_question_or_not_accepting() {
+        let pause = std::time::Duration::from_millis(1500);
+        let mut s = Session::new(lab(), client());
+        s.start();
+        let out = s.answer(Answer::Connect(Connect::Pause(pause)));
+        assert!(matches!(out.as_slice(), [Action::Pause(p)] if *p == pause), "{out:?}");
+        assert!(s.is_waiting());
+        let out = s.paused(None);
+        assert_eq!(asked(&out), ("".to_string(), Some(&Question::Greet)));
+        let out = s.answer(Answer::Connect(Connect::Accept));
+        assert_eq!(text(&out), "220 mail.example ESMTP test\r\n");
+
+        let mut s = Session::new(lab(), client());
+        s.start();
+        s.answer(Answer::Connect(Connect::Pause(pause)));
+        let after = std::time::Duration::from_millis(200);
+        let out = s.paused(Some(after));
+        assert!(
+            matches!(out[0], Action::Log(Event::PreGreetingTraffic { after: a }) if a == after)
+        );
+        assert_eq!(text(&out[1..]), "554 mail.example ESMTP not accepting messages\r\n");
+        s.feed(b"EHLO early.example\r\n", false);
+        let mut out = text(&s.answer(Answer::Helo(Connect::Accept)));
+        out.push_str(&text(&s.feed(b"MAIL FROM:<a@b.example>\r\nNOOP\r\n", false)));
+        assert_eq!(
+            out,
+            "250-mail.example Hello localhost [127.0.0.1], pleased to meet you\r\n\
+             250 ENHANCEDSTATUSCODES\r\n550 5.0.0 Command rejected\r\n250 2.0.0 OK\r\n"
+        );
+    }
+
+    #[test]
+    fn a_tempfailed_connection_refuses_mail_etrn_vrfy_expn_and_auth() {
+        let mut settings = lab();
+        settings.auth_mechanisms = vec!["PLAIN".into()];
+        let mut s = Session::new(settings, client());
+        s.start();
+        let out = s.answer(Answer::Connect(Connect::TempFail));
+        assert!(text(&out).starts_with("220 "), "{out:?}");
+        s.feed(b"EHLO c.example\r\n", false);
+        let ehlo = text(&s.answer(Answer::Helo(Connect::Accept)));
+        assert!(ehlo.contains("250-AUTH PLAIN\r\n"), "{ehlo}");
+        let out = s.feed(b"MAIL FROM:<a@b.example>\r\nVRFY x\r\nAUTH PLAIN AGEAYg==\r\n", false);
+        assert_eq!(
+            text(&out),
+            "451 4.3.2 Please try again later\r\n550 5.7.1 Please try again later\r\n\
+             454 4.3.0 Please try again later\r\n"
+        );
     }
 
     #[test]

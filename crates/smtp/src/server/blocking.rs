@@ -58,8 +58,8 @@ fn perform(actions: Vec<Action>, writer: &mut impl Write) -> std::io::Result<boo
                 return Err(std::io::Error::other("STARTTLS is not supported by this driver"));
             }
             Action::Close => closed = true,
-            Action::Ask(_) | Action::Message(_) | Action::Log(_) => {
-                unreachable!("PolicySession resolves questions, message text and events")
+            Action::Ask(_) | Action::Message(_) | Action::Log(_) | Action::Pause(_) => {
+                unreachable!("PolicySession resolves questions, pauses, message text and events")
             }
         }
     }

@@ -5,7 +5,14 @@
 //! The greeting is `220 ` plus [`super::Settings::greeting`], unless the policy
 //! refuses the connection (its reply instead, then close) or tells the session to
 //! reject every command (sendmail's access `REJECT`: normal greeting, EHLO without
-//! extensions, `550 5.7.1 Access denied` for the rest).
+//! extensions, `550 5.7.1 Access denied` for the rest). A milter's reject at
+//! connect and pre-greeting traffic get sendmail's `554 $j ESMTP not accepting
+//! messages` instead of the greeting, then `550 5.0.0 Command rejected`.
+//!
+//! `FEATURE(greet_pause)`: the policy may answer the connection with a pause; the
+//! driver waits that long for input ([`super::Action::Pause`]). A client that talks
+//! first is logged and not accepted; one that waits is asked about once more
+//! ([`Question::Greet`], the milters) before the greeting.
 //!
 //! After its checks HELO/EHLO asks the policy ([`Question::Helo`], where sendmail
 //! consults its milters): it may accept, have every later command refused with a
@@ -22,7 +29,8 @@
 //! STARTTLS, DELIVERBY, HELP.
 
 use super::limits::Flood;
-use super::{Connect, Event, Pending, Phase, Question, Reply, Session};
+use super::{Action, Connect, Event, Pending, Phase, Question, Reply, Session};
+use std::time::Duration;
 
 /// sendmail's MAXNAME: longest HELO argument.
 const MAX_HELO_NAME: usize = 256;
@@ -44,7 +52,37 @@ impl Session {
                 self.send_greeting();
                 self.reject_all = Some(reply);
             }
+            Connect::NotAccepting => self.not_accepting(),
+            Connect::TempFail => {
+                self.send_greeting();
+                self.tempfail = true;
+            }
+            Connect::Pause(limit) => {
+                self.waiting = Some(Pending::Pause);
+                self.out.push(Action::Pause(limit));
+            }
         }
+    }
+
+    /// The end of the greeting pause: the client talked (`Some(after)` the
+    /// connection) or waited; see [`Session::paused`].
+    pub(super) fn pause_over(&mut self, talked: Option<Duration>) {
+        match talked {
+            Some(after) => {
+                self.event(Event::PreGreetingTraffic { after });
+                self.not_accepting();
+            }
+            None => self.ask(Question::Greet, Pending::Connect),
+        }
+    }
+
+    /// sendmail's greeting code 554 with its `nullserver`: `554 $j ESMTP not
+    /// accepting messages`, then `550 5.0.0 Command rejected` for every command but
+    /// HELO, EHLO, NOOP, RSET and QUIT.
+    fn not_accepting(&mut self) {
+        let text = format!("{} ESMTP not accepting messages", self.settings.host_name);
+        self.reply(Reply::bare(554, text));
+        self.reject_all = Some(Reply::new(550, "5.0.0", "Command rejected"));
     }
 
     fn send_greeting(&mut self) {
@@ -76,11 +114,17 @@ impl Session {
     }
 
     /// The policy's answer to HELO/EHLO (a milter's): the usual reply, then perhaps
-    /// every later command refused, or the filter's `421` and close.
+    /// every later command refused, or the filter's `421` and close. (A greeting is
+    /// long gone: `NotAccepting` refuses the later commands as sendmail's nullserver
+    /// does, and a pause means nothing here.)
     pub(super) fn helo_decided(&mut self, name: String, extended: bool, answer: Connect) {
         match answer {
-            Connect::Accept => {}
+            Connect::Accept | Connect::Pause(_) => {}
+            Connect::TempFail => self.tempfail = true,
             Connect::RejectCommands(reply) => self.reject_all = Some(reply),
+            Connect::NotAccepting => {
+                self.reject_all = Some(Reply::new(550, "5.0.0", "Command rejected"))
+            }
             Connect::Refuse(reply) => {
                 self.reply(reply);
                 self.close();

@@ -129,6 +129,8 @@ pub struct Session {
     tls: bool,
     auth_id: Option<String>,
     reject_all: Option<Reply>,
+    /// A milter tempfailed the connection ([`Connect::TempFail`]).
+    tempfail: bool,
     tx: Option<Envelope>,
     /// The message arriving in BDAT chunks, between chunks.
     chunked: Option<Box<bdat::Chunked>>,
@@ -155,6 +157,7 @@ impl Session {
             tls: false,
             auth_id: None,
             reject_all: None,
+            tempfail: false,
             tx: None,
             chunked: None,
             counters: Counters::default(),
@@ -200,6 +203,22 @@ impl Session {
         }
         if self.eof_seen && self.waiting.is_none() {
             self.lost_input();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// The end of the greeting pause of [`Action::Pause`]: `Some(after)` when the
+    /// client sent something (or closed) that long after connecting, `None` when it
+    /// waited the pause out. Feed what the driver read after this call.
+    ///
+    /// # Panics
+    /// When no pause is outstanding: a bug in the driver.
+    pub fn paused(&mut self, talked: Option<Duration>) -> Vec<Action> {
+        let pending = self.waiting.take();
+        assert!(matches!(pending, Some(Pending::Pause)), "a pause ended with none started");
+        self.pause_over(talked);
+        if !self.is_closed() && self.waiting.is_none() {
+            self.run();
         }
         std::mem::take(&mut self.out)
     }
@@ -387,6 +406,12 @@ impl Session {
         if matches!(verb, Verb::Mail | Verb::Vrfy | Verb::Expn | Verb::Etrn) {
             self.mail_issued = true;
         }
+        let auth_offered = verb == Verb::Auth && !self.offered_mechanisms().is_empty();
+        let refused = if self.tempfail { verb.tempfailed(auth_offered) } else { None };
+        if let Some(reply) = refused {
+            self.reply(reply);
+            return;
+        }
         match verb {
             Verb::Helo => self.helo(args, false),
             Verb::Ehlo => self.helo(args, true),
@@ -545,6 +570,18 @@ impl Verb {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(word))
             .map_or(Verb::Unknown, |&(_, verb)| verb)
+    }
+
+    /// The reply to this command in a connection a milter tempfailed, as the oracle
+    /// gives it (`None`: as usual; AUTH only where AUTH is offered, else its `503`).
+    fn tempfailed(self, auth_offered: bool) -> Option<Reply> {
+        let later = "Please try again later";
+        match self {
+            Verb::Mail | Verb::Etrn => Some(Reply::new(451, "4.3.2", later)),
+            Verb::Vrfy | Verb::Expn => Some(Reply::new(550, "5.7.1", later)),
+            Verb::Auth if auth_offered => Some(Reply::new(454, "4.3.0", later)),
+            _ => None,
+        }
     }
 
     /// Commands answered normally while every other command is refused.

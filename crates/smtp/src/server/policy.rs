@@ -60,6 +60,19 @@ pub enum Connect {
     /// Greet, then answer MAIL, RCPT, DATA, VRFY, EXPN, HELP ... with this reply
     /// (access `REJECT`: `550 5.7.1 Access denied`); EHLO offers no extensions.
     RejectCommands(Reply),
+    /// Greet `554 <host> ESMTP not accepting messages`, then answer every command but
+    /// HELO, EHLO, NOOP, RSET and QUIT with `550 5.0.0 Command rejected` (sendmail's
+    /// answer to a milter that rejects the connection, and to pre-greeting traffic).
+    NotAccepting,
+    /// Greet as usual, then answer MAIL and ETRN with `451 4.3.2 Please try again
+    /// later`, VRFY and EXPN with `550 5.7.1 Please try again later` and AUTH with
+    /// `454 4.3.0 Please try again later`; everything else as usual, EHLO with its
+    /// extensions (sendmail's `tempfail` after a milter's tempfail at connect).
+    TempFail,
+    /// `FEATURE(greet_pause)`: wait this long before greeting ([`super::Action::Pause`]).
+    /// A client that sends anything first is [`Connect::NotAccepting`] (and logged);
+    /// one that waits is asked about again with [`super::Question::Greet`].
+    Pause(std::time::Duration),
 }
 
 /// One step of a SASL exchange.
@@ -133,6 +146,12 @@ pub trait BodySink {
 /// Things worth a log line, reported to [`Policy::event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// `rejecting commands from host [ip] due to pre-greeting traffic after N
+    /// seconds` (`FEATURE(greet_pause)`).
+    PreGreetingTraffic {
+        /// Since the connection, when the client sent its first bytes.
+        after: std::time::Duration,
+    },
     /// `rejecting server HELO/EHLO ... due to traffic before response`.
     TrafficBeforeResponse {
         /// `HELO` or `EHLO`.
@@ -186,6 +205,12 @@ pub trait Policy {
 
     /// A new connection. Default: accept.
     fn connect(&mut self, _client: &ClientInfo) -> Connect {
+        Connect::Accept
+    }
+
+    /// After a greeting pause the client waited out ([`Connect::Pause`]). Default:
+    /// accept.
+    fn greet(&mut self) -> Connect {
         Connect::Accept
     }
 

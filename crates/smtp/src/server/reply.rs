@@ -145,6 +145,11 @@ pub enum Action {
     Sleep(Duration),
     /// Flush, then run the TLS handshake and call [`super::Session::tls_started`].
     StartTls,
+    /// Flush, then wait up to this long for input before the greeting
+    /// (`FEATURE(greet_pause)`), and call [`super::Session::paused`]: with when the
+    /// client's first bytes came (then feed them), or `None` when it waited. End of
+    /// input counts as input, as sendmail's `select` sees it.
+    Pause(Duration),
     /// Work out the answer and give it to [`super::Session::answer`]; the session
     /// reads no input meanwhile. Always the last action of its batch.
     Ask(Box<Question>),

@@ -100,6 +100,12 @@ impl<P: Policy> PolicySession<P> {
                     let answer = self.answer(*question);
                     todo.extend(self.session.answer(answer));
                 }
+                // This adapter does not watch the input: it sleeps the pause out and
+                // greets (its callers' policies never pause; smtpd's driver watches).
+                Action::Pause(limit) => {
+                    std::thread::sleep(limit);
+                    todo.extend(self.session.paused(None));
+                }
                 Action::Message(part) => self.store(part),
                 Action::Log(event) => self.policy.event(event),
                 other => io.push(other),
@@ -112,6 +118,7 @@ impl<P: Policy> PolicySession<P> {
         let p = &mut self.policy;
         match question {
             Question::Connect(client) => Answer::Connect(p.connect(&client)),
+            Question::Greet => Answer::Connect(p.greet()),
             Question::Helo(name) => Answer::Helo(p.helo(&name)),
             Question::Unknown(line) => Answer::Unknown(p.unknown(&line)),
             Question::Space { size } => Answer::Space(p.enough_space(size)),

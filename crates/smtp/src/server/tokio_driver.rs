@@ -9,6 +9,10 @@
 //! text goes to [`AsyncPolicy::message`], events to [`AsyncPolicy::event`]. Slow-downs
 //! sleep with `tokio::time::sleep`, so a slowed client costs no thread.
 //!
+//! `FEATURE(greet_pause)`: on [`Action::Pause`] the driver waits for the client's
+//! first bytes up to the pause, without a thread, and tells the session whether
+//! they (or the end of input) came first.
+//!
 //! Every read waits at most [`Session::read_timeout`] (`Timeout.command`,
 //! `Timeout.datablock`, `Timeout.auth`); past it the session ends as sendmail's does.
 //!
@@ -22,6 +26,7 @@
 
 use super::{Action, AsyncPolicy, Session};
 use std::collections::VecDeque;
+use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Size of the read buffer while the client sends little: an idle session holds
@@ -53,8 +58,10 @@ where
     W: AsyncWrite + Unpin,
 {
     let mut buf = vec![0u8; READ_START];
+    let connected = Instant::now();
     let actions = session.start();
-    if let Some(served) = perform(actions, session, policy, &mut writer).await? {
+    let io = Io { reader: &mut reader, writer: &mut writer, connected };
+    if let Some(served) = perform(actions, session, policy, io).await? {
         return Ok(served);
     }
     loop {
@@ -72,7 +79,8 @@ where
                 }
             },
         };
-        if let Some(served) = perform(actions, session, policy, &mut writer).await? {
+        let io = Io { reader: &mut reader, writer: &mut writer, connected };
+        if let Some(served) = perform(actions, session, policy, io).await? {
             return Ok(served);
         }
         if session.is_closed() {
@@ -81,14 +89,23 @@ where
     }
 }
 
+/// The connection as [`perform`] needs it.
+struct Io<'a, R, W> {
+    reader: &'a mut R,
+    writer: &'a mut W,
+    /// When the connection was accepted (the greeting pause counts from it).
+    connected: Instant,
+}
+
 /// Carry out actions, answering questions as they come; `Some` when the session
 /// closed or asked for TLS.
-async fn perform<A: AsyncPolicy, W: AsyncWrite + Unpin>(
+async fn perform<A: AsyncPolicy, R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     actions: Vec<Action>,
     session: &mut Session,
     policy: &mut A,
-    writer: &mut W,
+    io: Io<'_, R, W>,
 ) -> std::io::Result<Option<Served>> {
+    let Io { reader, writer, connected } = io;
     let mut todo: VecDeque<Action> = actions.into();
     let mut ended = None;
     while let Some(action) = todo.pop_front() {
@@ -106,6 +123,22 @@ async fn perform<A: AsyncPolicy, W: AsyncWrite + Unpin>(
                 // inline they would make every idle session's task as large.
                 let answer = Box::pin(policy.answer(*question)).await;
                 todo.extend(session.answer(answer));
+            }
+            Action::Pause(limit) => {
+                writer.flush().await?;
+                let mut early = [0u8; READ_START];
+                match tokio::time::timeout(limit, reader.read(&mut early)).await {
+                    Err(_waited) => todo.extend(session.paused(None)),
+                    Ok(read) => {
+                        let n = read?;
+                        todo.extend(session.paused(Some(connected.elapsed())));
+                        todo.extend(if n == 0 {
+                            session.eof()
+                        } else {
+                            session.feed(&early[..n], false)
+                        });
+                    }
+                }
             }
             Action::Message(part) => Box::pin(policy.message(part)).await,
             Action::Log(event) => policy.event(event),

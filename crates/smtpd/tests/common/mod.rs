@@ -238,10 +238,11 @@ pub struct Client {
 impl Client {
     /// Connects from `127.0.0.1`.
     pub fn connect(addr: SocketAddr) -> Client {
-        Client::from(TcpStream::connect(addr).unwrap())
+        Client::from_stream(TcpStream::connect(addr).unwrap())
     }
 
-    fn from(stream: TcpStream) -> Client {
+    /// A client on a connection already made (to write before the greeting).
+    pub fn from_stream(stream: TcpStream) -> Client {
         stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         Client { reader: BufReader::new(stream.try_clone().unwrap()), writer: stream }
     }

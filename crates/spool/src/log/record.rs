@@ -15,6 +15,7 @@
 //! UsrErr   <x>... User unknown   (a refusal sendmail logs as its own text)
 //! Discarded                      discarded
 //! TrafficBeforeResponse          rejecting server EHLO from host [ip] due to traffic before response
+//! PreGreetingTraffic             rejecting commands from host [ip] due to pre-greeting traffic after 0 seconds
 //! PossibleAttack                 host [ip]: possible SMTP attack: command=NOOP, count=20
 //! RcptFlood                      host [ip]: Possible SMTP RCPT flood, throttling.
 //! Timeout                        timeout waiting for input from host during server cmd read
@@ -128,6 +129,14 @@ pub enum Record {
         verb: String,
         /// The client.
         client: String,
+    },
+    /// The client talked before the greeting (`FEATURE(greet_pause)`).
+    PreGreetingTraffic {
+        /// The client as sendmail names it here: `host [ip]`, `[ip] [ip]` when it
+        /// has no name.
+        client: String,
+        /// Whole seconds since it connected.
+        seconds: u64,
     },
     /// A command counter passed its limit.
     PossibleAttack {
@@ -250,6 +259,9 @@ impl Record {
             Record::TrafficBeforeResponse { verb, client } => {
                 format!("rejecting server {verb} from {client} due to traffic before response")
             }
+            Record::PreGreetingTraffic { client, seconds } => format!(
+                "rejecting commands from {client} due to pre-greeting traffic after {seconds} seconds"
+            ),
             Record::PossibleAttack { client, command, count } => {
                 format!("{client}: possible SMTP attack: command={command}, count={count}")
             }

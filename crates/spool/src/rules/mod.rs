@@ -25,6 +25,8 @@
 //! ```text
 //! connect    check_relay: access Connect: by client name, then by address
 //!            (Conversation::connect)                                  relay.rs
+//! greeting   greet_pause: access GreetPause: by name, then address, else
+//!            the feature's pause (Rules::greet_pause)          greet_pause.rs
 //! MAIL       the sender's syntax (Parse0), check_mail: unqualified
 //!            and @localhost senders, the domain must resolve, access
 //!            From: (Conversation::mail)                               mail.rs
@@ -57,6 +59,7 @@ mod canon;
 mod etrn;
 mod expand;
 mod facts;
+mod greet_pause;
 mod load;
 mod local;
 mod mail;
@@ -111,6 +114,8 @@ pub(crate) struct Features {
     pub virtuser_entire_domain: bool,
     pub access_skip: bool,
     pub lookup_dot_domain: bool,
+    /// `FEATURE(greet_pause[, ms])`: its default pause (0 without an argument).
+    pub greet_pause: Option<u64>,
 }
 
 impl Features {
@@ -143,6 +148,9 @@ impl Features {
             access_skip: load::access_option(config, "skip"),
             lookup_dot_domain: on("lookupdotdomain")
                 || load::access_option(config, "lookupdotdomain"),
+            greet_pause: config
+                .feature("greet_pause")
+                .map(|f| f.arg(0).map_or(0, |a| greet_pause::millis(a.trim()))),
         }
     }
 }
