@@ -186,3 +186,38 @@ fn modes_links_and_locks() {
     drop(held);
     assert!(lab.pick("6AONVhrv020391").is_some());
 }
+
+/// The rest of issue 14's hostile client files: a NUL in a header line, a recipient
+/// after the final `.`, a qf of over 100 MiB (one header line). None becomes mail
+/// with what the file smuggled: each is set aside as `Qf` with its reason (the qf
+/// reader stops at 64 MiB without reading further), and nothing is queued.
+#[test]
+fn nul_data_after_the_end_and_a_100_mib_line_are_set_aside() {
+    let qf = |extra: &str| {
+        format!("V8\nT1\nK0\nN0\nP1\nFs\nSroot\nRPFD:root\nH??Subject: x\n{extra}.\n")
+    };
+    let huge = format!("H??X-Huge: {}\n", "y".repeat(100 << 20));
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("AAAAAA000011", qf("H??X-Bad: a\0b\n"), "line 10: NUL byte in line"),
+        (
+            "AAAAAA000012",
+            qf("") + "RPFD:smuggled@elsewhere.example\n",
+            "line 11: bogus data after the final \".\"",
+        ),
+        ("AAAAAA000013", qf(&huge), "file larger than 67108864 bytes"),
+    ];
+    let lab = new_lab();
+    for (id, text, _) in &cases {
+        lab.put(&format!("qf{id}"), text.as_bytes());
+        lab.put(&format!("df{id}"), b"body\n");
+        assert_eq!(lab.pick(id), None, "{id}");
+    }
+    let log = lab.log_text();
+    let names = Lab::names(&lab.client);
+    for (id, _, why) in &cases {
+        assert!(names.contains(&format!("Qf{id}")), "{id} set aside: {names:?}");
+        let line = format!("{id}: Losing ./qf{id}: unreadable queue file: ");
+        assert!(log.contains(&line) && log.contains(why), "{why}: {log}");
+    }
+    assert!(Lab::names(&lab.mqueue).is_empty(), "nothing was queued");
+}
