@@ -232,7 +232,8 @@ fn the_features_said_to_act_are_read_and_the_others_are_not() {
     let named = |f: &str| !other_meaning.contains(&f) && sources.contains(&format!("\"{f}\""));
     let acted = br_words(acted);
     let ignored = br_words(ignored);
-    assert!(acted.len() >= 30 && ignored.len() >= 30, "{acted:?} {ignored:?}");
+    // A sanity bound on the layout (both lists found whole), not a quota.
+    assert!(acted.len() >= 30 && ignored.len() >= 20, "{acted:?} {ignored:?}");
     let unread: Vec<&String> = acted.iter().filter(|f| !named(f)).collect();
     let read: Vec<&String> = ignored.iter().filter(|f| named(f)).collect();
     assert!(unread.is_empty(), "ferrymail.mc(5) says these act, no code names them: {unread:?}");

@@ -25,6 +25,7 @@ pub async fn serve(
     peer: SocketAddr,
     listener: Arc<Listener>,
     shared: Arc<Shared>,
+    counts: spool::rules::Counts,
 ) {
     let ip = peer.ip().to_canonical();
     // The futures that run only for a moment (the name lookup, the TLS handshake, the
@@ -46,7 +47,7 @@ pub async fn serve(
     }
     let starttls_timeout = settings.timeouts.starttls;
     let mut session = Session::new(settings, client.clone());
-    let mut policy = DaemonPolicy::new(shared.clone(), listener, client, name);
+    let mut policy = DaemonPolicy::new(shared.clone(), listener, client, name, counts);
     let _ = stream.set_nodelay(true);
     let mut stream = QuickAck(stream);
     let served = {

@@ -9,6 +9,9 @@
 //! Too many open connections.` / `421 4.3.2 Connection rate limit exceeded.` (the
 //! words of sendmail's `conncontrol` and `ratecontrol`) and closed, instead of being
 //! left waiting in the listen queue as sendmail's own limit does.
+//!
+//! Each client address's connections are counted too ([`crate::per_client`]) for
+//! the per-client limits of the access map (`ClientRate:`, `ClientConn:`).
 
 use crate::shared::{current, Current};
 use anyhow::Result;
@@ -52,6 +55,8 @@ pub fn bind(listeners: &[Listener]) -> Result<Vec<(Listener, std::net::TcpListen
 /// The sessions running now, for the limit and for a drained shutdown.
 #[derive(Default)]
 pub struct Sessions {
+    /// Each client address's connections (ratecontrol, conncontrol).
+    pub per_client: Arc<crate::per_client::PerClient>,
     active: AtomicUsize,
     idle: Notify,
     recent: Mutex<VecDeque<Instant>>,
@@ -142,12 +147,14 @@ pub async fn accept_loop(
         };
         let now = current(&shared);
         let server = &now.settings.server;
+        let (counts, open) =
+            sessions.per_client.arrive(peer.ip().to_canonical(), server.rate_window);
         match sessions.admit(server.max_children, server.rate_throttle, server.rate_window) {
             Ok(guard) => {
                 let listener = listener.clone();
                 tokio::spawn(async move {
-                    crate::conn::serve(stream, peer, listener, now).await;
-                    drop(guard);
+                    crate::conn::serve(stream, peer, listener, now, counts).await;
+                    drop((guard, open));
                 });
             }
             Err(reply) => {

@@ -12,6 +12,7 @@ mod flags;
 mod listen;
 mod log;
 mod milters;
+mod per_client;
 mod policy;
 mod privileges;
 mod quickack;

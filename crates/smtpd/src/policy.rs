@@ -104,8 +104,10 @@ impl DaemonPolicy {
         listener: Arc<Listener>,
         client: ClientInfo,
         name: ClientName,
+        counts: spool::rules::Counts,
     ) -> DaemonPolicy {
-        let talk = Conversation::new(facts::client(&name, &listener.modifiers.letters));
+        let rules_client = facts::client(&name, &listener.modifiers.letters).with_counts(counts);
+        let talk = Conversation::new(rules_client);
         DaemonPolicy {
             shared,
             listener,

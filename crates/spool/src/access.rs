@@ -43,6 +43,12 @@ pub enum Tag {
     /// The pause before the greeting under `FEATURE(greet_pause)`, in milliseconds
     /// (`GreetPause:`).
     GreetPause,
+    /// The most connections a client may make within `ConnectionRateWindowSize`
+    /// under `FEATURE(ratecontrol)` (`ClientRate:`).
+    ClientRate,
+    /// The most connections a client may hold open under `FEATURE(conncontrol)`
+    /// (`ClientConn:`).
+    ClientConn,
 }
 
 impl Tag {
@@ -54,6 +60,8 @@ impl Tag {
             Tag::To => "to:",
             Tag::Spam => "spam:",
             Tag::GreetPause => "greetpause:",
+            Tag::ClientRate => "clientrate:",
+            Tag::ClientConn => "clientconn:",
         }
     }
 }

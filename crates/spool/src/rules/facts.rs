@@ -52,6 +52,19 @@ pub struct Client {
     /// The `Modifiers=` of the daemon that accepted it (`u`: unqualified senders are
     /// fine, `f`: senders must be qualified, `C`: no host name canonification).
     pub daemon_flags: String,
+    /// `${client_rate}` and `${client_connections}`: this client's connections within
+    /// `ConnectionRateWindowSize` and those open now, this one included (the daemon
+    /// counts them; `None` where nothing counts, as for `-bs`).
+    pub counts: Option<Counts>,
+}
+
+/// A client's connection counts, for `FEATURE(ratecontrol)` and `FEATURE(conncontrol)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Connections within the window (`${client_rate}`).
+    pub rate: u64,
+    /// Connections open now (`${client_connections}`).
+    pub open: u64,
 }
 
 impl Client {
@@ -62,6 +75,7 @@ impl Client {
             name: name.map(str::to_string),
             resolve,
             daemon_flags: String::new(),
+            counts: None,
         }
     }
 
@@ -72,6 +86,7 @@ impl Client {
             name: Some("localhost".into()),
             resolve: Resolve::Ok,
             daemon_flags: String::new(),
+            counts: None,
         }
     }
 
@@ -85,6 +100,12 @@ impl Client {
             Some(name) => Client::network(address, Some(&name), Resolve::Forged),
             None => Client::network(address, None, Resolve::Fail),
         }
+    }
+
+    /// The same client with the daemon's counts of its connections.
+    pub fn with_counts(mut self, counts: Counts) -> Client {
+        self.counts = Some(counts);
+        self
     }
 
     /// The same client, accepted by a daemon with these `Modifiers=`.

@@ -25,6 +25,8 @@
 //! ```text
 //! connect    check_relay: access Connect: by client name, then by address
 //!            (Conversation::connect)                                  relay.rs
+//! connect    ratecontrol, conncontrol: access ClientRate:/ClientConn: by
+//!            address, then the bare tag, against the daemon's counts  control.rs
 //! greeting   greet_pause: access GreetPause: by name, then address, else
 //!            the feature's pause (Rules::greet_pause)          greet_pause.rs
 //! MAIL       the sender's syntax (Parse0), check_mail: unqualified
@@ -56,6 +58,7 @@
 //! sendmail's `451 4.3.0 Temporary system failure` reply, never a panic.
 
 mod canon;
+mod control;
 mod etrn;
 mod expand;
 mod facts;
@@ -74,7 +77,7 @@ mod verdict;
 mod testlab;
 
 pub use etrn::Etrn;
-pub use facts::{Client, KnownHosts, NeedLookup, Resolve, Resolver};
+pub use facts::{Client, Counts, KnownHosts, NeedLookup, Resolve, Resolver};
 pub use load::{RulesError, System};
 pub use session::Conversation;
 pub use verdict::{ConnectVerdict, Verdict};
@@ -116,6 +119,10 @@ pub(crate) struct Features {
     pub lookup_dot_domain: bool,
     /// `FEATURE(greet_pause[, ms])`: its default pause (0 without an argument).
     pub greet_pause: Option<u64>,
+    /// `FEATURE(ratecontrol[, nodelay[, terminate]])`.
+    pub rate_control: Option<control::Control>,
+    /// `FEATURE(conncontrol[, nodelay[, terminate]])`.
+    pub conn_control: Option<control::Control>,
 }
 
 impl Features {
@@ -151,6 +158,8 @@ impl Features {
             greet_pause: config
                 .feature("greet_pause")
                 .map(|f| f.arg(0).map_or(0, |a| greet_pause::millis(a.trim()))),
+            rate_control: control::Control::of(config, "ratecontrol", delay != Delay::Off),
+            conn_control: control::Control::of(config, "conncontrol", delay != Delay::Off),
         }
     }
 }

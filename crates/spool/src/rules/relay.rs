@@ -7,7 +7,8 @@
 //! then by its address; each key tagged, then bare. `OK`/`RELAY` or nothing:
 //! go on. `REJECT`: `550 5.7.1 Access denied` (or `confREJECT_MSG`) for every
 //! command. `DISCARD`: every message is thrown away. `ERROR:...`: that reply, and
-//! with a 421 the connection is refused at once.
+//! with a 421 the connection is refused at once. Nothing found: the client
+//! controls without `nodelay` (`control.rs`).
 //!
 //! # Relay_ok
 //! A client may relay when it has no address (a local submission) or is 127.0.0.1
@@ -46,7 +47,8 @@ impl Rules {
     /// runs it at RCPT).
     pub(crate) fn check_relay(&self, client: &Client, to: Option<&str>) -> Check {
         match self.check_relay_found(client) {
-            Ok(Some(Action::Ok | Action::Relay)) | Ok(None) => Check::Pass,
+            Ok(Some(Action::Ok | Action::Relay)) => Check::Pass,
+            Ok(None) => self.client_controls(client, false),
             Ok(Some(Action::Reject)) => Check::Error(self.reject(to)),
             Ok(Some(other)) => refusal(&other, to),
             Err(_) => Check::Error(DeliveryStatus::tempfail()),

@@ -59,10 +59,16 @@ impl Conversation {
     /// `check_relay`: greet, refuse, or greet and refuse every command. A local
     /// submission (`sendmail -bs`) is not checked, as in sendmail.
     pub fn connect(&mut self, rules: &Rules) -> ConnectVerdict {
-        if rules.features.delay != Delay::Off || self.client.address.is_none() {
+        if self.client.address.is_none() {
             return ConnectVerdict::Accept;
         }
-        match rules.check_relay(&self.client, None) {
+        let controls = rules.client_controls(&self.client, true);
+        let check = match controls {
+            Check::Pass if rules.features.delay != Delay::Off => return ConnectVerdict::Accept,
+            Check::Pass => rules.check_relay(&self.client, None),
+            refused => refused,
+        };
+        match check {
             Check::Pass | Check::Accept => ConnectVerdict::Accept,
             Check::Discard => {
                 self.discard = true;
