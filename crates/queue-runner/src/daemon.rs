@@ -15,6 +15,11 @@
 //!
 //! SIGTERM or SIGINT stop it: no new job starts, the running ones finish.
 //!
+//! SIGHUP reads the configuration again (the same command line): jobs that start
+//! from then on use it, the running ones finish with the old one, and the queue
+//! directories watched stay those of the start (a moved queue needs a restart). A
+//! configuration that does not load is logged and the old one kept, as smtpd does.
+//!
 //! # Errors
 //! A queue directory that cannot be watched is logged and the runner falls back to
 //! the interval alone.
@@ -28,6 +33,7 @@ use spool::queue::{FileKind, QueueId};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 /// A new file in one of the queues.
@@ -39,16 +45,32 @@ pub enum Arrival {
     Submitted(QueueId),
 }
 
-/// Runs the queue every `interval` and new files at once, until SIGTERM or SIGINT.
-pub async fn serve(runner: Arc<Runner>, interval: Duration) -> Result<i32> {
+/// Runs the queue every `interval` and new files at once, until SIGTERM or SIGINT;
+/// `reload` builds the runner again on SIGHUP.
+pub async fn serve(
+    mut runner: Arc<Runner>,
+    interval: Duration,
+    reload: &dyn Fn() -> Result<Runner>,
+) -> Result<i32> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let s = &runner.settings;
     watch(&s.queue_dir, &s.client_queue_dir, tx, &runner);
     let mut ticks = tokio::time::interval(interval);
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
+            _ = hup.recv() => match reload() {
+                Ok(new) => {
+                    new.log.log(Severity::Info, "restarting on SIGHUP: configuration reloaded");
+                    runner = Arc::new(new);
+                }
+                Err(e) => runner.log.log(
+                    Severity::Err,
+                    &format!("SIGHUP: configuration not reloaded: {e:#}"),
+                ),
+            },
             _ = ticks.tick() => {
                 let r = runner.clone();
                 tasks.spawn(async move { full_run(&r).await });

@@ -41,26 +41,33 @@ pub fn run(args: Vec<String>) -> Result<i32> {
         return Ok(agent::run(std::path::Path::new(path)));
     }
     let flags = flags::parse(args)?;
-    let settings = settings::resolve(flags)?;
+    let settings = settings::resolve(flags.clone())?;
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     if settings.detach {
         nix::unistd::daemon(true, false).context("cannot detach from the terminal")?;
     }
-    let log = Syslog::from_option(&settings.log_tag, settings.log_file.as_deref())
-        .context("cannot open the LogFile")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let smtp = crate::remote::Smtp::new(settings.resolver.clone(), &settings.host)
-        .with_authinfo(settings.authinfo.clone());
-    let runner = runner(settings, Arc::new(smtp), log);
+    let runner = built(settings)?;
+    // SIGHUP (an interval runner): the same command line, the configuration read again.
+    let reload = move || settings::resolve(flags.clone()).and_then(built);
     runtime.block_on(async move {
         match runner.settings.run {
-            Run::Every(interval) => daemon::serve(Arc::new(runner), interval).await,
+            Run::Every(interval) => daemon::serve(Arc::new(runner), interval, &reload).await,
             Run::Once | Run::Foreground => once(&Arc::new(runner)).await,
         }
     })
+}
+
+/// A runner for `settings`, with its log and its SMTP client.
+fn built(settings: Settings) -> Result<Runner> {
+    let log = Syslog::from_option(&settings.log_tag, settings.log_file.as_deref())
+        .context("cannot open the LogFile")?;
+    let smtp = crate::remote::Smtp::new(settings.resolver.clone(), &settings.host)
+        .with_authinfo(settings.authinfo.clone());
+    Ok(runner(settings, Arc::new(smtp), log))
 }
 
 /// The shared state of a run.

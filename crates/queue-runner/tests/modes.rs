@@ -109,3 +109,51 @@ fn an_interval_runner_delivers_new_files_at_once_and_stops_on_sigterm() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     assert_eq!(exit_of(&mut runner.0, "still running after SIGTERM").code(), Some(0));
 }
+
+/// SIGHUP: the interval runner reads sendmail.mc again (here a new `confMAILBOX_DIR`)
+/// for the jobs that start after it, logs that it did, and keeps running; a .mc that
+/// no longer loads is logged and the runner goes on with the one it has.
+#[test]
+fn sighup_reloads_the_configuration() {
+    let lab = Lab::builtin("");
+    let runner = Command::new(env!("CARGO_BIN_EXE_queue-runner"))
+        .args(["-v", "-q1h", "-C"])
+        .arg(&lab.mc)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let runner = Reaped(runner);
+    let pid = nix::unistd::Pid::from_raw(runner.0.id() as i32);
+    let Some(out) = lab.submit(&["-odq", "root"], b"Subject: before\n\nhi\n") else {
+        testkit::oracle::skip(
+            "submit is not built beside queue-runner (run cargo test --workspace)",
+        );
+        return;
+    };
+    assert!(out.status.success());
+    eventually("the first delivery", || lab.text("mail/root").contains("Subject: before"));
+
+    std::fs::create_dir(lab.path("mail2")).unwrap();
+    let mc = std::fs::read_to_string(&lab.mc).unwrap();
+    let moved = format!("{mc}define(`confMAILBOX_DIR', `{}')dnl\n", lab.path("mail2").display());
+    std::fs::write(&lab.mc, &moved).unwrap();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    eventually("the reload", || lab.log().contains("restarting on SIGHUP"));
+    let out = lab.submit(&["-odq", "root"], b"Subject: after\n\nhi\n").unwrap();
+    assert!(out.status.success());
+    eventually("delivery by the new configuration", || {
+        lab.text("mail2/root").contains("Subject: after")
+    });
+    assert!(!lab.text("mail/root").contains("Subject: after"));
+
+    // An unbalanced quote: the .mc no longer loads.
+    std::fs::write(&lab.mc, format!("{moved}define(`confTO_QUEUEWARN', `4h)dnl\n")).unwrap();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    eventually("the refusal", || lab.log().contains("SIGHUP: configuration not reloaded"));
+    let mut runner = runner;
+    assert!(runner.0.try_wait().unwrap().is_none(), "still running on the old configuration");
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(exit_of(&mut runner.0, "still running after SIGTERM").code(), Some(0));
+}
