@@ -95,19 +95,33 @@ fn a_refusing_or_absent_filter_keeps_the_message() {
     lab.queue_runner(&["-qf", "-Ac"]);
     assert_eq!(lab.files("clientmqueue"), before, "{}", lab.log());
     assert!(lab.log().contains("pickup deferred: Milter: data, reject=451 4.3.2"), "{}", lab.log());
-    // A 5xx at end of message: set aside as Qf, never half-queued.
+    // A 5xx at end of message: as sendmail's MSP whose relay got that reply, the
+    // message goes back to its sender with the filter's words, and nothing is left.
     let Some(f) = PyMilter::start(dir.path(), r#"{"eom": "reply:554 5.7.1 no cron mail"}"#) else {
         return;
     };
     let lab = Lab::builtin(&filter("strict", f.port, ""));
-    if !submit(&lab, "root", "Subject: spam\n\nbody\n") {
+    if !submit(&lab, "daemon", "Subject: spam\n\nbody\n") {
         return;
     }
     lab.queue_runner(&["-qf", "-Ac"]);
-    let files = lab.files("clientmqueue");
-    assert!(files.iter().any(|n| n.starts_with("Qf")), "{files:?}");
-    assert!(lab.files("mqueue").is_empty());
-    assert!(lab.log().contains("Milter: data, reject=554 5.7.1 no cron mail"), "{}", lab.log());
+    let log = lab.log();
+    assert!(lab.files("clientmqueue").is_empty(), "{:?}", lab.files("clientmqueue"));
+    assert!(lab.files("mqueue").is_empty(), "the notice was delivered: {log}");
+    assert!(log.contains("Milter: data, reject=554 5.7.1 no cron mail"), "{log}");
+    assert!(log.contains(": DSN: Service unavailable"), "{log}");
+    // From daemon to root: root never gets it, daemon gets it back.
+    assert!(lab.text("mail/root").is_empty(), "never delivered: {}", lab.text("mail/root"));
+    let mbox = lab.text("mail/daemon");
+    for part in [
+        "Subject: Returned mail: see transcript for details",
+        "<<< 554 5.7.1 no cron mail",
+        "Status: 5.7.1",
+        "Diagnostic-Code: SMTP; 554 5.7.1 no cron mail",
+        "Subject: spam",
+    ] {
+        assert!(mbox.contains(part), "{part}: {mbox}");
+    }
 }
 
 #[test]

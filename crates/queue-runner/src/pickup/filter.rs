@@ -40,7 +40,7 @@ pub enum Filtered {
     Discard,
     /// Leave it in the client queue for now.
     Later(String),
-    /// Refuse it.
+    /// Refuse it with this 5xx reply.
     Refuse(String),
 }
 
@@ -95,8 +95,8 @@ pub fn run(
             log.log(Severity::Info, &format!("{id}: Milter: data, discard"));
             Filtered::Discard
         }
-        Verdict::Reject => Filtered::Refuse(refusal("554 5.7.1 Command rejected".into())),
-        Verdict::Reply(text) if text.starts_with('5') => Filtered::Refuse(refusal(text)),
+        Verdict::Reject => Filtered::Refuse("554 5.7.1 Command rejected".into()),
+        Verdict::Reply(text) if text.starts_with('5') => Filtered::Refuse(text),
         other => Filtered::Later(refusal(other.reply_text().unwrap_or_default())),
     }
 }

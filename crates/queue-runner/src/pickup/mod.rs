@@ -20,11 +20,13 @@
 //! The new df and qf are committed durably before the client files are removed, so a
 //! crash in between at worst delivers a message twice. A file that fails the checks
 //! is renamed `Qf<ID>` in the client queue with a log line, never half-read into
-//! mqueue; one still locked by its writer is left for the next pickup.
+//! mqueue; one still locked by its writer is left for the next pickup. A message a
+//! milter refuses with a 5xx is returned to its sender ([`bounce`]).
 //!
 //! # Errors
 //! A queue that cannot be listed or written: the client files stay where they are.
 
+pub mod bounce;
 pub mod filter;
 pub mod validate;
 
@@ -91,6 +93,7 @@ pub fn pick_up(
             log.log(Severity::Info, &format!("{id}: pickup deferred: {why}"));
             None
         }
+        Err(Failed::Rejected(rejected)) => bounce::bounce(settings, mta, job, *rejected, log),
         Err(Failed::Discarded) => {
             if let Err(e) = job.remove() {
                 log.log(
@@ -113,6 +116,8 @@ enum Failed {
     Later(String),
     /// A milter said to throw the message away.
     Discarded,
+    /// A milter refused it with a 5xx: the sender gets a DSN.
+    Rejected(Box<bounce::Rejected>),
 }
 
 /// Checks, copies and commits one client message; the client lock is kept.
@@ -157,7 +162,9 @@ fn take(
         filter::Filtered::Queue(body) => body,
         filter::Filtered::Discard => return Err(Failed::Discarded),
         filter::Filtered::Later(why) => return Err(Failed::Later(why)),
-        filter::Filtered::Refuse(why) => return Err(Failed::Refused(Refused(why))),
+        filter::Filtered::Refuse(reply) => {
+            return Err(Failed::Rejected(Box::new(bounce::Rejected { env: qf, df, reply })))
+        }
     };
     msg.write_body(body.as_deref().unwrap_or(&df)).map_err(Failed::Queue)?;
     msg.commit(&qf.to_queue_file()).map_err(Failed::Queue)?;
