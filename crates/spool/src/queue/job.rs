@@ -80,9 +80,13 @@ impl Job {
         self.queue.sync_dir(FileKind::Control)
     }
 
-    /// Removes the message: df, qf, xf (a missing xf is fine), then fsyncs the directory.
+    /// Removes the message: qf, df, xf (a missing one is fine), then fsyncs the
+    /// directory. The control file goes first, the reverse of the commit: a crash
+    /// part way leaves a df no runner reads (swept once it has aged), never a qf
+    /// without its df (which pickup would set aside as lost, and a runner report
+    /// as a missing data file).
     pub fn remove(self) -> Result<(), QueueError> {
-        for kind in [FileKind::Data, FileKind::Control, FileKind::Transcript] {
+        for kind in [FileKind::Control, FileKind::Data, FileKind::Transcript] {
             let path = self.path(kind);
             match self.queue.fs().remove(&path) {
                 Ok(()) => {}

@@ -374,3 +374,21 @@ fn a_sweep_never_takes_a_message_being_written_or_committed() {
     assert!(queue.sweep(far).unwrap().is_empty(), "its qf keeps it");
     assert_eq!(names(dir.path()), vec![format!("df{id}"), format!("qf{id}")]);
 }
+
+#[test]
+fn a_removal_stopped_at_any_step_never_leaves_a_qf_without_its_df() {
+    for fail_at in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(dir.path());
+        let mut msg = queue.new_message().unwrap();
+        msg.write_body(b"body\n").unwrap();
+        let id = msg.id().clone();
+        drop(msg.commit(&sample_qf(&id)).unwrap());
+        let fs = Arc::new(Faulty { calls: AtomicUsize::new(0), fail_at, crash: true });
+        let job = Queue::open(dir.path()).with_fs(fs).lock(&id).unwrap().unwrap();
+        assert!(job.remove().is_err(), "stopped at call {fail_at}");
+        let left = names(dir.path());
+        let qf = format!("qf{id}");
+        assert!(!left.contains(&qf) || left.contains(&format!("df{id}")), "{fail_at}: {left:?}");
+    }
+}
