@@ -216,3 +216,31 @@ fn mailertable_errors_and_ctl_lines() {
     assert_eq!(parse_ctl(b"deferlist:8:0:<d@h>").unwrap().log(), "<d@h> (8/0)");
     assert_eq!(parse_ctl(b"x:y:0:z"), None);
 }
+
+/// A `.forward` anyone in its group can change, or in a directory they can, is
+/// passed over as sendmail's safefile checks pass it over (issue 14's hostile
+/// input): the mail goes to the user's own mailbox, never where the file says.
+#[test]
+fn an_unsafe_forward_file_is_passed_over() {
+    use std::os::unix::fs::PermissionsExt;
+    for (file_mode, dir_mode, followed) in
+        [(0o644, 0o755, true), (0o664, 0o755, false), (0o644, 0o775, false)]
+    {
+        let home = tempfile::tempdir().unwrap();
+        let forward = home.path().join("forward");
+        std::fs::create_dir(&forward).unwrap();
+        std::fs::write(forward.join("ann"), "ann@elsewhere.example\n").unwrap();
+        std::fs::set_permissions(forward.join("ann"), PermissionsExt::from_mode(file_mode))
+            .unwrap();
+        std::fs::set_permissions(&forward, PermissionsExt::from_mode(dir_mode)).unwrap();
+        let dir = lab(home.path(), "");
+        let e = expand(&dir, &[rcpt("ann")]);
+        let modes = format!("file {file_mode:o}, directory {dir_mode:o}");
+        if followed {
+            assert_eq!(paddrs(&e), ["ann@elsewhere.example"], "{modes}: safe, followed");
+            continue;
+        }
+        assert_eq!(paddrs(&e), ["ann"], "{modes}");
+        assert!(matches!(&e.targets[0].dest, Ok(Dest::Mailbox { user, .. }) if user.name == "ann"));
+    }
+}
