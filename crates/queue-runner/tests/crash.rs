@@ -6,7 +6,6 @@
 mod common;
 
 use common::Lab;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Rounds in the short form.
@@ -22,6 +21,51 @@ fn all_complete(lab: &Lab, queue: &str) {
         spool::qf::parse(&path, &bytes)
             .unwrap_or_else(|e| panic!("{queue}/{name} is not whole: {e}"));
     }
+}
+
+/// The battery: each round submits [`PER_ROUND`] new messages (`submitted(n)`
+/// for message `n`), starts a run (`-qf -Ac` and `-qf` in turn) and kills it dead
+/// 0-120 ms in, then checks every control file is whole; at the end two whole runs
+/// finish the work and, a day later by the sweep's clock, both queues must be
+/// empty. The rounds run; `None` after a skip (submit not built).
+fn battery(
+    lab: &Lab,
+    seed: u64,
+    submitted: impl Fn(usize) -> Option<std::process::Output>,
+) -> Option<usize> {
+    let (rounds, mut rng) = testkit::soak::plan(ROUNDS, seed);
+    for round in 0..rounds {
+        for n in round * PER_ROUND..(round + 1) * PER_ROUND {
+            let Some(out) = submitted(n) else {
+                testkit::oracle::skip(
+                    "submit is not built beside queue-runner (run cargo test --workspace)",
+                );
+                return None;
+            };
+            assert!(out.status.success());
+        }
+        let args: &[&str] = if round % 2 == 0 { &["-qf", "-Ac"] } else { &["-qf"] };
+        let mut child = lab.spawn_queue_runner(args);
+        // The point of the test: stop it dead somewhere in its run.
+        std::thread::sleep(Duration::from_millis(rng.below(120) as u64));
+        let _ = child.kill();
+        child.wait().unwrap();
+        all_complete(lab, "clientmqueue");
+        all_complete(lab, "mqueue");
+    }
+    for args in [["-qf", "-Ac"], ["-qf", "-qf"]] {
+        let out = lab.queue_runner(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A df or tf whose writer was killed before its qf was committed stays until it
+    // has aged (the message it was for is still in the client queue, or was picked up
+    // again under another ID); once a day has passed, the sweep leaves nothing.
+    let later = std::time::SystemTime::now() + spool::queue::STRAY_AGE;
+    for queue in ["clientmqueue", "mqueue"] {
+        spool::queue::Queue::open(&lab.path(queue)).sweep(later).unwrap();
+        assert_eq!(lab.files(queue), Vec::<String>::new(), "{queue}\n{}", lab.log());
+    }
+    Some(rounds)
 }
 
 /// How many times each of the `messages` numbered messages was delivered.
@@ -45,59 +89,11 @@ fn kill_9_at_random_points_loses_nothing() {
     let script = lab.path("etc/save.sh");
     std::fs::write(&script, "#!/bin/sh\nf=$(mktemp \"$1/part.XXXXXX\") && cat > \"$f\" && mv \"$f\" \"$(mktemp -u \"$1/in.XXXXXX\")\"\n").unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let (rounds, mut rng) = testkit::soak::plan(ROUNDS, 0x5eed9_u64);
-    for round in 0..rounds {
-        for n in round * PER_ROUND..(round + 1) * PER_ROUND {
-            let Some(out) = lab.submit(
-                &["-odq", "daemon", "root"],
-                format!("Subject: message {n}\n\nbody {n}\n").as_bytes(),
-            ) else {
-                testkit::oracle::skip(
-                    "submit is not built beside queue-runner (run cargo test --workspace)",
-                );
-                return;
-            };
-            assert!(out.status.success());
-        }
-        let args = if round % 2 == 0 { vec!["-qf", "-Ac"] } else { vec!["-qf"] };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_queue-runner"))
-            .args(&args)
-            .arg("-C")
-            .arg(&lab.mc)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The point of the test: stop it dead somewhere in its run.
-        std::thread::sleep(Duration::from_millis(rng.below(120) as u64));
-        let _ = child.kill();
-        child.wait().unwrap();
-        all_complete(&lab, "clientmqueue");
-        all_complete(&lab, "mqueue");
-    }
-    for args in [["-qf", "-Ac"], ["-qf", "-qf"]] {
-        let out = lab.queue_runner(&args);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    }
-    assert!(
-        lab.files("clientmqueue").iter().all(|f| !f.starts_with("qf")),
-        "{:?}",
-        lab.files("clientmqueue")
-    );
-    // A df or tf whose writer was killed before its qf was committed stays until it
-    // has aged (the message it was for is still in the client queue, or was picked up
-    // again under another ID); once a day has passed, the sweep leaves nothing.
-    let later = std::time::SystemTime::now() + spool::queue::STRAY_AGE;
-    for queue in ["clientmqueue", "mqueue"] {
-        spool::queue::Queue::open(&lab.path(queue)).sweep(later).unwrap();
-        assert_eq!(
-            lab.files(queue),
-            Vec::<String>::new(),
-            "{queue}: everything delivered at last\n{}",
-            lab.log()
-        );
-    }
+    let submitted = |n: usize| {
+        let text = format!("Subject: message {n}\n\nbody {n}\n");
+        lab.submit(&["-odq", "daemon", "root"], text.as_bytes())
+    };
+    let Some(rounds) = battery(&lab, 0x5eed9_u64, submitted) else { return };
     let counts = deliveries(&lab, rounds * PER_ROUND);
     let twice = counts.iter().filter(|&&c| c > 2).count();
     eprintln!(
@@ -110,12 +106,6 @@ fn kill_9_at_random_points_loses_nothing() {
     );
 }
 
-/// Creates `name` in `dir`, last modified `age` ago.
-fn aged(dir: &std::path::Path, name: &str, age: Duration) {
-    let file = std::fs::File::create(dir.join(name)).unwrap();
-    file.set_modified(std::time::SystemTime::now() - age).unwrap();
-}
-
 /// A run starts by sweeping what crashes left in the queue it works: a df and a tf
 /// untouched for more than a day, with no control file and no writer, go (and are
 /// logged); a young one stays. `-Ac` sweeps the client queue.
@@ -124,9 +114,9 @@ fn a_run_sweeps_what_a_crash_left() {
     let lab = Lab::new("");
     let old = spool::queue::STRAY_AGE + Duration::from_secs(60);
     for queue in ["mqueue", "clientmqueue"] {
-        aged(&lab.path(queue), "dfstray00000001", old);
-        aged(&lab.path(queue), "tfstray00000002", old);
-        aged(&lab.path(queue), "dfyoung00000003", Duration::from_secs(60));
+        testkit::soak::left_behind(&lab.path(queue), "dfstray00000001", old);
+        testkit::soak::left_behind(&lab.path(queue), "tfstray00000002", old);
+        testkit::soak::left_behind(&lab.path(queue), "dfyoung00000003", Duration::from_secs(60));
     }
     let out = lab.queue_runner(&["-qf"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -217,43 +207,11 @@ fn kill_9_mid_smtp_delivery_loses_nothing() {
         "define(`RELAY_MAILER_ARGS', `TCP $h {}')dnl\ndefine(`confMAX_QUEUE_CHILDREN', `4')dnl\n",
         sink.port
     ));
-    let (rounds, mut rng) = testkit::soak::plan(ROUNDS, 0x5eed_5111);
-    for round in 0..rounds {
-        for n in round * PER_ROUND..(round + 1) * PER_ROUND {
-            let text = format!("Subject: remote {n}\n\n{}\n", "z".repeat(4000));
-            let Some(out) = lab.submit(&["-odq", "far@elsewhere.example"], text.as_bytes()) else {
-                testkit::oracle::skip(
-                    "submit is not built beside queue-runner (run cargo test --workspace)",
-                );
-                return;
-            };
-            assert!(out.status.success());
-        }
-        let args = if round % 2 == 0 { vec!["-qf", "-Ac"] } else { vec!["-qf"] };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_queue-runner"))
-            .args(&args)
-            .arg("-C")
-            .arg(&lab.mc)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.below(120) as u64));
-        let _ = child.kill();
-        child.wait().unwrap();
-        all_complete(&lab, "clientmqueue");
-        all_complete(&lab, "mqueue");
-    }
-    for args in [["-qf", "-Ac"], ["-qf", "-qf"]] {
-        let out = lab.queue_runner(&args);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    }
-    let later = std::time::SystemTime::now() + spool::queue::STRAY_AGE;
-    for queue in ["clientmqueue", "mqueue"] {
-        spool::queue::Queue::open(&lab.path(queue)).sweep(later).unwrap();
-        assert_eq!(lab.files(queue), Vec::<String>::new(), "{queue}\n{}", lab.log());
-    }
+    let submitted = |n: usize| {
+        let text = format!("Subject: remote {n}\n\n{}\n", "z".repeat(4000));
+        lab.submit(&["-odq", "far@elsewhere.example"], text.as_bytes())
+    };
+    let Some(rounds) = battery(&lab, 0x5eed_5111, submitted) else { return };
     let counts = sink.counts(rounds * PER_ROUND);
     let twice = counts.iter().filter(|&&c| c > 1).count();
     eprintln!("queue-runner (SMTP): {rounds} kills, {} messages, {twice} sent twice", counts.len());

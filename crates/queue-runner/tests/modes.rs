@@ -84,14 +84,7 @@ fn an_interval_runner_delivers_new_files_at_once_and_stops_on_sigterm() {
         return;
     };
     assert!(out.status.success());
-    let runner = Command::new(env!("CARGO_BIN_EXE_queue-runner"))
-        .args(["-v", "-q1h", "-C"])
-        .arg(&lab.mc)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let runner = lab.spawn_queue_runner(&["-v", "-q1h"]);
     let mut runner = Reaped(runner);
     // The run at start delivers what was waiting; the next run is an hour away.
     eventually("the first run", || lab.text("mail/root").contains("Subject: first run"));
@@ -116,14 +109,7 @@ fn an_interval_runner_delivers_new_files_at_once_and_stops_on_sigterm() {
 #[test]
 fn sighup_reloads_the_configuration() {
     let lab = Lab::builtin("");
-    let runner = Command::new(env!("CARGO_BIN_EXE_queue-runner"))
-        .args(["-v", "-q1h", "-C"])
-        .arg(&lab.mc)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let runner = lab.spawn_queue_runner(&["-v", "-q1h"]);
     let runner = Reaped(runner);
     let pid = nix::unistd::Pid::from_raw(runner.0.id() as i32);
     let Some(out) = lab.submit(&["-odq", "root"], b"Subject: before\n\nhi\n") else {

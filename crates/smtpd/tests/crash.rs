@@ -134,12 +134,6 @@ fn every_acknowledged_message_survives_kill_9() {
     }
 }
 
-/// Creates `name` in `dir`, last modified `age` ago.
-fn aged(dir: &std::path::Path, name: &str, age: Duration) {
-    let file = std::fs::File::create(dir.join(name)).unwrap();
-    file.set_modified(std::time::SystemTime::now() - age).unwrap();
-}
-
 /// A daemon that starts sweeps what a crash left in its queue, as Postfix's
 /// postsuper does at start-up: a df and a tf untouched for more than a day, with no
 /// control file and no writer, go (and are logged); a young one stays.
@@ -148,9 +142,9 @@ fn a_start_sweeps_what_a_crash_left() {
     let dir = common::minimal("");
     let queue = dir.path().join("mqueue");
     let old = spool::queue::STRAY_AGE + Duration::from_secs(60);
-    aged(&queue, "dfstray00000001", old);
-    aged(&queue, "tfstray00000002", old);
-    aged(&queue, "dfyoung00000003", Duration::from_secs(60));
+    testkit::soak::left_behind(&queue, "dfstray00000001", old);
+    testkit::soak::left_behind(&queue, "tfstray00000002", old);
+    testkit::soak::left_behind(&queue, "dfyoung00000003", Duration::from_secs(60));
     let daemon = Daemon::run(dir, &[]);
     let mut left: Vec<String> = std::fs::read_dir(&queue)
         .unwrap()

@@ -1,5 +1,6 @@
 //! The crash batteries' size and seed: a short form in `cargo test` (CI), a long form
-//! from `scripts/soak`.
+//! from `scripts/soak`; and files dated as a crash long ago would have left them
+//! ([`left_behind`]), for the sweep's tests.
 //!
 //! | variable | effect |
 //! |---|---|
@@ -29,4 +30,14 @@ pub fn plan(rounds: usize, seed: u64) -> (usize, crate::rng::Rng) {
 fn number(name: &str) -> Option<u64> {
     let text = std::env::var(name).ok()?;
     Some(text.trim().parse().unwrap_or_else(|_| panic!("{name}={text}: not a number")))
+}
+
+/// Creates the empty file `name` in `dir`, last modified `age` ago: what a crash
+/// left behind that long ago, for the sweep's tests.
+///
+/// # Panics
+/// When the file cannot be created or dated.
+pub fn left_behind(dir: &std::path::Path, name: &str, age: std::time::Duration) {
+    let file = std::fs::File::create(dir.join(name)).expect("create the file");
+    file.set_modified(std::time::SystemTime::now() - age).expect("date the file");
 }

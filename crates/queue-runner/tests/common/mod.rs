@@ -214,6 +214,20 @@ define(`SMART_HOST', `relay:[127.0.0.1]')dnl
             .unwrap()
     }
 
+    /// Starts the queue-runner binary with `args` and `-C` this lab, its output
+    /// discarded.
+    pub fn spawn_queue_runner(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_queue-runner"))
+            .args(args)
+            .arg("-C")
+            .arg(&self.mc)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// Runs the submit binary built beside queue-runner (`cargo test --workspace`
     /// builds it) with `-C` this lab, `args` and `input` on stdin; `None` when it is
     /// not built.

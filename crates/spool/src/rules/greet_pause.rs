@@ -22,16 +22,7 @@ impl Rules {
     pub fn greet_pause(&self, client: &Client) -> Duration {
         let Some(default) = self.features.greet_pause else { return Duration::ZERO };
         let Some(access) = self.access_db() else { return Duration::from_millis(default) };
-        let (name, addr) = (client.name_macro(), client.addr_macro());
-        let mut found = if client.name.is_some() || client.address.is_some() {
-            access.domain(Tag::GreetPause, false, &name)
-        } else {
-            Ok(None)
-        };
-        if matches!(found, Ok(None)) && !addr.is_empty() {
-            found = access.ip(Tag::GreetPause, false, &addr);
-        }
-        match found {
+        match super::relay::by_client(&access, Tag::GreetPause, false, client) {
             Ok(None) => Duration::from_millis(default),
             Ok(Some(value)) => Duration::from_millis(value_millis(&value)),
             Err(_) => Duration::ZERO,

@@ -64,16 +64,7 @@ impl Rules {
 
     fn check_relay_found(&self, client: &Client) -> Result<Option<Action>, MapError> {
         let Some(access) = self.access_db() else { return Ok(None) };
-        let (name, addr) = (client.name_macro(), client.addr_macro());
-        let mut found = if client.name.is_some() || client.address.is_some() {
-            access.domain(Tag::Connect, true, &name)
-        } else {
-            Ok(None)
-        };
-        if matches!(found, Ok(None)) && !addr.is_empty() {
-            found = access.ip(Tag::Connect, true, &addr);
-        }
-        found
+        by_client(&access, Tag::Connect, true, client)
     }
 
     /// `550 5.7.1 Access denied`, or `confREJECT_MSG`.
@@ -207,6 +198,27 @@ impl Rules {
 }
 
 /// The check result of a refusing access value (`REJECT` is the caller's).
+/// The access entry for `client` under `tag`, as sendmail's rulesets look a client
+/// up: by `${client_name}` (walking parent domains or address prefixes), then by
+/// `${client_addr}` (walking prefixes); `bare` also tries each key without its tag.
+pub(crate) fn by_client(
+    access: &crate::access::Access<'_>,
+    tag: Tag,
+    bare: bool,
+    client: &Client,
+) -> Result<Option<Action>, MapError> {
+    let (name, addr) = (client.name_macro(), client.addr_macro());
+    let mut found = if client.name.is_some() || client.address.is_some() {
+        access.domain(tag, bare, &name)
+    } else {
+        Ok(None)
+    };
+    if matches!(found, Ok(None)) && !addr.is_empty() {
+        found = access.ip(tag, bare, &addr);
+    }
+    found
+}
+
 pub(crate) fn refusal(action: &Action, to: Option<&str>) -> Check {
     match action {
         Action::Discard => Check::Discard,
