@@ -59,8 +59,11 @@ pub struct Flags {
     pub run: Option<Run>,
     /// `-q[!]I|R|S` selections.
     pub filters: Vec<Filter>,
-    /// `-qQ`: run the quarantined jobs (hf files) instead.
+    /// `-qQ`: the quarantined jobs (hf files) instead.
     pub quarantined: bool,
+    /// `-Q[reason]`: quarantine the selected jobs for `reason`, or release them
+    /// (empty: a lone `-Q`) instead of running them.
+    pub quarantine: Option<String>,
     /// `-Ac`: work the client queue (pickup into the MTA's queue).
     pub client: bool,
     /// `-v`: print the delivery dialogue.
@@ -80,7 +83,12 @@ pub struct Flags {
 /// # Errors
 /// See the module documentation.
 pub fn parse(args: Vec<String>) -> Result<Flags> {
-    let args = args.into_iter().map(|a| if a == "-q" { format!("-q{LONE_Q}") } else { a });
+    // A lone -q runs once; a lone -Q releases (sendmail's -Q without a reason).
+    let args = args.into_iter().flat_map(|a| match a.as_str() {
+        "-q" => vec![format!("-q{LONE_Q}")],
+        "-Q" => vec![a, String::new()],
+        _ => vec![a],
+    });
     let mut flags = Flags::default();
     let mut getopt = Getopt::new(args.collect(), OPTIONS);
     for opt in getopt.by_ref() {
@@ -115,6 +123,7 @@ impl Flags {
             'L' => self.tag = Some(value),
             'v' => self.verbose = true,
             'q' => self.queue(&value)?,
+            'Q' => self.quarantine = Some(value),
             _ => {}
         }
         Ok(())
@@ -195,6 +204,9 @@ mod tests {
         assert_eq!(f.short_options, ["Q/q", "dq", "i"]);
         assert_eq!(f.tag.as_deref(), Some("tag"));
         assert!(flags("-qQ").quarantined);
+        assert_eq!(flags("-Qheld -qIabc").quarantine.as_deref(), Some("held"));
+        let release = parse(["-Q", "-qQ", "-qIabc"].map(String::from).to_vec()).unwrap();
+        assert_eq!((release.quarantine.as_deref(), release.quarantined), (Some(""), true));
         assert_eq!(flags("-qf -qIx").run, Some(Run::Foreground));
     }
 

@@ -19,6 +19,7 @@ pub mod local;
 pub mod order;
 pub mod pickup;
 pub mod pool;
+pub mod quarantine;
 pub mod remote;
 pub mod route;
 pub mod run;

@@ -20,8 +20,18 @@ pub fn jobs(
     filters: &[Filter],
     order: SortOrder,
 ) -> Result<Vec<QueueId>, QueueError> {
+    jobs_of(queue, FileKind::Control, filters, order)
+}
+
+/// [`jobs`] among the control files of `kind` (`hf` for the quarantined).
+pub fn jobs_of(
+    queue: &Queue,
+    kind: FileKind,
+    filters: &[Filter],
+    order: SortOrder,
+) -> Result<Vec<QueueId>, QueueError> {
     let scan = Scan {
-        kind: FileKind::Control,
+        kind,
         filters: filters
             .iter()
             .map(|f| scan::Filter { field: f.field, text: f.text.clone(), negate: f.negate })

@@ -27,7 +27,7 @@ use crate::pool::Limits;
 use crate::settings::{self, Settings};
 use crate::transport::Transport;
 use crate::verbose::Verbose;
-use crate::{agent, daemon, order, pickup};
+use crate::{agent, daemon, order, pickup, quarantine};
 use anyhow::{Context, Result};
 use spool::log::Syslog;
 use spool::queue::{Queue, QueueId};
@@ -42,6 +42,11 @@ pub fn run(args: Vec<String>) -> Result<i32> {
     }
     let flags = flags::parse(args)?;
     let settings = settings::resolve(flags.clone())?;
+    if let Some(change) = &settings.quarantine {
+        let log = Syslog::from_option(&settings.log_tag, settings.log_file.as_deref())
+            .context("cannot open the LogFile")?;
+        return quarantine::change(&settings, change, &log);
+    }
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     if settings.detach {
         nix::unistd::daemon(true, false).context("cannot detach from the terminal")?;

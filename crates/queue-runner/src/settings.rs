@@ -53,8 +53,19 @@ pub struct Timeouts {
     pub queuereturn: Duration,
 }
 
+/// `-Q[reason]`: change the quarantine of the selected jobs instead of running them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantine {
+    /// The reason to quarantine for; `None` releases.
+    pub reason: Option<String>,
+    /// `-qQ`: the jobs are the quarantined ones (hf), else the queued ones (qf).
+    pub of_quarantined: bool,
+}
+
 /// Everything a queue run needs.
 pub struct Settings {
+    /// `-Q[reason]`, if given.
+    pub quarantine: Option<Quarantine>,
     /// How to run.
     pub run: Run,
     /// `-q` or `-q<interval>` without `-v`: detach from the terminal first.
@@ -136,11 +147,10 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
             .map_err(|e| Exit { code: EX_USAGE, message: e.to_string() })?;
     }
     let run = flags.run.expect("parse requires a -q flag");
-    if flags.quarantined {
+    if flags.quarantined && flags.quarantine.is_none() {
         return Err(Exit {
             code: spool::sysexits::EX_UNAVAILABLE,
-            message: "-qQ: quarantined jobs are not run; release them with submit -Q -qI<id>"
-                .into(),
+            message: "-qQ: quarantined jobs are not run; release them with -Q -qQ -qI<id>".into(),
         }
         .into());
     }
@@ -157,7 +167,11 @@ pub fn resolve(flags: Flags) -> Result<Settings> {
     );
     Ok(Settings {
         run,
-        detach: run != Run::Foreground && !flags.verbose,
+        detach: run != Run::Foreground && !flags.verbose && flags.quarantine.is_none(),
+        quarantine: flags.quarantine.map(|reason| Quarantine {
+            reason: Some(reason).filter(|r| !r.is_empty()),
+            of_quarantined: flags.quarantined,
+        }),
         client: flags.client,
         verbose: flags.verbose,
         filters: flags.filters,

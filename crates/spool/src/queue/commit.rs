@@ -99,7 +99,7 @@ impl NewMessage {
             self.queue.sync_dir(FileKind::Data)?;
         }
         self.df = None;
-        Ok(Job::from_parts(self.queue.clone(), self.id.clone(), file))
+        Ok(Job::from_parts(self.queue.clone(), self.id.clone(), file, control_kind(qf)))
     }
 }
 

@@ -15,11 +15,13 @@ pub struct Job {
     queue: Queue,
     id: QueueId,
     file: File,
+    /// Which control file it is: `qf`, or `hf` for a quarantined message.
+    kind: FileKind,
 }
 
 impl Job {
-    pub(super) fn from_parts(queue: Queue, id: QueueId, file: File) -> Job {
-        Job { queue, id, file }
+    pub(super) fn from_parts(queue: Queue, id: QueueId, file: File, kind: FileKind) -> Job {
+        Job { queue, id, file, kind }
     }
 
     /// Locks `id`'s qf without waiting; `None` if it is locked elsewhere or gone.
@@ -28,8 +30,12 @@ impl Job {
     /// [`QueueError::NotRegular`] when the name is a FIFO, device, socket or directory
     /// (found at once: the open does not wait for a FIFO's writer); `Io` for a symlink
     /// (`ELOOP`) or another failure.
-    pub(super) fn lock(queue: Queue, id: QueueId) -> Result<Option<Job>, QueueError> {
-        let path = queue.path(FileKind::Control, &id);
+    pub(super) fn lock(
+        queue: Queue,
+        id: QueueId,
+        kind: FileKind,
+    ) -> Result<Option<Job>, QueueError> {
+        let path = queue.path(kind, &id);
         let file = match open_regular(&path) {
             Ok(f) => f,
             Err(QueueError::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => {
@@ -46,7 +52,7 @@ impl Job {
         let open = file.metadata().map_err(|e| QueueError::io(&path, e))?;
         match std::fs::symlink_metadata(&path) {
             Ok(now) if now.dev() == open.dev() && now.ino() == open.ino() && open.nlink() > 0 => {
-                Ok(Some(Job { queue, id, file }))
+                Ok(Some(Job { queue, id, file, kind }))
             }
             _ => Ok(None),
         }
@@ -64,13 +70,37 @@ impl Job {
 
     /// Reads and parses the locked control file with the delivery reader.
     pub fn read(&mut self) -> Result<QueueFile, QueueError> {
-        let path = self.path(FileKind::Control);
+        let path = self.path(self.kind);
         let mut bytes = Vec::new();
         self.file
             .rewind()
             .and_then(|_| (&self.file).take(qf::MAX_FILE as u64 + 1).read_to_end(&mut bytes))
             .map_err(|e| QueueError::io(&path, e))?;
         Ok(qf::parse(&path, &bytes)?)
+    }
+
+    /// Quarantines the message for `reason`, or gives a quarantined one a new reason;
+    /// with `None`, releases it. The control file is written anew (tf, fsync, rename,
+    /// fsync dir) without its `q` line, or with one just before the `S` line where
+    /// sendmail 8.17 writes it, as an `hf` when quarantined and a `qf` when not; then
+    /// the old one is removed (a crash in between leaves both: the message may be
+    /// delivered, never lost). sendmail's `sendmail -Q[reason] -q[Q]I<id>`.
+    pub fn set_quarantine(mut self, reason: Option<&str>) -> Result<(), QueueError> {
+        let mut qf = self.read()?;
+        qf.lines.retain(|l| l.code() != Some(qf::Code::Quarantine));
+        if let Some(reason) = reason {
+            let sender = qf.lines.iter().position(|l| l.code() == Some(qf::Code::Sender));
+            let at = sender.unwrap_or(qf.lines.len().saturating_sub(1));
+            qf.lines.insert(at, qf::Line::new(qf::Code::Quarantine, reason));
+        }
+        let old = self.path(self.kind);
+        let kind = if reason.is_some() { FileKind::Quarantined } else { FileKind::Control };
+        self.file = write_control(&self.queue, &self.id, &qf)?;
+        if kind != self.kind {
+            self.queue.fs().remove(&old).map_err(|e| QueueError::io(&old, e))?;
+            self.kind = kind;
+        }
+        self.queue.sync_dir(FileKind::Control)
     }
 
     /// Replaces the control file with `qf` (tf, fsync, rename, fsync dir); the lock
@@ -86,7 +116,7 @@ impl Job {
     /// without its df (which pickup would set aside as lost, and a runner report
     /// as a missing data file).
     pub fn remove(self) -> Result<(), QueueError> {
-        for kind in [FileKind::Control, FileKind::Data, FileKind::Transcript] {
+        for kind in [self.kind, FileKind::Data, FileKind::Transcript] {
             let path = self.path(kind);
             match self.queue.fs().remove(&path) {
                 Ok(()) => {}
@@ -106,7 +136,7 @@ impl Job {
         let lost = self.path(FileKind::Lost);
         self.queue
             .fs()
-            .rename(&self.path(FileKind::Control), &lost)
+            .rename(&self.path(self.kind), &lost)
             .map_err(|e| QueueError::io(&lost, e))?;
         self.queue.sync_dir(FileKind::Control)?;
         Ok(lost)

@@ -240,7 +240,12 @@ impl Queue {
 
     /// Locks message `id` for processing; `None` if another process holds it.
     pub fn lock(&self, id: &QueueId) -> Result<Option<Job>, QueueError> {
-        Job::lock(self.clone(), id.clone())
+        Job::lock(self.clone(), id.clone(), FileKind::Control)
+    }
+
+    /// Locks quarantined message `id` (its `hf`); `None` if another process holds it.
+    pub fn lock_quarantined(&self, id: &QueueId) -> Result<Option<Job>, QueueError> {
+        Job::lock(self.clone(), id.clone(), FileKind::Quarantined)
     }
 
     /// Whether another process holds the lock of `id`'s control file (a `LOCK_SH`

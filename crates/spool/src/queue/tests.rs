@@ -392,3 +392,30 @@ fn a_removal_stopped_at_any_step_never_leaves_a_qf_without_its_df() {
         assert!(!left.contains(&qf) || left.contains(&format!("df{id}")), "{fail_at}: {left:?}");
     }
 }
+
+#[test]
+fn quarantine_a_new_reason_and_release_as_sendmail_writes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open(dir.path());
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(b"body\n").unwrap();
+    let id = msg.id().clone();
+    drop(msg.commit(&sample_qf(&id)).unwrap());
+    let original = std::fs::read(queue.path(FileKind::Control, &id)).unwrap();
+
+    queue.lock(&id).unwrap().unwrap().set_quarantine(Some("held for review")).unwrap();
+    assert_eq!(names(dir.path()), vec![format!("df{id}"), format!("hf{id}")]);
+    let hf =
+        String::from_utf8(std::fs::read(queue.path(FileKind::Quarantined, &id)).unwrap()).unwrap();
+    // Where sendmail 8.17 writes it (the oracle's hf after `sendmail -Q... -qI<id>`).
+    assert!(hf.contains("\nqheld for review\nSroot\n"), "{hf}");
+    assert!(queue.lock(&id).unwrap().is_none(), "no qf to run");
+
+    queue.lock_quarantined(&id).unwrap().unwrap().set_quarantine(Some("again")).unwrap();
+    let hf = std::fs::read(queue.path(FileKind::Quarantined, &id)).unwrap();
+    assert!(String::from_utf8(hf).unwrap().contains("\nqagain\nSroot\n"));
+
+    queue.lock_quarantined(&id).unwrap().unwrap().set_quarantine(None).unwrap();
+    assert_eq!(names(dir.path()), vec![format!("df{id}"), format!("qf{id}")]);
+    assert_eq!(std::fs::read(queue.path(FileKind::Control, &id)).unwrap(), original);
+}
