@@ -16,6 +16,15 @@ fn sample_qf(id: &QueueId) -> QueueFile {
     qf
 }
 
+/// Commits a sample message with the body `body\n`; its ID (the job unlocked).
+fn committed(queue: &Queue) -> QueueId {
+    let mut msg = queue.new_message().unwrap();
+    msg.write_body(b"body\n").unwrap();
+    let id = msg.id().clone();
+    drop(msg.commit(&sample_qf(&id)).unwrap());
+    id
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -164,10 +173,7 @@ fn split_layout_subdirectories_are_honoured() {
         std::fs::create_dir(dir.path().join(sub)).unwrap();
     }
     let queue = Queue::open(dir.path());
-    let mut msg = queue.new_message().unwrap();
-    msg.write_body(b"body\n").unwrap();
-    let id = msg.id().clone();
-    drop(msg.commit(&sample_qf(&id)).unwrap());
+    let id = committed(&queue);
     assert_eq!(names(&dir.path().join("qf")), vec![format!("qf{id}")]);
     assert_eq!(names(&dir.path().join("df")), vec![format!("df{id}")]);
     assert_eq!(queue.list(FileKind::Control).unwrap(), vec![id]);
@@ -380,10 +386,7 @@ fn a_removal_stopped_at_any_step_never_leaves_a_qf_without_its_df() {
     for fail_at in 0..3 {
         let dir = tempfile::tempdir().unwrap();
         let queue = Queue::open(dir.path());
-        let mut msg = queue.new_message().unwrap();
-        msg.write_body(b"body\n").unwrap();
-        let id = msg.id().clone();
-        drop(msg.commit(&sample_qf(&id)).unwrap());
+        let id = committed(&queue);
         let fs = Arc::new(Faulty { calls: AtomicUsize::new(0), fail_at, crash: true });
         let job = Queue::open(dir.path()).with_fs(fs).lock(&id).unwrap().unwrap();
         assert!(job.remove().is_err(), "stopped at call {fail_at}");
@@ -397,10 +400,7 @@ fn a_removal_stopped_at_any_step_never_leaves_a_qf_without_its_df() {
 fn quarantine_a_new_reason_and_release_as_sendmail_writes_them() {
     let dir = tempfile::tempdir().unwrap();
     let queue = Queue::open(dir.path());
-    let mut msg = queue.new_message().unwrap();
-    msg.write_body(b"body\n").unwrap();
-    let id = msg.id().clone();
-    drop(msg.commit(&sample_qf(&id)).unwrap());
+    let id = committed(&queue);
     let original = std::fs::read(queue.path(FileKind::Control, &id)).unwrap();
 
     queue.lock(&id).unwrap().unwrap().set_quarantine(Some("held for review")).unwrap();
